@@ -1,0 +1,29 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+# Each installs what it needs into .venv with uv, using the machine's Python 3.11.
+
+PYTHON ?= python3.11
+export UV_PYTHON_DOWNLOADS := never
+UV := $(PYTHON) -m uv
+VENV_STAMP := .venv/.synced
+
+.PHONY: demo test lint install clean
+
+$(VENV_STAMP): pyproject.toml uv.lock shared/pyproject.toml services/*/pyproject.toml
+	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $(VENV_STAMP)
+
+install: $(VENV_STAMP)
+
+demo: $(VENV_STAMP)
+	.venv/bin/palermo demo --output demo-output
+
+test: $(VENV_STAMP)
+	.venv/bin/pytest
+
+lint: $(VENV_STAMP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+clean:
+	rm -rf .venv demo-output var

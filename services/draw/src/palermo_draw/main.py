@@ -1,0 +1,15 @@
+"""Draw service: the States-parties registry, review phases and the drawing of lots."""
+
+from fastapi import FastAPI
+
+from palermo_draw.api.routes import router
+from palermo_draw.settings import DrawSettings
+from palermo_draw.tables import MODELS
+from palermo_shared.bus import Bus
+from palermo_shared.service import ServiceRuntime, create_service_app
+
+
+def create_app(settings: DrawSettings | None = None, bus: Bus | None = None) -> FastAPI:
+    settings = settings or DrawSettings()
+    runtime = ServiceRuntime(settings, bus or settings.build_bus(), MODELS)
+    return create_service_app(runtime, [router], title="Palermo draw service")

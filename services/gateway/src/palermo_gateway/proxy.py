@@ -1,0 +1,98 @@
+"""Forwarding `/api/v1/{service}/...` to the service that owns the resource.
+
+Upstream failures are answered here, once: 504 when a service does not
+answer in time, 502 when it cannot be reached or breaks the connection.
+"""
+
+import logging
+
+import httpx
+from fastapi import Request, Response
+
+from palermo_shared.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+# Hop-by-hop headers (RFC 9110, section 7.6.1) and those httpx sets itself.
+_SKIPPED_REQUEST_HEADERS = frozenset(
+    {
+        "host",
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "te",
+        "upgrade",
+        "proxy-authorization",
+        "content-length",
+    }
+)
+_SKIPPED_RESPONSE_HEADERS = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-length",
+        "content-encoding",
+    }
+)
+
+
+class UpstreamTimeout(DomainError):
+    status_code = 504
+    code = "upstream_timeout"
+
+
+class UpstreamUnavailable(DomainError):
+    status_code = 502
+    code = "upstream_unavailable"
+
+
+class Proxy:
+    def __init__(self, clients: dict[str, httpx.AsyncClient]) -> None:
+        self._clients = clients
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.aclose()
+
+    async def forward(self, service: str, path: str, request: Request) -> Response:
+        client = self._clients.get(service)
+        if client is None:
+            raise NotFound(
+                f"unknown service {service!r}; expected one of "
+                f"{', '.join(sorted(self._clients))}"
+            )
+        headers = [
+            (k, v)
+            for k, v in request.headers.items()
+            if k.lower() not in _SKIPPED_REQUEST_HEADERS
+        ]
+        try:
+            upstream = await client.request(
+                request.method,
+                f"/{path}",
+                params=request.query_params.multi_items(),
+                headers=headers,
+                content=await request.body(),
+            )
+        except httpx.TimeoutException as error:
+            logger.warning(
+                "%s %s/%s timed out: %r", request.method, service, path, error
+            )
+            raise UpstreamTimeout(
+                f"the {service} service did not answer in time"
+            ) from error
+        except httpx.TransportError as error:
+            logger.error("%s %s/%s failed: %r", request.method, service, path, error)
+            raise UpstreamUnavailable(
+                f"the {service} service is unavailable"
+            ) from error
+        return Response(
+            content=upstream.content,
+            status_code=upstream.status_code,
+            headers={
+                k: v
+                for k, v in upstream.headers.items()
+                if k.lower() not in _SKIPPED_RESPONSE_HEADERS
+            },
+        )

@@ -1,0 +1,109 @@
+"""Routes of the notify service: webhook subscriptions and the delivery log."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from palermo_notify import notifications, subscriptions
+from palermo_notify.api.schemas import (
+    MAX_PAGE_SIZE,
+    NotificationPage,
+    NotificationPublic,
+    SubscriptionCreate,
+    SubscriptionPublic,
+)
+from palermo_notify.domain.notifications import Channel, NotificationStatus
+from palermo_notify.notifications import NotificationFilter
+from palermo_notify.settings import NotifySettings
+from palermo_notify.tables import Notification, WebhookSubscription
+from palermo_shared.service import ServiceRuntime, runtime_of
+
+router = APIRouter()
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+StateFilter = Annotated[
+    str | None,
+    Query(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3 code of the State"),
+]
+
+
+def _settings_of(request: Request) -> NotifySettings:
+    settings: NotifySettings = request.app.state.runtime.settings
+    return settings
+
+
+def _subscription_public(subscription: WebhookSubscription) -> SubscriptionPublic:
+    return SubscriptionPublic.model_validate(subscription, from_attributes=True)
+
+
+def _notification_public(notification: Notification) -> NotificationPublic:
+    return NotificationPublic.model_validate(notification, from_attributes=True)
+
+
+@router.post(
+    "/subscriptions",
+    response_model=SubscriptionPublic,
+    status_code=status.HTTP_201_CREATED,
+)
+async def create_subscription(
+    body: SubscriptionCreate,
+    runtime: Runtime,
+    settings: Annotated[NotifySettings, Depends(_settings_of)],
+) -> SubscriptionPublic:
+    async with runtime.transaction() as session:
+        subscription = await subscriptions.create_subscription(
+            session,
+            state=body.state,
+            url=body.url,
+            allowed_hosts=settings.webhook_allowed_hosts,
+        )
+    return _subscription_public(subscription)
+
+
+@router.get("/subscriptions", response_model=list[SubscriptionPublic])
+async def list_subscriptions(
+    runtime: Runtime, state: StateFilter = None
+) -> list[SubscriptionPublic]:
+    async with runtime.session() as session:
+        found = await subscriptions.list_subscriptions(session, state=state)
+    return [_subscription_public(s) for s in found]
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+async def delete_subscription(subscription_id: str, runtime: Runtime) -> Response:
+    async with runtime.transaction() as session:
+        await subscriptions.delete_subscription(session, subscription_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/notifications", response_model=NotificationPage)
+async def list_notifications(
+    runtime: Runtime,
+    state: StateFilter = None,
+    event_id: Annotated[str | None, Query(max_length=64)] = None,
+    event_type: Annotated[str | None, Query(max_length=200)] = None,
+    status: NotificationStatus | None = None,
+    channel: Channel | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> NotificationPage:
+    where = NotificationFilter(
+        state=state.upper() if state else None,
+        event_id=event_id,
+        event_type=event_type,
+        status=status,
+        channel=channel,
+    )
+    async with runtime.session() as session:
+        total, page = await notifications.list_notifications(
+            session, where, limit=limit, offset=offset
+        )
+    return NotificationPage(total=total, items=[_notification_public(n) for n in page])
+
+
+@router.get("/notifications/{notification_id}", response_model=NotificationPublic)
+async def get_notification(
+    notification_id: str, runtime: Runtime
+) -> NotificationPublic:
+    async with runtime.session() as session:
+        notification = await notifications.get_notification(session, notification_id)
+    return _notification_public(notification)

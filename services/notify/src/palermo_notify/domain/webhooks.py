@@ -1,0 +1,60 @@
+"""Rules for webhook URLs, retry delays and request bodies, without I/O."""
+
+from collections.abc import Collection
+from typing import Any
+from urllib.parse import urlsplit
+
+ALLOWED_SCHEMES = ("http", "https")
+
+
+def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
+    """Return why `url` may not receive webhooks, or None when it may."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on an invalid port
+    except ValueError as error:
+        return f"invalid URL {url!r}: {error}"
+
+    if parts.scheme not in ALLOWED_SCHEMES:
+        return (
+            f"URL {url!r} has scheme {parts.scheme!r}; use one of "
+            f"{', '.join(ALLOWED_SCHEMES)}"
+        )
+    if not parts.hostname:
+        return f"URL {url!r} has no host name"
+    if parts.username is not None or parts.password is not None:
+        return f"URL for host {parts.hostname!r} contains credentials; remove them"
+    if parts.hostname not in {host.lower() for host in allowed_hosts}:
+        return (
+            f"host {parts.hostname!r} is not allowed to receive webhooks; "
+            f"allowed hosts: {', '.join(sorted(allowed_hosts))}"
+        )
+    return None
+
+
+def retry_delay(attempts: int, *, base: float, cap: float) -> float:
+    """Return the seconds to wait after `attempts` failed attempts (from 1)."""
+    return min(cap, base * 2 ** max(attempts - 1, 0))
+
+
+def webhook_body(
+    *,
+    notification_id: str,
+    event_id: str,
+    event_type: str,
+    subject: str,
+    recipient_state: str,
+) -> dict[str, Any]:
+    """Build the JSON body of a webhook request.
+
+    The body names the event and links to the notification; it never copies
+    the event's data, which the receiver fetches with its own credentials.
+    """
+    return {
+        "notification_id": notification_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "subject": subject,
+        "recipient_state": recipient_state,
+        "links": {"notification": f"/notifications/{notification_id}"},
+    }

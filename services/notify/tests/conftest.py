@@ -1,0 +1,310 @@
+"""Fixtures: the notify app run in-process, events on a MemoryBus, and a
+webhook receiver served by uvicorn on 127.0.0.1 in a thread."""
+
+import asyncio
+import datetime as dt
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from palermo_notify.main import create_app
+from palermo_notify.settings import NotifySettings
+from palermo_shared.bus import Record
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.events import (
+    DeskReviewCompleted,
+    DeskReviewStarted,
+    DrawnReviewer,
+    Envelope,
+    EventPayload,
+    LotsDrawn,
+    QuestionnaireSubmitted,
+    ReviewPhaseOpened,
+    decode,
+    encode,
+    new_event,
+    topic_of,
+)
+from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
+
+PHASE_ID = "phase-1"
+
+
+class Events:
+    """Payloads of the events the notify service consumes, for one phase."""
+
+    phase_id = PHASE_ID
+
+    def review_phase_opened(self) -> ReviewPhaseOpened:
+        return ReviewPhaseOpened(
+            phase_id=PHASE_ID,
+            years="III-VI",
+            clusters=[Cluster.CRIMINALIZATION],
+            instruments=[Instrument.CONVENTION],
+            working_groups={
+                Instrument.CONVENTION: WORKING_GROUPS[Instrument.CONVENTION]
+            },
+            draw_date=dt.date(2025, 1, 1),
+            states_under_review={Instrument.CONVENTION: ["BRA", "FRA", "ITA"]},
+        )
+
+    def lots_drawn(
+        self, state: str = "ITA", reviewers: tuple[str, str] = ("FRA", "BRA")
+    ) -> LotsDrawn:
+        same, other = reviewers
+        return LotsDrawn(
+            phase_id=PHASE_ID,
+            instrument=Instrument.CONVENTION,
+            state_under_review=state,
+            regional_group="Western European and Others",
+            clusters=[Cluster.CRIMINALIZATION],
+            reviewers=[
+                DrawnReviewer(
+                    iso3=same,
+                    regional_group="Western European and Others",
+                    legal_system="civil_law",
+                    role="same_regional_group",
+                ),
+                DrawnReviewer(
+                    iso3=other,
+                    regional_group="Latin American and Caribbean",
+                    legal_system="civil_law",
+                    role="other_regional_group",
+                ),
+            ],
+            similar_legal_system=True,
+        )
+
+    def questionnaire_submitted(self, state: str = "ITA") -> QuestionnaireSubmitted:
+        return QuestionnaireSubmitted(
+            response_id="response-1",
+            questionnaire_id="questionnaire-1",
+            phase_id=PHASE_ID,
+            state=state,
+            instrument=Instrument.CONVENTION,
+            cluster=Cluster.CRIMINALIZATION,
+            submitted_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+        )
+
+    def desk_review_started(
+        self, state: str = "ITA", reviewers: tuple[str, ...] = ("FRA", "BRA")
+    ) -> DeskReviewStarted:
+        return DeskReviewStarted(
+            review_id="review-1",
+            phase_id=PHASE_ID,
+            state_under_review=state,
+            instrument=Instrument.CONVENTION,
+            cluster=Cluster.CRIMINALIZATION,
+            reviewers=list(reviewers),
+        )
+
+    def desk_review_completed(
+        self, state: str = "ITA", reviewers: tuple[str, ...] = ("FRA", "BRA")
+    ) -> DeskReviewCompleted:
+        return DeskReviewCompleted(
+            review_id="review-1",
+            phase_id=PHASE_ID,
+            state_under_review=state,
+            instrument=Instrument.CONVENTION,
+            cluster=Cluster.CRIMINALIZATION,
+            reviewers=list(reviewers),
+            observation_count=4,
+            completed_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC),
+        )
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
+
+
+@dataclass
+class Service:
+    """The running notify app, its bus and an HTTP client bound to it."""
+
+    app: FastAPI
+    bus: MemoryBus
+    client: httpx.AsyncClient
+
+    async def publish(self, payload: EventPayload, subject: str = "test") -> Envelope:
+        envelope = new_event(payload, source="/palermo/test", subject=subject)
+        await self.deliver(envelope)
+        return envelope
+
+    async def deliver(self, envelope: Envelope) -> None:
+        record = Record(
+            topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
+        )
+        await self.bus.append([record])
+
+    async def notifications(self, **params: Any) -> list[dict[str, Any]]:
+        response = await self.client.get("/notifications", params=params)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def wait_for_notifications(
+        self, count: int, timeout: float = 5.0, **params: Any
+    ) -> list[dict[str, Any]]:
+        """Poll the log until `count` notifications match `params`."""
+        items: list[dict[str, Any]] = []
+
+        async def enough() -> bool:
+            nonlocal items
+            items = await self.notifications(**params)
+            return len(items) >= count
+
+        await self.wait_until(enough, timeout)
+        return items
+
+    async def wait_until(
+        self, condition: Callable[[], Awaitable[bool]], timeout: float = 5.0
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while not await condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition still false after {timeout} s")
+            await asyncio.sleep(0.02)
+
+    def delivered_events(self) -> list[Envelope]:
+        return [decode(d.value) for d in self.bus.log("palermo.notify")]
+
+
+@pytest.fixture
+def settings(tmp_path: Any) -> NotifySettings:
+    return NotifySettings(
+        environment="test",
+        data_dir=tmp_path,
+        webhook_timeout_seconds=1.0,
+        webhook_max_attempts=3,
+        webhook_retry_base_seconds=0.05,
+        webhook_poll_interval_seconds=0.02,
+    )
+
+
+@pytest.fixture
+async def service(settings: NotifySettings) -> AsyncIterator[Service]:
+    bus = MemoryBus()
+    app = create_app(settings, bus)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
+        yield Service(app, bus, client)
+
+
+@dataclass
+class ReceivedRequest:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    received_at: float
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1.
+
+    `/ok` answers 200, `/fail` answers 500 and `/hang` answers only after
+    the test ends, so requests to it time out.
+    """
+
+    base_url: str
+    requests: list[ReceivedRequest] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def received(self, path: str) -> list[ReceivedRequest]:
+        return [r for r in self.requests if r.path == path]
+
+
+def _receiver_app(receiver: Receiver) -> Starlette:
+    async def record(request: Request) -> ReceivedRequest:
+        received = ReceivedRequest(
+            path=request.url.path,
+            headers=dict(request.headers),
+            body=await request.json(),
+            received_at=time.monotonic(),
+        )
+        receiver.requests.append(received)
+        return received
+
+    async def ok(request: Request) -> JSONResponse:
+        await record(request)
+        return JSONResponse({"status": "received"})
+
+    async def fail(request: Request) -> JSONResponse:
+        await record(request)
+        return JSONResponse({"detail": "receiver is broken"}, status_code=500)
+
+    async def hang(request: Request) -> JSONResponse:
+        await record(request)
+        # Held until the fixture ends, far past the webhook time limit.
+        await asyncio.to_thread(receiver.release.wait, 30)
+        return JSONResponse({"status": "too late"})
+
+    return Starlette(
+        routes=[
+            Route("/ok", ok, methods=["POST"]),
+            Route("/fail", fail, methods=["POST"]),
+            Route("/hang", hang, methods=["POST"]),
+        ]
+    )
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    receiver = Receiver(base_url=f"http://127.0.0.1:{port}")
+    config = uvicorn.Config(
+        _receiver_app(receiver),
+        log_level="warning",
+        lifespan="off",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    _wait_started(server)
+    try:
+        yield receiver
+    finally:
+        receiver.release.set()
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _wait_started(server: uvicorn.Server) -> None:
+    deadline = time.monotonic() + 5
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("webhook receiver did not start within 5 s")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A URL on 127.0.0.1 where nothing listens, so connections are refused."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"

@@ -1,0 +1,1 @@
+"""Palermo questionnaire service."""

@@ -1,0 +1,175 @@
+"""Kafka transport through aiokafka.
+
+The producer batches (linger) and waits for acknowledgement from all in-sync
+replicas; every publish has a deadline, because an aiokafka producer whose
+broker is down can otherwise wait forever. Consumers never auto-commit: the
+caller commits after its database transaction.
+
+The producer is not idempotent, because the test broker (Tansu) does not
+support it; consumers deduplicate by event id instead.
+"""
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped]
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError  # type: ignore[import-untyped]
+
+from palermo_shared.bus import Delivery, PublishError, Record
+
+logger = logging.getLogger(__name__)
+
+
+class KafkaBus:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        linger_ms: int = 5,
+        request_timeout_ms: int = 10_000,
+        topics: Sequence[str] = (),
+        partitions: int = 1,
+    ) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.topics = tuple(topics)
+        self.partitions = partitions
+        self.client_id = client_id
+        self.linger_ms = linger_ms
+        self.request_timeout_ms = request_timeout_ms
+
+    async def prepare(self) -> None:
+        await self.ensure_topics(self.topics, partitions=self.partitions)
+
+    def publisher(self) -> "KafkaPublisher":
+        return KafkaPublisher(self)
+
+    def subscription(self, topics: Sequence[str], group: str) -> "KafkaSubscription":
+        return KafkaSubscription(self, tuple(topics), group)
+
+    async def ensure_topics(self, topics: Sequence[str], *, partitions: int) -> None:
+        """Create the topics that do not exist yet."""
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers,
+            client_id=f"{self.client_id}-admin",
+            request_timeout_ms=self.request_timeout_ms,
+        )
+        await admin.start()
+        try:
+            existing = set(await admin.list_topics())
+            missing = [t for t in topics if t not in existing]
+            if not missing:
+                return
+            new_topics = [NewTopic(t, partitions, 1) for t in missing]
+            try:
+                await admin.create_topics(new_topics)
+            except TopicAlreadyExistsError:
+                logger.info(
+                    "topics created concurrently by another client: %s", missing
+                )
+            logger.info("created topics %s with %d partitions", missing, partitions)
+        finally:
+            await admin.close()
+
+
+class KafkaPublisher:
+    def __init__(self, bus: KafkaBus) -> None:
+        self._bus = bus
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bus.bootstrap_servers,
+            client_id=self._bus.client_id,
+            acks="all",
+            enable_idempotence=False,
+            linger_ms=self._bus.linger_ms,
+            request_timeout_ms=self._bus.request_timeout_ms,
+        )
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()
+            raise
+        self._producer = producer
+
+    async def stop(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
+
+    async def publish(self, records: Sequence[Record], *, timeout: float) -> None:
+        try:
+            await asyncio.wait_for(self._send_all(records), timeout)
+        except (TimeoutError, KafkaError, OSError) as error:
+            # A producer that failed may hold a broken connection: start afresh.
+            await self.stop()
+            raise PublishError(
+                f"{len(records)} records not acknowledged within {timeout}s: {error!r}"
+            ) from error
+
+    async def _send_all(self, records: Sequence[Record]) -> None:
+        if self._producer is None:
+            await self.start()
+        assert self._producer is not None
+        pending = [
+            await self._producer.send(
+                r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers)
+            )
+            for r in records
+        ]
+        await asyncio.gather(*pending)
+
+
+class KafkaSubscription:
+    def __init__(self, bus: KafkaBus, topics: tuple[str, ...], group: str) -> None:
+        self._bus = bus
+        self._topics = topics
+        self._group = group
+        self._consumer: AIOKafkaConsumer | None = None
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            *self._topics,
+            bootstrap_servers=self._bus.bootstrap_servers,
+            client_id=self._bus.client_id,
+            group_id=self._group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            request_timeout_ms=self._bus.request_timeout_ms,
+        )
+        try:
+            await consumer.start()
+        except BaseException:
+            await consumer.stop()
+            raise
+        self._consumer = consumer
+
+    async def stop(self) -> None:
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
+
+    async def fetch(self, *, max_records: int, timeout: float) -> list[Delivery]:
+        assert self._consumer is not None, "subscription not started"
+        batches = await self._consumer.getmany(
+            timeout_ms=int(timeout * 1000), max_records=max_records
+        )
+        return [
+            Delivery(
+                topic=m.topic,
+                partition=m.partition,
+                offset=m.offset,
+                key=m.key.decode() if m.key is not None else None,
+                value=m.value,
+                headers=tuple(m.headers or ()),
+            )
+            for messages in batches.values()
+            for m in messages
+        ]
+
+    async def commit(self) -> None:
+        assert self._consumer is not None, "subscription not started"
+        await self._consumer.commit()

@@ -1,0 +1,61 @@
+"""Database engines and sessions: SQLite by default, PostgreSQL in production.
+
+On SQLite every transaction starts with `BEGIN IMMEDIATE` and the journal is
+in WAL mode. A deferred transaction that reads and then writes gets
+"database is locked" at once, ignoring the busy timeout, when another writer
+is active; an immediate one waits for the lock instead.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def create_engine(database_url: str) -> AsyncEngine:
+    """Create an async engine for `database_url` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(
+            database_url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+        _configure_sqlite(engine.sync_engine)
+        return engine
+    return create_async_engine(database_url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself, so it can be IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def create_tables(engine: AsyncEngine, models: Sequence[type[SQLModel]]) -> None:
+    """Create the tables of `models` that do not exist yet.
+
+    Each service passes its own models, because all SQLModel tables share one
+    metadata object and a service must not create another service's tables.
+    """
+    tables: list[Table] = [model.__table__ for model in models]  # type: ignore[attr-defined]
+    async with engine.begin() as connection:
+        await connection.run_sync(SQLModel.metadata.create_all, tables=tables)

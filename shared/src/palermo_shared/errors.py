@@ -1,0 +1,61 @@
+"""Domain errors and their one translation to HTTP.
+
+Domain code raises these; `install_error_handlers` maps each to its status
+code with a short, stable body:
+
+    DomainError
+    +-- NotFound          404  an id or code that does not exist
+    +-- InvalidInput      422  a value that breaks a rule (names the field)
+    +-- Forbidden         403  the caller may not act on this resource
+    +-- Conflict          409  the resource's state does not allow the step
+"""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.message, "code": self.code, **self.details}
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+async def _handle_domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    return JSONResponse(status_code=error.status_code, content=error.body())
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _handle_domain_error)

@@ -1,0 +1,257 @@
+"""Event contracts: one CloudEvents 1.0 envelope and a typed payload per event.
+
+Every event travels as a structured-mode CloudEvent (JSON) whose `type` is a
+stable string, never a class name, and whose `schemaversion` extension is an
+integer. Within one version a payload only gains optional fields; a breaking
+change gets a new version and both are kept in `EVENT_TYPES` while consumers
+move over.
+
+Errors raised here:
+
+    EventDecodeError        the bytes are not a valid envelope
+    UnknownEventType        no payload schema for (type, schemaversion)
+"""
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from palermo_shared.reference.instruments import Cluster, Instrument, WorkingGroup
+
+TOPIC_DRAW = "palermo.draw"
+TOPIC_QUESTIONNAIRE = "palermo.questionnaire"
+TOPIC_REVIEW = "palermo.review"
+TOPIC_NOTIFY = "palermo.notify"
+TOPIC_DEAD_LETTER = "palermo.deadletter"
+DOMAIN_TOPICS = (TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW, TOPIC_NOTIFY)
+ALL_TOPICS = (*DOMAIN_TOPICS, TOPIC_DEAD_LETTER)
+
+
+class EventDecodeError(ValueError):
+    """Raised when bytes read from the bus are not a valid event envelope."""
+
+
+class UnknownEventType(LookupError):
+    """Raised when no payload schema is registered for an event's type."""
+
+
+class Envelope(BaseModel):
+    """CloudEvents 1.0 attributes plus correlation, causation and schema version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: str
+    type: str
+    schemaversion: int
+    subject: str
+    time: dt.datetime
+    datacontenttype: Literal["application/json"] = "application/json"
+    correlationid: str
+    causationid: str | None = None
+    data: dict[str, Any]
+
+
+class EventPayload(BaseModel):
+    """Base of every event payload: frozen, with its type, version and topic."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int]
+    topic: ClassVar[str]
+
+
+EVENT_TYPES: dict[tuple[str, int], type[EventPayload]] = {}
+
+
+def event(event_type: str, *, version: int, topic: str) -> Any:
+    """Register a payload class under a stable type string and version."""
+
+    def register(cls: type[EventPayload]) -> type[EventPayload]:
+        key = (event_type, version)
+        if key in EVENT_TYPES:
+            raise ValueError(f"event type {event_type} v{version} registered twice")
+        cls.event_type = event_type
+        cls.schema_version = version
+        cls.topic = topic
+        EVENT_TYPES[key] = cls
+        return cls
+
+    return register
+
+
+def new_event(
+    payload: EventPayload,
+    *,
+    source: str,
+    subject: str,
+    cause: Envelope | None = None,
+    correlation_id: str | None = None,
+) -> Envelope:
+    """Wrap a payload in a fresh envelope.
+
+    The correlation id follows the cause's, so every event of one flow shares
+    it; without a cause it is the given id or the new event's own id.
+    """
+    event_id = str(uuid.uuid4())
+    if cause is not None:
+        correlation_id = cause.correlationid
+    return Envelope(
+        id=event_id,
+        source=source,
+        type=payload.event_type,
+        schemaversion=payload.schema_version,
+        subject=subject,
+        time=dt.datetime.now(dt.UTC),
+        correlationid=correlation_id or event_id,
+        causationid=cause.id if cause is not None else None,
+        data=payload.model_dump(mode="json"),
+    )
+
+
+def encode(envelope: Envelope) -> bytes:
+    return envelope.model_dump_json().encode()
+
+
+def decode(raw: bytes | None) -> Envelope:
+    if raw is None:
+        raise EventDecodeError("message has no value")
+    try:
+        return Envelope.model_validate_json(raw)
+    except ValidationError as error:
+        raise EventDecodeError(f"invalid event envelope: {error}") from error
+
+
+def topic_of(envelope: Envelope) -> str:
+    return payload_class(envelope).topic
+
+
+def payload_class(envelope: Envelope) -> type[EventPayload]:
+    try:
+        return EVENT_TYPES[(envelope.type, envelope.schemaversion)]
+    except KeyError:
+        raise UnknownEventType(
+            f"no schema for event type {envelope.type} v{envelope.schemaversion}"
+        ) from None
+
+
+def payload_of(envelope: Envelope) -> EventPayload:
+    """Parse the envelope's data with the schema registered for its type."""
+    cls = payload_class(envelope)
+    try:
+        return cls.model_validate(envelope.data)
+    except ValidationError as error:
+        raise EventDecodeError(
+            f"invalid data for {envelope.type} v{envelope.schemaversion}: {error}"
+        ) from error
+
+
+# --- draw -----------------------------------------------------------------
+
+
+@event("palermo.draw.review_phase_opened", version=1, topic=TOPIC_DRAW)
+class ReviewPhaseOpened(EventPayload):
+    phase_id: str
+    years: str
+    clusters: list[Cluster]
+    instruments: list[Instrument]
+    working_groups: dict[Instrument, WorkingGroup]
+    draw_date: dt.date
+    states_under_review: dict[Instrument, list[str]] = Field(
+        description="ISO 3166-1 alpha-3 codes of the parties to each instrument"
+    )
+
+
+class DrawnReviewer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    iso3: str
+    regional_group: str
+    legal_system: str | None
+    role: Literal["same_regional_group", "other_regional_group"]
+
+
+@event("palermo.draw.lots_drawn", version=1, topic=TOPIC_DRAW)
+class LotsDrawn(EventPayload):
+    phase_id: str
+    instrument: Instrument
+    state_under_review: str
+    regional_group: str
+    clusters: list[Cluster]
+    reviewers: list[DrawnReviewer]
+    similar_legal_system: bool
+    legal_system_note: str | None = None
+
+
+# --- questionnaire ----------------------------------------------------------
+
+
+@event(
+    "palermo.questionnaire.questionnaire_published",
+    version=1,
+    topic=TOPIC_QUESTIONNAIRE,
+)
+class QuestionnairePublished(EventPayload):
+    questionnaire_id: str
+    phase_id: str
+    instrument: Instrument
+    cluster: Cluster
+    version: int
+    articles: list[int]
+
+
+@event(
+    "palermo.questionnaire.questionnaire_submitted",
+    version=1,
+    topic=TOPIC_QUESTIONNAIRE,
+)
+class QuestionnaireSubmitted(EventPayload):
+    response_id: str
+    questionnaire_id: str
+    phase_id: str
+    state: str
+    instrument: Instrument
+    cluster: Cluster
+    submitted_at: dt.datetime
+
+
+# --- review -------------------------------------------------------------------
+
+
+@event("palermo.review.desk_review_started", version=1, topic=TOPIC_REVIEW)
+class DeskReviewStarted(EventPayload):
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    reviewers: list[str]
+
+
+@event("palermo.review.desk_review_completed", version=1, topic=TOPIC_REVIEW)
+class DeskReviewCompleted(EventPayload):
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    reviewers: list[str]
+    observation_count: int
+    completed_at: dt.datetime
+
+
+# --- notify -------------------------------------------------------------------
+
+
+@event("palermo.notify.notification_delivered", version=1, topic=TOPIC_NOTIFY)
+class NotificationDelivered(EventPayload):
+    notification_id: str
+    event_id: str
+    event_type: str
+    recipient_state: str
+    channel: str
+    delivered_at: dt.datetime

@@ -1,0 +1,227 @@
+"""Idempotent consumers: the inbox table and the consume loop.
+
+Failure policy, the same for every consumer:
+
+- A message that is not a valid envelope, or whose data does not match the
+  schema of its type, goes to the dead-letter topic with the reason and its
+  origin (topic, partition, offset, consumer group), and an ERROR is logged.
+- A handler that raises is retried with backoff `max_attempts` times, each
+  in a fresh transaction; then the message is dead-lettered the same way.
+- Event types that the consumer has no handler for are skipped.
+- Offsets are committed only after every message of the batch was handled
+  or dead-lettered, and a handled message's database transaction committed.
+
+Deduplication is by construction: the event id is inserted into `inbox`
+inside the handler's transaction, under a primary key, so a redelivered
+event fails that insert and is skipped, and a crash before commit leaves
+neither the id nor the handler's changes.
+"""
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from opentelemetry import trace
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_shared.bus import (
+    Bus,
+    Delivery,
+    Publisher,
+    PublishError,
+    Record,
+)
+from palermo_shared.clock import utcnow
+from palermo_shared.events import (
+    TOPIC_DEAD_LETTER,
+    Envelope,
+    EventDecodeError,
+    EventPayload,
+    UnknownEventType,
+    decode,
+    payload_of,
+)
+from palermo_shared.retry import retry_until_done
+from palermo_shared.telemetry import extract_context
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[AsyncSession, Envelope, EventPayload], Awaitable[None]]
+
+
+class ProcessedEvent(SQLModel, table=True):
+    __tablename__ = "inbox"
+
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=200)
+    handled_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class EventConsumer:
+    """Consume topics as one consumer group and dispatch events to handlers."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        bus: Bus,
+        topics: Sequence[str],
+        handlers: dict[str, Handler],
+        sessions: async_sessionmaker[AsyncSession],
+        dead_letters: Publisher,
+        after_commit: Callable[[], None] = lambda: None,
+        batch_size: int = 500,
+        max_attempts: int = 3,
+        publish_timeout: float = 10.0,
+    ) -> None:
+        self.name = name
+        self._bus = bus
+        self._topics = tuple(topics)
+        self._handlers = handlers
+        self._sessions = sessions
+        self._dead_letters = dead_letters
+        self._after_commit = after_commit
+        self._batch_size = batch_size
+        self._max_attempts = max_attempts
+        self._publish_timeout = publish_timeout
+        self.handled_total = 0
+        self.dead_lettered_total = 0
+        self.ready = asyncio.Event()
+        self._stopping = asyncio.Event()
+
+    def request_stop(self) -> None:
+        """Ask the loop to return after the batch in hand is committed."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        subscription = self._bus.subscription(self._topics, group=self.name)
+        await retry_until_done(
+            subscription.start, description=f"consumer {self.name}: joining the broker"
+        )
+        self.ready.set()
+        logger.info("consumer %s started on %s", self.name, ", ".join(self._topics))
+        try:
+            while not self._stopping.is_set():
+                batch = await subscription.fetch(
+                    max_records=self._batch_size, timeout=0.5
+                )
+                if not batch:
+                    continue
+                for delivery in batch:
+                    await self._process(delivery)
+                await subscription.commit()
+                self._after_commit()
+        finally:
+            await subscription.stop()
+            logger.info("consumer %s stopped", self.name)
+
+    async def _process(self, delivery: Delivery) -> None:
+        try:
+            envelope = decode(delivery.value)
+            if envelope.type not in self._handlers:
+                return
+            payload = payload_of(envelope)
+        except (EventDecodeError, UnknownEventType) as error:
+            await self._dead_letter(delivery, str(error))
+            return
+
+        with tracer.start_as_current_span(
+            f"{delivery.topic} process",
+            context=extract_context(delivery.headers),
+            kind=trace.SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": delivery.topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": envelope.id,
+                "messaging.kafka.offset": delivery.offset,
+            },
+        ):
+            await self._handle_with_retry(delivery, envelope, payload)
+
+    async def _handle_with_retry(
+        self, delivery: Delivery, envelope: Envelope, payload: EventPayload
+    ) -> None:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handle_once(envelope, payload)
+            except _Duplicate:
+                logger.debug(
+                    "consumer %s: event %s already handled", self.name, envelope.id
+                )
+                return
+            except Exception as error:
+                if attempt == self._max_attempts:
+                    reason = f"handler failed {attempt} times: {error!r}"
+                    await self._dead_letter(delivery, reason)
+                    return
+                logger.warning(
+                    "consumer %s: handling event %s (%s) failed, attempt %d of %d: %r",
+                    self.name,
+                    envelope.id,
+                    envelope.type,
+                    attempt,
+                    self._max_attempts,
+                    error,
+                )
+                await asyncio.sleep(0.1 * 2**attempt)
+            else:
+                self.handled_total += 1
+                logger.info(
+                    "consumer %s handled event %s type=%s topic=%s partition=%d "
+                    "offset=%d correlation=%s",
+                    self.name,
+                    envelope.id,
+                    envelope.type,
+                    delivery.topic,
+                    delivery.partition,
+                    delivery.offset,
+                    envelope.correlationid,
+                )
+                return
+
+    async def _handle_once(self, envelope: Envelope, payload: EventPayload) -> None:
+        async with self._sessions() as session, session.begin():
+            session.add(
+                ProcessedEvent(
+                    consumer=self.name, event_id=envelope.id, event_type=envelope.type
+                )
+            )
+            try:
+                await session.flush()
+            except IntegrityError:
+                raise _Duplicate from None
+            await self._handlers[envelope.type](session, envelope, payload)
+
+    async def _dead_letter(self, delivery: Delivery, reason: str) -> None:
+        origin = f"{delivery.topic}/{delivery.partition}/{delivery.offset}"
+        logger.error(
+            "consumer %s: dead-lettering message at %s: %s", self.name, origin, reason
+        )
+        record = Record(
+            topic=TOPIC_DEAD_LETTER,
+            key=delivery.key or origin,
+            value=delivery.value or b"",
+            headers=(
+                *delivery.headers,
+                ("dead-letter-reason", reason[:4000].encode()),
+                ("dead-letter-origin", origin.encode()),
+                ("dead-letter-consumer", self.name.encode()),
+            ),
+        )
+        await retry_until_done(
+            lambda: self._dead_letters.publish([record], timeout=self._publish_timeout),
+            description=f"consumer {self.name}: dead-letter publish",
+            retry_on=(PublishError,),
+        )
+        self.dead_lettered_total += 1

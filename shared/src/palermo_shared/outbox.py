@@ -1,0 +1,224 @@
+"""Transactional outbox: events are written with the state change, then relayed.
+
+A service calls `record_event` inside the transaction that changes its
+state, so the event exists if and only if the change was committed. The
+`OutboxRelay` publishes pending rows in batches afterwards.
+
+The relay never remembers "the last id published": on PostgreSQL ids are
+taken at insert but rows become visible at commit, out of order, so such a
+relay would skip rows for good. It selects rows that are not yet published
+and claims them with a short lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
+so that two replicas do not publish the same rows in the usual case. A row
+published twice (a crash between publish and mark) is harmless because
+consumers deduplicate by event id.
+"""
+
+import asyncio
+import datetime as dt
+import json
+import logging
+
+from sqlalchemy import LargeBinary, func, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Column, Field, SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_shared.bus import Publisher, PublishError, Record
+from palermo_shared.clock import utcnow
+from palermo_shared.events import Envelope, encode, topic_of
+from palermo_shared.telemetry import inject_headers
+
+logger = logging.getLogger(__name__)
+
+CLOUDEVENTS_CONTENT_TYPE = b"application/cloudevents+json; charset=UTF-8"
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(unique=True, max_length=64)
+    event_type: str = Field(max_length=200)
+    topic: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    value: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers: str = Field(description="JSON list of [name, value] pairs")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_until: dt.datetime | None = None
+    published_at: dt.datetime | None = Field(default=None, index=True)
+    attempts: int = 0
+    last_error: str | None = None
+
+
+def record_event(session: AsyncSession, envelope: Envelope) -> None:
+    """Add an event to the outbox in the caller's transaction.
+
+    The current trace context is stored with it, so that consumers continue
+    the trace of the request that caused the event.
+    """
+    headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE), *inject_headers()]
+    session.add(
+        OutboxMessage(
+            event_id=envelope.id,
+            event_type=envelope.type,
+            topic=topic_of(envelope),
+            key=envelope.subject,
+            value=encode(envelope),
+            headers=json.dumps([[k, v.decode()] for k, v in headers]),
+        )
+    )
+
+
+def _to_record(row: OutboxMessage) -> Record:
+    headers = tuple((k, v.encode()) for k, v in json.loads(row.headers))
+    return Record(topic=row.topic, key=row.key, value=row.value, headers=headers)
+
+
+class OutboxRelay:
+    """Publish pending outbox rows in batches, retrying with backoff.
+
+    Publishing failures never reach the API: requests keep committing rows
+    while the broker is away, and the relay catches up when it is back.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        publisher: Publisher,
+        *,
+        service: str,
+        batch_size: int = 500,
+        publish_timeout: float = 10.0,
+        poll_interval: float = 0.5,
+        max_backoff: float = 30.0,
+        lease: dt.timedelta = dt.timedelta(seconds=60),
+        warn_after_attempts: int = 5,
+    ) -> None:
+        self._sessions = sessions
+        self._publisher = publisher
+        self._service = service
+        self._batch_size = batch_size
+        self._publish_timeout = publish_timeout
+        self._poll_interval = poll_interval
+        self._max_backoff = max_backoff
+        self._lease = lease
+        self._warn_after_attempts = warn_after_attempts
+        self._wakeup = asyncio.Event()
+        self.published_total = 0
+
+    def wake(self) -> None:
+        """Tell the relay that new rows were committed."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                published = await self.publish_pending()
+                failures = 0
+            except PublishError as error:
+                failures += 1
+                delay = min(self._max_backoff, 0.2 * 2**failures)
+                logger.warning(
+                    "%s outbox: publish failed, retrying in %.1fs: %s",
+                    self._service,
+                    delay,
+                    error,
+                )
+                await asyncio.sleep(delay)
+                continue
+            if published == 0:
+                await self._wait_for_rows()
+
+    async def publish_pending(self) -> int:
+        """Publish every pending row; return how many were published.
+
+        Raises `PublishError` when a batch fails; its rows stay pending.
+        """
+        total = 0
+        while True:
+            rows = await self._claim_batch()
+            if not rows:
+                return total
+            await self._publish(rows)
+            total += len(rows)
+
+    async def pending_count(self) -> int:
+        async with self._sessions() as session:
+            query = select(func.count()).where(
+                col(OutboxMessage.published_at).is_(None)
+            )
+            return (await session.exec(query)).one()
+
+    async def _wait_for_rows(self) -> None:
+        try:
+            await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+        except TimeoutError:
+            pass
+        self._wakeup.clear()
+
+    async def _claim_batch(self) -> list[OutboxMessage]:
+        now = utcnow()
+        async with self._sessions() as session, session.begin():
+            claimable = col(OutboxMessage.claimed_until).is_(None) | (
+                col(OutboxMessage.claimed_until) < now
+            )
+            query = (
+                select(OutboxMessage)
+                .where(col(OutboxMessage.published_at).is_(None), claimable)
+                .order_by(col(OutboxMessage.id))
+                .limit(self._batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            rows = list((await session.exec(query)).all())
+            if rows:
+                await session.exec(
+                    update(OutboxMessage)
+                    .where(col(OutboxMessage.id).in_([r.id for r in rows]))
+                    .values(claimed_until=now + self._lease)
+                )
+        return rows
+
+    async def _publish(self, rows: list[OutboxMessage]) -> None:
+        ids = [r.id for r in rows]
+        try:
+            await self._publisher.publish(
+                [_to_record(r) for r in rows], timeout=self._publish_timeout
+            )
+        except PublishError as error:
+            await self._release(ids, str(error))
+            self._report_stuck(rows)
+            raise
+
+        async with self._sessions() as session, session.begin():
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .values(published_at=utcnow(), claimed_until=None)
+            )
+        self.published_total += len(rows)
+        logger.debug("%s outbox: published %d events", self._service, len(rows))
+
+    async def _release(self, ids: list[int | None], reason: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id).in_(ids))
+                .values(
+                    claimed_until=None,
+                    attempts=OutboxMessage.attempts + 1,
+                    last_error=reason[:2000],
+                )
+            )
+
+    def _report_stuck(self, rows: list[OutboxMessage]) -> None:
+        oldest = rows[0]
+        if oldest.attempts + 1 >= self._warn_after_attempts:
+            logger.error(
+                "%s outbox: event %s (%s) failed %d publish attempts; "
+                "check the broker connection",
+                self._service,
+                oldest.event_id,
+                oldest.event_type,
+                oldest.attempts + 1,
+            )

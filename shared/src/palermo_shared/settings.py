@@ -1,0 +1,54 @@
+"""Settings read from the environment, one class per service on this base.
+
+Settings are built once by each entry point, never at import time.
+"""
+
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from palermo_shared.bus import Bus
+from palermo_shared.bus.kafka import KafkaBus
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.events import ALL_TOPICS
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service reads; environment variables use the field names."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+
+    environment: Literal["local", "test", "production"] = "local"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    bus_transport: Literal["memory", "kafka"] = "memory"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_topic_partitions: int = 6
+    publish_timeout_seconds: float = 10.0
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    otel_exporter_otlp_endpoint: str | None = None
+
+    @model_validator(mode="after")
+    def default_database(self) -> "ServiceSettings":
+        if not self.database_url:
+            self.database_url = (
+                f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
+            )
+        return self
+
+    def build_bus(self) -> Bus:
+        if self.bus_transport == "memory":
+            return MemoryBus()
+        return KafkaBus(
+            self.kafka_bootstrap_servers,
+            client_id=f"palermo-{self.service_name}",
+            topics=ALL_TOPICS,
+            partitions=self.kafka_topic_partitions,
+        )

@@ -1,0 +1,67 @@
+"""OpenTelemetry set-up and trace context in message headers.
+
+Traces cross HTTP through the FastAPI and httpx instrumentations, and cross
+the bus through W3C `traceparent` headers: the outbox stores the context of
+the transaction that wrote the event, and consumers continue that trace.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+logger = logging.getLogger(__name__)
+
+
+def configure_tracing(
+    service_name: str,
+    *,
+    otlp_endpoint: str | None,
+    exporter: SpanExporter | None = None,
+) -> None:
+    """Install a tracer provider that exports to OTLP/HTTP when an endpoint is set.
+
+    Without an endpoint or exporter, spans are still created (ids appear in
+    logs and headers) but sent nowhere. Called once by each entry point.
+    """
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    if exporter is None and otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter,
+        )
+
+        exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
+        logger.info("exporting traces to %s", otlp_endpoint)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    HTTPXClientInstrumentor().instrument()
+
+
+def instrument_app(app: FastAPI) -> None:
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+
+
+def inject_headers() -> tuple[tuple[str, bytes], ...]:
+    """Return the current trace context as message headers."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return tuple((key, value.encode()) for key, value in carrier.items())
+
+
+def extract_context(headers: Iterable[tuple[str, bytes]]) -> Context:
+    """Return the trace context carried by message headers."""
+    carrier = {key: value.decode(errors="replace") for key, value in headers}
+    return propagate.extract(carrier)
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None

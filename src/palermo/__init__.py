@@ -1,0 +1,1 @@
+"""Palermo: embedded runner, demo and command line."""

@@ -1,0 +1,86 @@
+"""Command line: `palermo demo` and `palermo serve`."""
+
+import argparse
+import asyncio
+import logging
+from pathlib import Path
+
+from palermo.demo import run_demo
+from palermo.embedded import run_embedded
+from palermo_shared.logs import configure_logging
+from palermo_shared.telemetry import configure_tracing
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="palermo", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run a whole review phase on the embedded default and print a summary",
+    )
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path("demo-output"),
+        help="folder for draw.csv and not_drawn.csv (default: demo-output)",
+    )
+    demo.add_argument(
+        "--seed",
+        default="palermo-demo",
+        help="public seed of the drawing of lots (default: palermo-demo)",
+    )
+    demo.add_argument(
+        "--years",
+        default="III-VI",
+        choices=["III-VI", "VII-X"],
+        help="workplan period to review (default: III-VI)",
+    )
+    demo.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="requests in flight at once (default: 16)",
+    )
+
+    serve = commands.add_parser(
+        "serve", help="serve the embedded default until interrupted"
+    )
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var"),
+        help="folder for the services' SQLite files (default: var)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        help="loopback port of the gateway (default: 8000)",
+    )
+    return parser
+
+
+async def _serve(data_dir: Path, port: int) -> None:
+    async with run_embedded(data_dir, port=port) as url:
+        logging.getLogger(__name__).info("gateway at %s; press Ctrl-C to stop", url)
+        await asyncio.Event().wait()
+
+
+def main() -> None:
+    args = _parser().parse_args()
+    configure_tracing("palermo-embedded", otlp_endpoint=None)
+    if args.command == "demo":
+        configure_logging("text", "WARNING")
+        summary = asyncio.run(
+            run_demo(
+                args.output,
+                seed=args.seed,
+                years=args.years,
+                concurrency=args.concurrency,
+            )
+        )
+        print(summary)
+    else:
+        configure_logging("text", "INFO")
+        asyncio.run(_serve(args.data_dir, args.port))

@@ -1,0 +1,119 @@
+"""`palermo demo`: a whole review phase on the embedded default, on real data."""
+
+import asyncio
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from palermo.embedded import run_embedded
+from palermo.phase import (
+    PhaseError,
+    answer_questionnaire,
+    complete_review,
+    for_each,
+    open_and_draw,
+    request,
+    wait_for_reviews,
+    write_draw_csv,
+)
+
+COMPLETED_EVENT = "palermo.review.desk_review_completed"
+
+
+async def run_demo(output: Path, *, seed: str, years: str, concurrency: int) -> str:
+    """Run the phase and return the summary to print."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="palermo-demo-") as data_dir:
+        async with (
+            run_embedded(Path(data_dir)) as url,
+            httpx.AsyncClient(base_url=url, timeout=60.0) as client,
+        ):
+            summary = await _drive(
+                client, output, seed=seed, years=years, concurrency=concurrency
+            )
+    summary["seconds"] = time.perf_counter() - started
+    return _format(summary)
+
+
+async def _drive(
+    client: httpx.AsyncClient, output: Path, *, seed: str, years: str, concurrency: int
+) -> dict[str, Any]:
+    run = await open_and_draw(client, years=years, seed=seed)
+    draw_csv = write_draw_csv(run, output)
+    targets = run.targets()
+
+    await for_each(
+        targets, lambda t: answer_questionnaire(client, run, t), concurrency=concurrency
+    )
+    started = await wait_for_reviews(
+        client, run.phase_id, status="in_progress", expected=len(targets)
+    )
+    await for_each(
+        started, lambda r: complete_review(client, r), concurrency=concurrency
+    )
+    completed = await wait_for_reviews(
+        client, run.phase_id, status="completed", expected=len(targets)
+    )
+    notified = await _wait_for_notifications(client, expected=3 * len(completed))
+
+    counts = (await request(client, "GET", "/api/v1/events/counts")).json()
+    return {
+        "phase_id": run.phase_id,
+        "years": years,
+        "seed": seed,
+        "draw_csv": draw_csv,
+        "pairs": len(run.draw["assignments"]),
+        "not_drawn": run.draw["not_drawn"],
+        "reviews": Counter((r["instrument"], r["cluster"]) for r in completed),
+        "notified": notified,
+        "events": counts,
+    }
+
+
+async def _wait_for_notifications(
+    client: httpx.AsyncClient, *, expected: int, timeout: float = 120.0
+) -> int:
+    """Wait until every State of every completed review was told of it."""
+    params = {"event_type": COMPLETED_EVENT, "channel": "inbox", "limit": 1}
+    deadline = time.monotonic() + timeout
+    while True:
+        page = (
+            await request(client, "GET", "/api/v1/notify/notifications", params=params)
+        ).json()
+        if page["total"] >= expected:
+            return int(page["total"])
+        if time.monotonic() > deadline:
+            raise PhaseError(
+                f"only {page['total']} of {expected} completion notifications after "
+                f"{timeout:.0f}s"
+            )
+        await asyncio.sleep(0.5)
+
+
+def _format(s: dict[str, Any]) -> str:
+    lines = [
+        f"Review phase {s['phase_id']} (years {s['years']}), seed {s['seed']!r}",
+        f"Drawn: {s['pairs']} States under review and instruments; "
+        f"draw written to {s['draw_csv']}",
+    ]
+    if s["not_drawn"]:
+        lines.append(f"Not drawn: {len(s['not_drawn'])} (see not_drawn.csv)")
+        lines.extend(
+            f"  {n['instrument']:<24} {n['state']}  {n['reason']}"
+            for n in s["not_drawn"]
+        )
+    lines.append("Completed desk reviews (questionnaire answers are synthetic):")
+    lines.extend(
+        f"  {instrument:<24} {cluster:<28} {count:>4}"
+        for (instrument, cluster), count in sorted(s["reviews"].items())
+    )
+    lines.append(f"  {'total':<53} {sum(s['reviews'].values()):>4}")
+    lines.append("Events published, by type:")
+    lines.extend(f"  {t:<55} {n:>6}" for t, n in s["events"].items())
+    lines.append(f"Focal points notified of completed reviews: {s['notified']}")
+    lines.append(f"Time taken: {s['seconds']:.1f} s")
+    return "\n".join(lines)

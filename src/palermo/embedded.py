@@ -1,0 +1,81 @@
+"""The embedded default: every service and the gateway in one process.
+
+The services run exactly the code they run as separate processes; only
+the plumbing differs: one in-memory bus instead of Kafka, one SQLite file
+per service in a data folder, and the gateway calls each service's app
+in-process instead of over the network. The gateway itself is served over
+real HTTP on a loopback port.
+"""
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+
+from palermo_draw.main import create_app as create_draw
+from palermo_draw.settings import DrawSettings
+from palermo_gateway.main import create_app as create_gateway
+from palermo_gateway.settings import GatewaySettings
+from palermo_notify.main import create_app as create_notify
+from palermo_notify.settings import NotifySettings
+from palermo_questionnaire.main import create_app as create_questionnaire
+from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_review.main import create_app as create_review
+from palermo_review.settings import ReviewSettings
+from palermo_shared.bus.memory import MemoryBus
+
+logger = logging.getLogger(__name__)
+
+
+def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
+    return {
+        "draw": create_draw(DrawSettings(data_dir=data_dir), bus),
+        "questionnaire": create_questionnaire(
+            QuestionnaireSettings(data_dir=data_dir), bus
+        ),
+        "review": create_review(ReviewSettings(data_dir=data_dir), bus),
+        "notify": create_notify(NotifySettings(data_dir=data_dir), bus),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def run_embedded(
+    data_dir: Path, *, port: int | None = None
+) -> AsyncIterator[str]:
+    """Run Palermo in this process; yield the gateway's base URL."""
+    bus = MemoryBus()
+    services = _service_apps(bus, data_dir)
+    transports = {name: httpx.ASGITransport(app=app) for name, app in services.items()}
+    gateway = create_gateway(GatewaySettings(data_dir=data_dir), bus, transports)
+
+    async with contextlib.AsyncExitStack() as stack:
+        for app in services.values():
+            await stack.enter_async_context(app.router.lifespan_context(app))
+        port = port or free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None)
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.05)
+        logger.info("embedded Palermo serving the gateway on 127.0.0.1:%d", port)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await serving
