@@ -19,7 +19,7 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 def create_engine(database_url: str) -> AsyncEngine:
-    """Create an async engine for `database_url` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    """Create an async engine (sqlite+aiosqlite or postgresql+asyncpg URLs)."""
     if database_url.startswith("sqlite"):
         engine = create_async_engine(
             database_url,

@@ -14,6 +14,7 @@ consumers deduplicate by event id.
 """
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -151,10 +152,8 @@ class OutboxRelay:
             return (await session.exec(query)).one()
 
     async def _wait_for_rows(self) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-        except TimeoutError:
-            pass
         self._wakeup.clear()
 
     async def _claim_batch(self) -> list[OutboxMessage]:

