@@ -1,13 +1,19 @@
 """The event stream for dashboards: every domain event, fanned out to clients.
 
-The gateway reads all domain topics as a consumer group of its own, keeps
-the most recent events in a bounded history (so a client can resume with
-`Last-Event-ID`), and copies each event into every connected client's
-bounded queue. A client whose queue is full is disconnected rather than
-allowed to slow the others or grow memory; it can reconnect and resume.
+The gateway reads all domain topics as a consumer group of its own and
+numbers the events in the order it reads them. It keeps the most recent
+ones in a bounded history, and each client only holds a cursor into that
+history, so memory does not grow with the number or the slowness of
+clients, and publishing never waits for any of them. A client that falls
+so far behind that its next events have left the history (or resumes from
+an id that old) gets a `stream.gap` event naming the missing range, then
+continues from the oldest event kept; a dashboard reloads its state from
+the API when it sees one.
 """
 
 import asyncio
+import itertools
+import json
 import logging
 import uuid
 from collections import Counter, deque
@@ -21,6 +27,9 @@ from palermo_shared.retry import retry_until_done
 logger = logging.getLogger(__name__)
 
 
+GAP_EVENT_TYPE = "stream.gap"
+
+
 @dataclass(frozen=True)
 class StreamedEvent:
     sequence: int
@@ -28,27 +37,11 @@ class StreamedEvent:
     data: str
 
 
-class _Client:
-    def __init__(self, size: int) -> None:
-        # One extra slot for the None that tells a dropped client to stop.
-        self.queue: asyncio.Queue[StreamedEvent | None] = asyncio.Queue(size + 1)
-        self.size = size
-
-    def full(self) -> bool:
-        return self.queue.qsize() >= self.size
-
-    def drop(self) -> None:
-        while not self.queue.empty():
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
-
-
 class EventStream:
-    def __init__(self, bus: Bus, *, history_size: int, client_queue_size: int) -> None:
+    def __init__(self, bus: Bus, *, history_size: int) -> None:
         self._bus = bus
         self._history: deque[StreamedEvent] = deque(maxlen=history_size)
-        self._client_queue_size = client_queue_size
-        self._clients: set[_Client] = set()
+        self._appended = asyncio.Condition()
         self._sequence = 0
         self.counts: Counter[str] = Counter()
         self.ready = asyncio.Event()
@@ -66,51 +59,59 @@ class EventStream:
         logger.info("event stream reading %s as %s", ", ".join(DOMAIN_TOPICS), group)
         try:
             while True:
-                for delivery in await subscription.fetch(max_records=1000, timeout=1.0):
-                    self._publish(delivery.value)
+                batch = await subscription.fetch(max_records=1000, timeout=1.0)
+                for delivery in batch:
+                    self._append(delivery.value)
+                if batch:
+                    async with self._appended:
+                        self._appended.notify_all()
         finally:
             await subscription.stop()
 
-    def _publish(self, raw: bytes | None) -> None:
+    def _append(self, raw: bytes | None) -> None:
         try:
             envelope = decode(raw)
         except EventDecodeError as error:
-            # Malformed messages are dead-lettered by the service consumers.
+            # The service consumers dead-letter malformed messages; here they are
+            # only left out of the stream.
             logger.warning("event stream skipped a malformed message: %s", error)
             return
         self._sequence += 1
         event = StreamedEvent(self._sequence, envelope.type, envelope.model_dump_json())
         self._history.append(event)
         self.counts[envelope.type] += 1
-        for client in list(self._clients):
-            self._offer(client, event)
-
-    def _offer(self, client: _Client, event: StreamedEvent) -> None:
-        if not client.full():
-            client.queue.put_nowait(event)
-            return
-        client.drop()
-        self._clients.discard(client)
-        logger.warning(
-            "event stream disconnected a slow client after %d queued events; "
-            "it can reconnect with Last-Event-ID",
-            client.size,
-        )
 
     async def follow(self, last_event_id: int | None) -> AsyncIterator[StreamedEvent]:
-        """Yield the kept events after `last_event_id`, then live ones.
+        """Yield the events after `last_event_id`, then live ones as they arrive.
 
-        Without `last_event_id` every event still in the history is yielded.
-        The stream ends when the client is dropped for being too slow.
+        Without `last_event_id`, start from the oldest event kept.
         """
-        after = last_event_id or 0
-        backlog = [e for e in self._history if e.sequence > after]
-        client = _Client(self._client_queue_size)
-        self._clients.add(client)
-        try:
-            for event in backlog:
+        cursor = last_event_id if last_event_id is not None else self._oldest() - 1
+        while True:
+            if cursor < self._oldest() - 1:
+                yield self._gap(cursor)
+                cursor = self._oldest() - 1
+            events = self._after(cursor)
+            for event in events:
                 yield event
-            while (live := await client.queue.get()) is not None:
-                yield live
-        finally:
-            self._clients.discard(client)
+                cursor = event.sequence
+            if not events:
+                async with self._appended:
+                    await self._appended.wait_for(lambda: self._sequence > cursor)
+
+    def _gap(self, cursor: int) -> StreamedEvent:
+        first, last = cursor + 1, self._oldest() - 1
+        logger.warning(
+            "event stream client missed events %d to %d, which are no longer kept",
+            first,
+            last,
+        )
+        data = json.dumps({"first_missing": first, "last_missing": last})
+        return StreamedEvent(last, GAP_EVENT_TYPE, data)
+
+    def _oldest(self) -> int:
+        return self._history[0].sequence if self._history else self._sequence + 1
+
+    def _after(self, cursor: int) -> list[StreamedEvent]:
+        start = max(0, cursor + 1 - self._oldest())
+        return list(itertools.islice(self._history, start, None))

@@ -46,11 +46,7 @@ def create_app(
     """Build the gateway; `transports` replaces the network hop (embedded mode)."""
     settings = settings or GatewaySettings()
     bus = bus or settings.build_bus()
-    stream = EventStream(
-        bus,
-        history_size=settings.event_history_size,
-        client_queue_size=settings.event_client_queue_size,
-    )
+    stream = EventStream(bus, history_size=settings.event_history_size)
     proxy = Proxy(_clients(settings, transports))
 
     @contextlib.asynccontextmanager

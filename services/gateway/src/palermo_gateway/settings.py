@@ -14,7 +14,6 @@ class GatewaySettings(ServiceSettings):
     notify_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = 30.0
     event_history_size: int = 50_000
-    event_client_queue_size: int = 1_000
     event_heartbeat_seconds: float = 15.0
 
     def service_urls(self) -> dict[str, str]:

@@ -1,0 +1,127 @@
+"""The event stream: Server-Sent Events over real HTTP, resumable, bounded."""
+
+import asyncio
+import json
+
+import httpx
+
+from palermo_gateway.events import EventStream
+from palermo_shared.bus import Record
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.events import TOPIC_DRAW, ReviewPhaseOpened, encode, new_event
+
+
+def _phase_event(phase_id: str) -> Record:
+    payload = ReviewPhaseOpened(
+        phase_id=phase_id,
+        years="III-VI",
+        clusters=[],
+        instruments=[],
+        working_groups={},
+        draw_date="2026-12-04",
+        states_under_review={},
+    )
+    envelope = new_event(payload, source="/test", subject=f"phase/{phase_id}")
+    return Record(topic=TOPIC_DRAW, key=envelope.subject, value=encode(envelope))
+
+
+async def _read_events(
+    client: httpx.AsyncClient, count: int, headers: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    events: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    async with client.stream("GET", "/api/v1/events", headers=headers) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        async for line in response.aiter_lines():
+            if not line:
+                if "data" in current:
+                    events.append(current)
+                current = {}
+                if len(events) == count:
+                    return events
+                continue
+            field, _, value = line.partition(": ")
+            current[field] = value
+    return events
+
+
+async def test_stream_sends_events_with_ids(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    await bus.append([_phase_event("p1"), _phase_event("p2")])
+
+    events = await asyncio.wait_for(_read_events(gateway, 2), 10)
+
+    assert [e["id"] for e in events] == ["1", "2"]
+    assert events[0]["event"] == "palermo.draw.review_phase_opened"
+    assert json.loads(events[1]["data"])["data"]["phase_id"] == "p2"
+
+
+async def test_stream_resumes_after_last_event_id(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    await bus.append([_phase_event("p1"), _phase_event("p2"), _phase_event("p3")])
+    await asyncio.wait_for(_read_events(gateway, 3), 10)
+
+    resumed = await asyncio.wait_for(
+        _read_events(gateway, 1, headers={"Last-Event-ID": "2"}), 10
+    )
+
+    assert resumed[0]["id"] == "3"
+
+
+async def test_stream_delivers_live_events(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    reader = asyncio.create_task(_read_events(gateway, 1))
+    await asyncio.sleep(0.2)
+    await bus.append([_phase_event("live")])
+
+    events = await asyncio.wait_for(reader, 10)
+
+    assert json.loads(events[0]["data"])["data"]["phase_id"] == "live"
+
+
+async def test_counts_by_type(gateway: httpx.AsyncClient, bus: MemoryBus) -> None:
+    await bus.append([_phase_event("p1"), _phase_event("p2")])
+    await asyncio.wait_for(_read_events(gateway, 2), 10)
+
+    counts = (await gateway.get("/api/v1/events/counts")).json()
+
+    assert counts == {"palermo.draw.review_phase_opened": 2}
+
+
+async def test_resume_past_history_reports_gap(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    await bus.append([_phase_event(f"p{i}") for i in range(8)])
+    await asyncio.wait_for(_read_events(gateway, 5), 10)
+
+    events = await asyncio.wait_for(
+        _read_events(gateway, 2, headers={"Last-Event-ID": "1"}), 10
+    )
+
+    assert events[0]["event"] == "stream.gap"
+    assert json.loads(events[0]["data"]) == {"first_missing": 2, "last_missing": 3}
+    assert events[1]["id"] == "4"
+
+
+async def test_paused_client_blocks_nobody_and_resumes_after_gap() -> None:
+    bus = MemoryBus()
+    stream = EventStream(bus, history_size=3)
+    runner = asyncio.create_task(stream.run())
+    await asyncio.wait_for(stream.ready.wait(), 5)
+    paused = stream.follow(last_event_id=None)
+    first = asyncio.create_task(anext(paused))
+    await bus.append([_phase_event("first")])
+    assert (await asyncio.wait_for(first, 5)).sequence == 1
+
+    await bus.append([_phase_event(f"p{i}") for i in range(9)])
+    while stream.counts["palermo.draw.review_phase_opened"] < 10:
+        await asyncio.sleep(0.01)
+    resumed = [await anext(paused) for _ in range(4)]
+    runner.cancel()
+
+    assert resumed[0].type == "stream.gap"
+    assert json.loads(resumed[0].data) == {"first_missing": 2, "last_missing": 7}
+    assert [e.sequence for e in resumed[1:]] == [8, 9, 10]

@@ -1,0 +1,59 @@
+"""The gateway forwards `/api/v1/{service}/...` over real HTTP and maps failures."""
+
+import httpx
+
+
+async def test_forward_keeps_method_path_query_and_body(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.put(
+        "/api/v1/draw/phases/p1?x=1&x=2",
+        content=b'{"a": 1}',
+        headers={"X-Custom": "kept"},
+    )
+
+    echoed = response.json()
+    assert response.status_code == 200
+    assert echoed["method"] == "PUT"
+    assert echoed["path"] == "/phases/p1"
+    assert echoed["query"] == "x=1&x=2"
+    assert echoed["body"] == '{"a": 1}'
+    assert echoed["x_custom"] == "kept"
+    assert response.headers["x-upstream"] == "yes"
+
+
+async def test_forward_keeps_upstream_status(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get(
+        "/api/v1/questionnaire/anything", params={"status": "409"}
+    )
+
+    assert response.status_code == 409
+
+
+async def test_unknown_service_is_404(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/payments/x")
+
+    assert response.status_code == 404
+    assert "unknown service 'payments'" in response.json()["detail"]
+
+
+async def test_unreachable_service_is_502(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/review/reviews")
+
+    assert response.status_code == 502
+    assert response.json()["detail"] == "the review service is unavailable"
+
+
+async def test_slow_service_is_504(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/notify/slow", params={"seconds": "2"})
+
+    assert response.status_code == 504
+    assert response.json()["detail"] == "the notify service did not answer in time"
+
+
+async def test_health_probes_are_separate(gateway: httpx.AsyncClient) -> None:
+    live = await gateway.get("/healthz/live")
+    ready = await gateway.get("/healthz/ready")
+
+    assert live.json() == {"status": "alive"}
+    assert ready.json() == {"status": "ready"}
