@@ -90,7 +90,7 @@ def bus() -> MemoryBus:
 async def gateway(
     upstream: ThreadedServer, bus: MemoryBus, tmp_path: object
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway on real HTTP, routing `draw` to the echo server and `review` nowhere."""
+    """Serve the gateway on real HTTP; `review` points at a closed port."""
     settings = GatewaySettings(
         draw_url=upstream.url,
         questionnaire_url=upstream.url,

@@ -19,6 +19,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 
 from palermo_shared.bus import Bus
 from palermo_shared.events import DOMAIN_TOPICS, EventDecodeError, decode
@@ -97,7 +98,7 @@ class EventStream:
                 cursor = event.sequence
             if not events:
                 async with self._appended:
-                    await self._appended.wait_for(lambda: self._sequence > cursor)
+                    await self._appended.wait_for(partial(self._has_after, cursor))
 
     def _gap(self, cursor: int) -> StreamedEvent:
         first, last = cursor + 1, self._oldest() - 1
@@ -108,6 +109,9 @@ class EventStream:
         )
         data = json.dumps({"first_missing": first, "last_missing": last})
         return StreamedEvent(last, GAP_EVENT_TYPE, data)
+
+    def _has_after(self, cursor: int) -> bool:
+        return self._sequence > cursor
 
     def _oldest(self) -> int:
         return self._history[0].sequence if self._history else self._sequence + 1
