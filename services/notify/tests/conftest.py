@@ -218,7 +218,7 @@ class ReceivedRequest:
 class Receiver:
     """A webhook receiver on 127.0.0.1.
 
-    `/ok` answers 200, `/fail` answers 500 and `/hang` answers only after
+    `/ok` responds with 200 and `/fail` with 500. `/hang` responds only after
     the test ends, so requests to it time out.
     """
 

@@ -74,7 +74,7 @@ async def test_failing_receiver_retried_then_failed(service, events, receiver, c
     item = await _webhook_once(service, envelope.id, status="failed")
 
     assert item["attempts"] == 3
-    assert item["last_error"] == "receiver answered HTTP 500"
+    assert item["last_error"] == "receiver responded with HTTP 500"
     assert item["next_attempt_at"] is None
     assert item["delivered_at"] is None
     assert len(receiver.received("/fail")) == 3
@@ -123,7 +123,7 @@ async def test_hanging_receiver_blocks_no_other(service, events, receiver, setti
     [hanging] = await service.notifications(
         event_id=envelope.id, state="FRA", channel="webhook"
     )
-    assert hanging["last_error"] == "timed out after 1 s without an answer"
+    assert hanging["last_error"] == "timed out after 1 s without a response"
     assert hanging["status"] == "pending"
 
 

@@ -91,24 +91,28 @@ def new_event(
     subject: str,
     cause: Envelope | None = None,
     correlation_id: str | None = None,
+    causation_id: str | None = None,
 ) -> Envelope:
     """Wrap a payload in a fresh envelope.
 
-    The correlation id follows the cause's, so every event of one flow shares
-    it; without a cause it is the given id or the new event's own id.
+    The correlation and causation ids follow the cause's envelope when one
+    is given, so every event of one flow shares a correlation id. Without
+    it they are the given ids, and the correlation id defaults to the new
+    event's own id.
     """
     event_id = str(uuid.uuid4())
     if cause is not None:
-        correlation_id = cause.correlationid
+        correlation_id, causation_id = cause.correlationid, cause.id
+    payload_type = type(payload)
     return Envelope(
         id=event_id,
         source=source,
-        type=payload.event_type,
-        schemaversion=payload.schema_version,
+        type=payload_type.event_type,
+        schemaversion=payload_type.schema_version,
         subject=subject,
         time=dt.datetime.now(dt.UTC),
         correlationid=correlation_id or event_id,
-        causationid=cause.id if cause is not None else None,
+        causationid=causation_id,
         data=payload.model_dump(mode="json"),
     )
 
@@ -251,7 +255,7 @@ class DeskReviewCompleted(EventPayload):
 class NotificationDelivered(EventPayload):
     notification_id: str
     event_id: str
-    event_type: str
+    notified_event_type: str
     recipient_state: str
     channel: str
     delivered_at: dt.datetime

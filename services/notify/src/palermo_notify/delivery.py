@@ -56,13 +56,14 @@ class WebhookDelivery:
 
     def start(self) -> None:
         # Redirects are not followed, because a redirect could lead to a
-        # host outside `webhook_allowed_hosts`; a 3xx answer is a failure.
+        # host outside `webhook_allowed_hosts`. A 3xx response is a failure.
         self._client = httpx.AsyncClient(
             timeout=self._timeout,
             follow_redirects=False,
             headers={"User-Agent": "palermo-notify"},
         )
         self._task = asyncio.create_task(self._run(), name="notify-webhook-delivery")
+        self._task.add_done_callback(_log_crash)
         logger.info(
             "webhook delivery started (timeout %.1f s, %d attempts)",
             self._timeout,
@@ -91,7 +92,7 @@ class WebhookDelivery:
         for notification, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 logger.error(
-                    "webhook notification %s: recording the result failed, "
+                    "webhook notification %s: delivery failed unexpectedly, "
                     "retrying after the claim lapses: %r",
                     notification.id,
                     result,
@@ -158,7 +159,7 @@ class WebhookDelivery:
             await self._record_failure(notification.id, error, retry=True)
 
     async def _post(self, notification: Notification, url: str) -> str | None:
-        """POST the notification; return why it failed, or None on a 2xx answer."""
+        """POST the notification; return why it failed, or None on a 2xx response."""
         assert self._client is not None
         body = webhook_body(
             notification_id=notification.id,
@@ -169,20 +170,22 @@ class WebhookDelivery:
         )
         headers = {NOTIFICATION_ID_HEADER: notification.id}
         try:
-            # The total limit also bounds a receiver that answers byte by byte.
+            # The total limit also bounds a receiver that responds byte by byte.
             async with (
                 asyncio.timeout(self._timeout),
-                self._client.stream("POST", url, json=body, headers=headers) as answer,
+                self._client.stream(
+                    "POST", url, json=body, headers=headers
+                ) as response,
             ):
-                status = answer.status_code
+                status = response.status_code
         except (TimeoutError, httpx.TimeoutException):
-            return f"timed out after {self._timeout:g} s without an answer"
+            return f"timed out after {self._timeout:g} s without a response"
         except httpx.HTTPError as error:
             return f"request failed: {type(error).__name__}: {error}"
 
         if 200 <= status < 300:
             return None
-        return f"receiver answered HTTP {status}"
+        return f"receiver responded with HTTP {status}"
 
     async def _record_success(self, notification_id: str) -> None:
         async with self._runtime.transaction() as session:
@@ -266,6 +269,17 @@ async def _pending_notification(
     if notification.status != NotificationStatus.PENDING.value:
         return None
     return notification
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    logger.error(
+        "webhook delivery stopped by an unexpected error; pending webhooks "
+        "wait until the service restarts: %r",
+        task.exception(),
+        exc_info=task.exception(),
+    )
 
 
 def _host_of(url: str | None) -> str:

@@ -60,27 +60,20 @@ def record_delivered(
     payload = NotificationDelivered(
         notification_id=notification.id,
         event_id=notification.event_id,
-        event_type=notification.event_type,
+        notified_event_type=notification.event_type,
         recipient_state=notification.recipient_state,
         channel=notification.channel,
         delivered_at=notification.delivered_at,
     )
     subject = f"notification/{notification.id}"
-    if cause is not None:
-        envelope = new_event(payload, source=SOURCE, subject=subject, cause=cause)
-    else:
-        envelope = new_event(
-            payload,
-            source=SOURCE,
-            subject=subject,
-            correlation_id=notification.correlation_id,
-        ).model_copy(update={"causationid": notification.event_id})
-
-    # NOTE: the payload's `event_type` field (the notified event's type) hides
-    # the class's own event type on instances, so `new_event` copies the
-    # wrong type into the envelope. It is set from the class here, until the
-    # field is renamed in the shared event contracts.
-    envelope = envelope.model_copy(update={"type": NotificationDelivered.event_type})
+    envelope = new_event(
+        payload,
+        source=SOURCE,
+        subject=subject,
+        cause=cause,
+        correlation_id=notification.correlation_id,
+        causation_id=notification.event_id,
+    )
     record_event(session, envelope)
 
 

@@ -37,7 +37,7 @@ class Notification(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     event_id: str = Field(index=True, max_length=64)
     event_type: str = Field(index=True, max_length=200)
-    subject: str = Field(max_length=200, description="CloudEvents subject of the event")
+    subject: str = Field(max_length=500, description="CloudEvents subject of the event")
     correlation_id: str = Field(max_length=64)
     recipient_state: str = Field(index=True, max_length=3)
     channel: str = Field(max_length=16)

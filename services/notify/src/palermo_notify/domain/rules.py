@@ -3,9 +3,8 @@
 `RECIPIENT_RULES` maps an event type to a function of its payload and of
 the reviewers drawn for the review it concerns. The notify service keeps
 those reviewers from `LotsDrawn` events, because a submitted questionnaire
-does not name them. Events without a rule notify nobody: a
-`ReviewPhaseOpened` event concerns every party at once, so it addresses no
-State in particular.
+does not name them. Events without a rule notify no State. A
+`ReviewPhaseOpened` event has none, because it concerns every party at once.
 
 Recipients are ISO 3166-1 alpha-3 codes, upper case, without repeats, in
 the order the rule lists them.

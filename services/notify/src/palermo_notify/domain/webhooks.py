@@ -34,7 +34,8 @@ def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
 
 def retry_delay(attempts: int, *, base: float, cap: float) -> float:
     """Return the seconds to wait after `attempts` failed attempts (from 1)."""
-    return min(cap, base * 2 ** max(attempts - 1, 0))
+    exponent: int = max(attempts - 1, 0)
+    return min(cap, base * 2.0**exponent)
 
 
 def webhook_body(
@@ -47,7 +48,7 @@ def webhook_body(
 ) -> dict[str, Any]:
     """Build the JSON body of a webhook request.
 
-    The body names the event and links to the notification; it never copies
+    The body names the event and links to the notification. It never copies
     the event's data, which the receiver fetches with its own credentials.
     """
     return {
