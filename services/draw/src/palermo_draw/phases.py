@@ -15,8 +15,8 @@ from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import (
     WORKING_GROUPS,
     WORKPLAN,
-    Cluster,
     Instrument,
+    clusters_reviewed,
 )
 from palermo_shared.reference.states import StateParty, load_states
 
@@ -140,7 +140,7 @@ def _record_lots_drawn(
             instrument=a.instrument,
             state_under_review=a.state_under_review,
             regional_group=state.regional_group,
-            clusters=[Cluster(c) for c in phase.clusters],
+            clusters=list(clusters_reviewed(a.instrument, phase.years)),
             reviewers=[
                 _reviewer(registry[a.same_group_reviewer], "same_regional_group"),
                 _reviewer(registry[a.other_group_reviewer], "other_regional_group"),

@@ -11,6 +11,7 @@ from palermo_questionnaire.domain.forms import (
     Questionnaire,
     answer_problems,
     completeness_problems,
+    has_cluster,
     questionnaire_for,
 )
 from palermo_questionnaire.tables import PhaseScope, Response, StateUnderReview
@@ -55,6 +56,11 @@ async def applicable_questionnaire(
         raise InvalidInput(
             f"cluster {cluster.value} is not reviewed in phase {phase_id}; "
             f"reviewed clusters: {', '.join(scope.clusters)}",
+            field="cluster",
+        )
+    if not has_cluster(instrument, cluster):
+        raise InvalidInput(
+            f"the {instrument.value} instrument has no {cluster.value} cluster",
             field="cluster",
         )
     if await session.get(StateUnderReview, (phase_id, instrument.value, state)) is None:

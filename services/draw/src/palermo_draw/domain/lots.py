@@ -13,7 +13,10 @@ Choices this implementation makes where the resolution is silent:
 - Balance: each reviewer is drawn among the eligible candidates that have
   been drawn least often so far for that instrument.
 - Reciprocal pairs (A reviews B while B reviews A for the same instrument)
-  are avoided whenever another candidate exists.
+  are avoided whenever the pool drawn from offers another candidate. That
+  pool is narrowed to similar legal systems first, so a reciprocal pair
+  stays when it is the only similar candidate. Each State is drawn in turn
+  without backtracking, so earlier draws can leave no other candidate.
 - A party without a UN regional group cannot be drawn for or drawn as a
   reviewer, because the rule needs its group; it is listed as not drawn
   with that reason.

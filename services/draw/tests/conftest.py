@@ -1,0 +1,111 @@
+"""Fixtures: hand-made States parties and the draw app run in-process."""
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from palermo_draw.main import create_app
+from palermo_draw.settings import DrawSettings
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.events import Envelope, decode
+from palermo_shared.reference.instruments import Instrument
+from palermo_shared.reference.states import PartyStatus, StateParty
+
+MakeState = Callable[..., StateParty]
+
+
+@pytest.fixture
+def make_state() -> MakeState:
+    """Return a builder of States parties, by default to the Convention, undated."""
+
+    def build(
+        iso3: str,
+        regional_group: str | None,
+        legal_system: str | None = "civil_law",
+        instruments: tuple[Instrument, ...] = (Instrument.CONVENTION,),
+        deposit_date: dt.date | None = None,
+    ) -> StateParty:
+        return StateParty(
+            iso3=iso3,
+            name=iso3,
+            regional_group=regional_group,
+            legal_system=legal_system,
+            instruments={i: PartyStatus(deposit_date) for i in instruments},
+            uncac=None,
+        )
+
+    return build
+
+
+@dataclass
+class DrawService:
+    """The running draw app, its bus and an HTTP client bound to it."""
+
+    app: FastAPI
+    bus: MemoryBus
+    client: httpx.AsyncClient
+
+    def events(self, topic: str, event_type: str) -> list[Envelope]:
+        envelopes = [decode(d.value) for d in self.bus.log(topic)]
+        return [e for e in envelopes if e.type == event_type]
+
+    async def wait_for_events(
+        self, topic: str, event_type: str, count: int, timeout: float = 5.0
+    ) -> list[Envelope]:
+        """Poll the bus until `count` events of `event_type` are on `topic`."""
+        await wait_until(
+            lambda: len(self.events(topic, event_type)) >= count, timeout=timeout
+        )
+        return self.events(topic, event_type)
+
+
+async def wait_until(condition: Callable[[], bool], *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition still false after {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def draw_service(tmp_path: Path) -> AsyncIterator[DrawService]:
+    bus = MemoryBus()
+    app = create_app(DrawSettings(environment="test", data_dir=tmp_path), bus)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://draw.test"
+        ) as client:
+            yield DrawService(app, bus, client)
+
+
+OpenPhase = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def open_phase(draw_service: DrawService) -> OpenPhase:
+    """Return a helper that opens a phase through the API and returns its id."""
+
+    async def create(
+        years: str = "III-VI",
+        instruments: tuple[str, ...] = ("convention",),
+        draw_date: str = "2025-01-01",
+    ) -> str:
+        body = {
+            "years": years,
+            "instruments": list(instruments),
+            "draw_date": draw_date,
+        }
+        response = await draw_service.client.post("/phases", json=body)
+        assert response.status_code == 201, response.text
+        phase_id: str = response.json()["id"]
+        return phase_id
+
+    return create

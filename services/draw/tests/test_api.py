@@ -1,0 +1,234 @@
+"""The draw service's HTTP API and the events it publishes."""
+
+import pytest
+
+from palermo_shared.events import (
+    TOPIC_DRAW,
+    LotsDrawn,
+    ReviewPhaseOpened,
+    payload_of,
+)
+from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.reference.states import load_states
+
+
+async def test_open_phase_created(draw_service, open_phase) -> None:
+    phase_id = await open_phase(instruments=("convention", "firearms"))
+
+    response = await draw_service.client.get(f"/phases/{phase_id}")
+
+    assert response.status_code == 200
+    phase = response.json()
+    assert phase["years"] == "III-VI"
+    assert phase["instruments"] == ["convention", "firearms"]
+    assert phase["clusters"] == ["criminalization", "international_cooperation"]
+    assert phase["draw_date"] == "2025-01-01"
+    assert phase["working_groups"]["firearms"] == "firearms"
+    assert phase["drawn"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"years": "I-II"}, "years"),
+        ({"years": "XI-XII"}, "years"),
+        ({"instruments": []}, "instruments"),
+        ({"instruments": ["convention", "convention"]}, "instruments"),
+        ({"instruments": ["corruption"]}, "instruments"),
+    ],
+)
+async def test_open_phase_invalid(draw_service, body, field) -> None:
+    response = await draw_service.client.post("/phases", json=body)
+
+    assert response.status_code == 422
+    locations = [error["loc"] for error in response.json()["detail"]]
+    assert any(loc[:2] == ["body", field] for loc in locations), locations
+
+
+async def test_invalid_phase_publishes_nothing(draw_service, open_phase) -> None:
+    await draw_service.client.post("/phases", json={"years": "I-II"})
+    await open_phase()
+
+    opened = await draw_service.wait_for_events(
+        TOPIC_DRAW, ReviewPhaseOpened.event_type, 1
+    )
+
+    assert len(opened) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/phases/no-such-phase"),
+        ("GET", "/phases/no-such-phase/draw"),
+        ("POST", "/phases/no-such-phase/draw"),
+    ],
+)
+async def test_unknown_phase_not_found(draw_service, method, path) -> None:
+    response = await draw_service.client.request(method, path, json={"seed": "s"})
+
+    assert response.status_code == 404
+    assert "no-such-phase" in response.json()["detail"]
+
+
+async def test_draw_before_drawing_not_found(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+
+    response = await draw_service.client.get(f"/phases/{phase_id}/draw")
+
+    assert response.status_code == 404
+
+
+async def test_state_found(draw_service) -> None:
+    response = await draw_service.client.get("/states/fra")
+
+    assert response.status_code == 200
+    state = response.json()
+    assert state["iso3"] == "FRA"
+    assert state["regional_group"] == "Western European and Others"
+    assert "convention" in state["instruments"]
+
+
+async def test_unknown_state_not_found(draw_service) -> None:
+    response = await draw_service.client.get("/states/XXX")
+
+    assert response.status_code == 404
+    assert "XXX" in response.json()["detail"]
+
+
+async def test_states_listed(draw_service) -> None:
+    response = await draw_service.client.get("/states")
+
+    assert response.status_code == 200
+    codes = [state["iso3"] for state in response.json()]
+    assert codes == sorted(load_states())
+
+
+async def test_draw_created(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+
+    response = await draw_service.client.post(
+        f"/phases/{phase_id}/draw", json={"seed": "meeting-7"}
+    )
+
+    assert response.status_code == 201
+    draw = response.json()
+    assert draw["seed"] == "meeting-7"
+    assert len(draw["assignments"]) > 100
+    skipped = {entry["state"] for entry in draw["not_drawn"]}
+    assert skipped == {"COK", "EUU", "NIU", "VAT"}
+    phase = (await draw_service.client.get(f"/phases/{phase_id}")).json()
+    assert phase["drawn"] is True
+
+
+async def test_second_draw_conflicts(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+    path = f"/phases/{phase_id}/draw"
+    await draw_service.client.post(path, json={"seed": "first"})
+    before = (await draw_service.client.get(path)).json()
+
+    response = await draw_service.client.post(path, json={"seed": "second"})
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    after = (await draw_service.client.get(path)).json()
+    assert after == before
+
+
+async def test_draw_empty_seed_invalid(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+    path = f"/phases/{phase_id}/draw"
+
+    response = await draw_service.client.post(path, json={"seed": ""})
+
+    assert response.status_code == 422
+    assert (await draw_service.client.get(path)).status_code == 404
+
+
+async def test_phase_opened_event(draw_service, open_phase) -> None:
+    phase_id = await open_phase(instruments=("convention", "firearms"))
+
+    [envelope] = await draw_service.wait_for_events(
+        TOPIC_DRAW, ReviewPhaseOpened.event_type, 1
+    )
+
+    opened = payload_of(envelope)
+    assert isinstance(opened, ReviewPhaseOpened)
+    assert opened.phase_id == phase_id
+    assert opened.years == "III-VI"
+    assert opened.clusters == [
+        Cluster.CRIMINALIZATION,
+        Cluster.INTERNATIONAL_COOPERATION,
+    ]
+    assert opened.instruments == [Instrument.CONVENTION, Instrument.FIREARMS]
+    states = opened.states_under_review
+    assert "FRA" in states[Instrument.CONVENTION]
+    assert "AND" not in states[Instrument.FIREARMS]
+
+
+async def test_lots_drawn_event_per_assignment(draw_service, open_phase) -> None:
+    phase_id = await open_phase(instruments=("convention", "firearms"))
+    response = await draw_service.client.post(
+        f"/phases/{phase_id}/draw", json={"seed": "meeting-7"}
+    )
+    assignments = response.json()["assignments"]
+
+    envelopes = await draw_service.wait_for_events(
+        TOPIC_DRAW, LotsDrawn.event_type, len(assignments)
+    )
+
+    assert len(envelopes) == len(assignments)
+    events = {}
+    for envelope in envelopes:
+        lots = payload_of(envelope)
+        assert isinstance(lots, LotsDrawn)
+        events[(lots.instrument.value, lots.state_under_review)] = lots
+    for assignment in assignments:
+        key = (assignment["instrument"], assignment["state_under_review"])
+        lots = events[key]
+        assert lots.phase_id == phase_id, key
+        assert [r.iso3 for r in lots.reviewers] == assignment["reviewers"], key
+        assert lots.regional_group == assignment["regional_group"], key
+        assert lots.similar_legal_system == assignment["similar_legal_system"], key
+        assert lots.legal_system_note == assignment["legal_system_note"], key
+
+
+async def test_lots_drawn_reviewer_roles(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+    await draw_service.client.post(f"/phases/{phase_id}/draw", json={"seed": "s"})
+
+    [envelope, *_] = await draw_service.wait_for_events(
+        TOPIC_DRAW, LotsDrawn.event_type, 1
+    )
+
+    lots = payload_of(envelope)
+    assert isinstance(lots, LotsDrawn)
+    same, other = lots.reviewers
+    assert same.role == "same_regional_group"
+    assert same.regional_group == lots.regional_group
+    assert other.role == "other_regional_group"
+    assert other.regional_group != lots.regional_group
+
+
+async def test_lots_drawn_clusters_of_instrument(draw_service, open_phase) -> None:
+    # The Firearms Protocol has no law-enforcement cluster, so its lots name
+    # only the prevention cluster of this period.
+    phase_id = await open_phase(years="VII-X", instruments=("convention", "firearms"))
+    response = await draw_service.client.post(
+        f"/phases/{phase_id}/draw", json={"seed": "s"}
+    )
+    count = len(response.json()["assignments"])
+
+    envelopes = await draw_service.wait_for_events(
+        TOPIC_DRAW, LotsDrawn.event_type, count
+    )
+
+    clusters = {}
+    for envelope in envelopes:
+        lots = payload_of(envelope)
+        assert isinstance(lots, LotsDrawn)
+        clusters.setdefault(lots.instrument, set()).add(tuple(lots.clusters))
+    assert clusters[Instrument.FIREARMS] == {(Cluster.PREVENTION,)}
+    assert clusters[Instrument.CONVENTION] == {
+        (Cluster.LAW_ENFORCEMENT, Cluster.PREVENTION)
+    }

@@ -1,0 +1,184 @@
+"""Fixtures: the review app run in-process and fed real envelopes of the
+draw and questionnaire services on a MemoryBus."""
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from palermo_review.main import create_app
+from palermo_review.reviews import review_id
+from palermo_review.settings import ReviewSettings
+from palermo_shared.bus import Record
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.events import (
+    TOPIC_REVIEW,
+    DrawnReviewer,
+    Envelope,
+    EventPayload,
+    LotsDrawn,
+    QuestionnaireSubmitted,
+    decode,
+    encode,
+    new_event,
+    topic_of,
+)
+from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.service import ServiceRuntime
+
+PHASE_ID = "phase-1"
+STATE = "ITA"
+REVIEWERS = ("FRA", "BRA")
+
+
+async def wait_until(
+    condition: Callable[[], Awaitable[bool]], *, timeout: float = 5.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition still false after {timeout} s")
+        await asyncio.sleep(0.02)
+
+
+def lots_drawn(
+    clusters: tuple[Cluster, ...] = (Cluster.CRIMINALIZATION,),
+) -> LotsDrawn:
+    same, other = REVIEWERS
+    return LotsDrawn(
+        phase_id=PHASE_ID,
+        instrument=Instrument.CONVENTION,
+        state_under_review=STATE,
+        regional_group="Western European and Others",
+        clusters=list(clusters),
+        reviewers=[
+            DrawnReviewer(
+                iso3=same,
+                regional_group="Western European and Others",
+                legal_system="civil_law",
+                role="same_regional_group",
+            ),
+            DrawnReviewer(
+                iso3=other,
+                regional_group="Latin American and Caribbean",
+                legal_system="civil_law",
+                role="other_regional_group",
+            ),
+        ],
+        similar_legal_system=True,
+    )
+
+
+def questionnaire_submitted(
+    cluster: Cluster = Cluster.CRIMINALIZATION,
+) -> QuestionnaireSubmitted:
+    return QuestionnaireSubmitted(
+        response_id=f"response-{cluster.value}",
+        questionnaire_id=f"convention.{cluster.value}.v1",
+        phase_id=PHASE_ID,
+        state=STATE,
+        instrument=Instrument.CONVENTION,
+        cluster=cluster,
+        submitted_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+    )
+
+
+@dataclass
+class ReviewService:
+    """The running review app, its bus and an HTTP client bound to it."""
+
+    app: FastAPI
+    bus: MemoryBus
+    client: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    lots_drawn = staticmethod(lots_drawn)
+    questionnaire_submitted = staticmethod(questionnaire_submitted)
+
+    @staticmethod
+    def review_id(cluster: Cluster = Cluster.CRIMINALIZATION) -> str:
+        return review_id(PHASE_ID, STATE, Instrument.CONVENTION.value, cluster.value)
+
+    async def publish(self, payload: EventPayload) -> Envelope:
+        envelope = new_event(payload, source="/palermo/test", subject=STATE)
+        await self.deliver(envelope)
+        return envelope
+
+    async def deliver(self, envelope: Envelope) -> None:
+        record = Record(
+            topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
+        )
+        await self.bus.append([record])
+
+    async def wait_for_handled(self, count: int) -> None:
+        """Wait until the consumer handled `count` events and relayed their output."""
+        [consumer] = self.runtime.consumers
+
+        async def handled() -> bool:
+            return consumer.handled_total >= count
+
+        await wait_until(handled)
+        await self.wait_for_outbox()
+
+    async def wait_for_outbox(self) -> None:
+        async def flushed() -> bool:
+            return await self.runtime.relay.pending_count() == 0
+
+        await wait_until(flushed)
+
+    async def review(
+        self, cluster: Cluster = Cluster.CRIMINALIZATION
+    ) -> dict[str, Any]:
+        response = await self.client.get(f"/reviews/{self.review_id(cluster)}")
+        assert response.status_code == 200, response.text
+        review: dict[str, Any] = response.json()
+        return review
+
+    async def observations(self) -> list[dict[str, Any]]:
+        response = await self.client.get(f"/reviews/{self.review_id()}/observations")
+        assert response.status_code == 200, response.text
+        observations: list[dict[str, Any]] = response.json()
+        return observations
+
+    def events(self, event_type: str) -> list[Envelope]:
+        envelopes = [decode(d.value) for d in self.bus.log(TOPIC_REVIEW)]
+        return [e for e in envelopes if e.type == event_type]
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[ReviewService]:
+    bus = MemoryBus()
+    app = create_app(ReviewSettings(environment="test", data_dir=tmp_path), bus)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://review.test"
+        ) as client:
+            yield ReviewService(app, bus, client)
+
+
+@pytest.fixture
+async def awaiting_review(service: ReviewService) -> str:
+    """A criminalization review whose lots are drawn, awaiting its questionnaire."""
+    await service.publish(service.lots_drawn())
+    await service.wait_for_handled(1)
+    return service.review_id()
+
+
+@pytest.fixture
+async def started_review(service: ReviewService, awaiting_review: str) -> str:
+    """A criminalization review in progress, reviewed by France and Brazil."""
+    await service.publish(service.questionnaire_submitted())
+    await service.wait_for_handled(2)
+    return awaiting_review
