@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -124,7 +125,22 @@ async def save_draft(
         response.revision += 1
         response.updated_at = utcnow()
     session.add(response)
+    await _flush_or_conflict(session, response)
     return response
+
+
+async def _flush_or_conflict(session: AsyncSession, response: Response) -> None:
+    # Two first saves of one response can race on PostgreSQL, where the
+    # second sees no row yet; the unique key stops it here.
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"a draft of {response.state}'s {response.instrument}/{response.cluster} "
+            "response was saved at the same time; reload it and retry",
+            current_state="draft",
+            allowed=["save_draft", "submit"],
+        ) from None
 
 
 async def submit(
