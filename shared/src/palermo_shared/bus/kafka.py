@@ -78,6 +78,7 @@ class KafkaPublisher:
     def __init__(self, bus: KafkaBus) -> None:
         self._bus = bus
         self._producer: AIOKafkaProducer | None = None
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         producer = AIOKafkaProducer(
@@ -99,16 +100,38 @@ class KafkaPublisher:
         producer, self._producer = self._producer, None
         if producer is not None:
             await producer.stop()
+        await asyncio.gather(*self._closing)
 
     async def publish(self, records: Sequence[Record], *, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._send_all(records), timeout)
         except (TimeoutError, KafkaError, OSError) as error:
-            # A producer that failed may hold a broken connection: start afresh.
-            await self.stop()
+            self._discard_producer()
             raise PublishError(
                 f"{len(records)} records not acknowledged within {timeout}s: {error!r}"
             ) from error
+
+    def _discard_producer(self) -> None:
+        """Stop the current producer in the background, so the next publish starts anew.
+
+        A producer that failed may hold a broken connection. Its `stop` waits
+        until undelivered batches expire after `request_timeout_ms`, which can
+        be later than the publish deadline, so this publisher's `stop` awaits it.
+        """
+        producer, self._producer = self._producer, None
+        if producer is None:
+            return
+        task = asyncio.create_task(self._close(producer))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _close(self, producer: AIOKafkaProducer) -> None:
+        try:
+            await producer.stop()
+        except (KafkaError, OSError) as error:
+            logger.warning(
+                "failed to stop a Kafka producer after a publish error: %r", error
+            )
 
     async def _send_all(self, records: Sequence[Record]) -> None:
         if self._producer is None:

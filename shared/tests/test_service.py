@@ -1,0 +1,99 @@
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from palermo_shared.bus import Bus
+from palermo_shared.bus.kafka import KafkaBus
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_app
+from palermo_shared.settings import ServiceSettings
+
+
+async def ignore_event(*_args: object) -> None:
+    return None
+
+
+def runtime_on(bus: Bus, tmp_path: Path) -> ServiceRuntime:
+    settings = ServiceSettings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'data' / 'service.db'}"
+    )
+    return ServiceRuntime(
+        settings=settings,
+        bus=bus,
+        models=[],
+        consumer_spec=ConsumerSpec(handlers={"palermo.test.ignored": ignore_event}),
+    )
+
+
+async def started_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    runtime: ServiceRuntime = app.state.runtime
+    await runtime.start()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service.test"
+        ) as client:
+            yield client
+    finally:
+        await runtime.stop()
+
+
+@pytest.fixture
+async def memory_client(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_service_app(runtime_on(MemoryBus(), tmp_path), [], title="test")
+    async for client in started_client(app):
+        yield client
+
+
+@pytest.fixture
+async def absent_broker_client(
+    tmp_path: Path, unused_port: int
+) -> AsyncIterator[httpx.AsyncClient]:
+    bus = KafkaBus(f"127.0.0.1:{unused_port}", client_id="shared-tests")
+    app = create_service_app(runtime_on(bus, tmp_path), [], title="test")
+    async for client in started_client(app):
+        yield client
+
+
+async def test_live_while_broker_absent(
+    absent_broker_client: httpx.AsyncClient,
+) -> None:
+    response = await absent_broker_client.get("/healthz/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}
+
+
+async def test_not_ready_while_broker_absent(
+    absent_broker_client: httpx.AsyncClient,
+) -> None:
+    response = await absent_broker_client.get("/healthz/ready")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "not ready"}
+
+
+async def test_ready_once_consumers_joined(
+    memory_client: httpx.AsyncClient,
+    eventually: Callable[..., Awaitable[None]],
+) -> None:
+    async def is_ready() -> bool:
+        response = await memory_client.get("/healthz/ready")
+        return response.status_code == 200
+
+    await eventually(is_ready)
+    response = await memory_client.get("/healthz/ready")
+
+    assert response.json() == {"status": "ready"}
+
+
+async def test_start_creates_sqlite_directory(tmp_path: Path) -> None:
+    runtime = runtime_on(MemoryBus(), tmp_path)
+
+    await runtime.start()
+    await runtime.stop()
+
+    assert (tmp_path / "data" / "service.db").exists()
