@@ -7,8 +7,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 
-from palermo_shared.bus import Delivery, PublishError, Record
-from palermo_shared.bus.kafka import KafkaBus, KafkaSubscription
+from palermo_shared.bus import BusError, Delivery, PublishError, Record
+from palermo_shared.bus.kafka import KafkaBus, KafkaSubscription, _raise_topic_errors
 
 # Tansu 0.6.0 answered each group join after about 5 s here, so one join fits.
 FETCH_DEADLINE_SECONDS = 8.0
@@ -220,3 +220,17 @@ async def test_publisher_recovers_after_failure(
         await subscription.stop()
 
     assert len(deliveries) == 2
+
+
+def test_refused_topic_raises_bus_error() -> None:
+    invalid_replication_factor = 38
+    errors = [("ok", 0, None), ("bad", invalid_replication_factor, "too many")]
+
+    with pytest.raises(BusError, match="bad: InvalidReplicationFactorError"):
+        _raise_topic_errors(errors)
+
+
+def test_existing_topic_is_not_an_error() -> None:
+    topic_already_exists = 36
+
+    _raise_topic_errors([("palermo.draw", topic_already_exists, None)])

@@ -1,5 +1,6 @@
 import asyncio
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -8,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import PublishError, Record
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.db import create_engine, create_tables, session_factory
 from palermo_shared.events import (
     TOPIC_QUESTIONNAIRE,
     Envelope,
@@ -284,4 +286,28 @@ async def test_claimed_rows_skipped_by_other_relay(sessions: Sessions) -> None:
     await in_flight
 
     assert published_by_other == 0
+    assert len(bus.log(TOPIC_QUESTIONNAIRE)) == 1
+
+
+async def test_run_survives_database_error(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'late.db'}")
+    sessions = session_factory(engine)
+    bus = MemoryBus()
+    relay = relay_for(sessions, bus.publisher(), max_backoff=0.05)
+    runner = asyncio.create_task(relay.run())
+    await asyncio.sleep(0.2)  # the relay's queries fail: no outbox table yet
+
+    await create_tables(engine, [OutboxMessage])
+    await record_committed(sessions, make_event("after-error"))
+    try:
+        async with asyncio.timeout(5):
+            while relay.published_total < 1:
+                await asyncio.sleep(0.02)
+        crashed = runner.done()
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
+        await engine.dispose()
+
+    assert not crashed
     assert len(bus.log(TOPIC_QUESTIONNAIRE)) == 1

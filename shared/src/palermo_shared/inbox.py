@@ -34,6 +34,7 @@ from palermo_shared.bus import (
     Publisher,
     PublishError,
     Record,
+    Subscription,
 )
 from palermo_shared.clock import utcnow
 from palermo_shared.events import (
@@ -112,9 +113,7 @@ class EventConsumer:
         logger.info("consumer %s started on %s", self.name, ", ".join(self._topics))
         try:
             while not self._stopping.is_set():
-                batch = await subscription.fetch(
-                    max_records=self._batch_size, timeout=0.5
-                )
+                batch = await self._fetch_unless_stopped(subscription)
                 if not batch:
                     continue
                 for delivery in batch:
@@ -124,6 +123,25 @@ class EventConsumer:
         finally:
             await subscription.stop()
             logger.info("consumer %s stopped", self.name)
+
+    async def _fetch_unless_stopped(self, subscription: Subscription) -> list[Delivery]:
+        """Fetch the next batch, or return nothing as soon as a stop is requested.
+
+        A fetch cancelled by the stop may drop records it had read, which is
+        safe because their offsets were not committed: they are read again
+        by the group's next consumer.
+        """
+        fetch = asyncio.ensure_future(
+            subscription.fetch(max_records=self._batch_size, timeout=1.0)
+        )
+        stop = asyncio.ensure_future(self._stopping.wait())
+        done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if fetch in done:
+            stop.cancel()
+            return fetch.result()
+        fetch.cancel()
+        await asyncio.gather(fetch, return_exceptions=True)
+        return []
 
     async def _process(self, delivery: Delivery) -> None:
         try:

@@ -116,20 +116,30 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.publish_pending()
-                failures = 0
             except PublishError as error:
                 failures += 1
-                delay = min(self._max_backoff, 0.2 * 2**failures)
-                logger.warning(
-                    "%s outbox: publish failed, retrying in %.1fs: %s",
-                    self._service,
-                    delay,
-                    error,
-                )
-                await asyncio.sleep(delay)
+                await self._back_off(failures, error)
                 continue
+            except Exception as error:
+                # A database error must not end the relay for good; the rows
+                # stay pending and the next attempt may succeed.
+                failures += 1
+                logger.exception("%s outbox: relay failed", self._service)
+                await self._back_off(failures, error)
+                continue
+            failures = 0
             if published == 0:
                 await self._wait_for_rows()
+
+    async def _back_off(self, failures: int, error: Exception) -> None:
+        delay = min(self._max_backoff, 0.2 * 2**failures)
+        logger.warning(
+            "%s outbox: publishing failed, retrying in %.1fs: %s",
+            self._service,
+            delay,
+            error,
+        )
+        await asyncio.sleep(delay)
 
     async def publish_pending(self) -> int:
         """Publish every pending row; return how many were published.

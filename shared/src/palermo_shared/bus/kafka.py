@@ -14,10 +14,11 @@ import logging
 from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped]
+from aiokafka import errors as kafka_errors
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError  # type: ignore[import-untyped]
 
-from palermo_shared.bus import Delivery, PublishError, Record
+from palermo_shared.bus import BusError, Delivery, PublishError, Record
 
 logger = logging.getLogger(__name__)
 
@@ -50,28 +51,38 @@ class KafkaBus:
         return KafkaSubscription(self, tuple(topics), group)
 
     async def ensure_topics(self, topics: Sequence[str], *, partitions: int) -> None:
-        """Create the topics that do not exist yet."""
+        """Create the topics that do not exist yet.
+
+        Raises `BusError` naming each topic the broker refused to create; a
+        topic created meanwhile by another client is not an error.
+        """
         admin = AIOKafkaAdminClient(
             bootstrap_servers=self.bootstrap_servers,
             client_id=f"{self.client_id}-admin",
             request_timeout_ms=self.request_timeout_ms,
         )
-        await admin.start()
         try:
+            await admin.start()
             existing = set(await admin.list_topics())
             missing = [t for t in topics if t not in existing]
-            if not missing:
-                return
-            new_topics = [NewTopic(t, partitions, 1) for t in missing]
-            try:
-                await admin.create_topics(new_topics)
-            except TopicAlreadyExistsError:
-                logger.info(
-                    "topics created concurrently by another client: %s", missing
-                )
-            logger.info("created topics %s with %d partitions", missing, partitions)
+            if missing:
+                new_topics = [NewTopic(t, partitions, 1) for t in missing]
+                response = await admin.create_topics(new_topics)
+                _raise_topic_errors(response.topic_errors)
+                logger.info("created topics %s with %d partitions", missing, partitions)
         finally:
             await admin.close()
+
+
+def _raise_topic_errors(topic_errors: Sequence[tuple[object, ...]]) -> None:
+    # aiokafka returns per-topic error codes instead of raising them.
+    failures = [
+        f"{topic}: {kafka_errors.for_code(int(code)).__name__}"
+        for topic, code, *_ in topic_errors
+        if code not in (0, TopicAlreadyExistsError.errno)
+    ]
+    if failures:
+        raise BusError(f"broker refused to create topics: {'; '.join(failures)}")
 
 
 class KafkaPublisher:
