@@ -3,13 +3,12 @@ import json
 
 import pytest
 
+from palermo_shared.contracts import QuestionnairePublished, ReviewPhaseOpened
 from palermo_shared.events import (
     EVENT_TYPES,
     TOPIC_QUESTIONNAIRE,
     EventDecodeError,
     EventPayload,
-    QuestionnairePublished,
-    ReviewPhaseOpened,
     UnknownEventType,
     decode,
     encode,

@@ -9,14 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.contracts import QuestionnairePublished, QuestionnaireSubmitted
 from palermo_shared.db import create_tables
 from palermo_shared.events import (
     TOPIC_DEAD_LETTER,
     TOPIC_QUESTIONNAIRE,
     Envelope,
     EventPayload,
-    QuestionnairePublished,
-    QuestionnaireSubmitted,
     encode,
     new_event,
 )

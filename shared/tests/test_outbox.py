@@ -9,14 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import PublishError, Record
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.contracts import QuestionnairePublished
 from palermo_shared.db import create_engine, create_tables, session_factory
-from palermo_shared.events import (
-    TOPIC_QUESTIONNAIRE,
-    Envelope,
-    QuestionnairePublished,
-    decode,
-    new_event,
-)
+from palermo_shared.events import TOPIC_QUESTIONNAIRE, Envelope, decode, new_event
 from palermo_shared.outbox import OutboxMessage, OutboxRelay, record_event
 from palermo_shared.reference.instruments import Cluster, Instrument
 

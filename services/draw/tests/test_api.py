@@ -2,12 +2,8 @@
 
 import pytest
 
-from palermo_shared.events import (
-    TOPIC_DRAW,
-    LotsDrawn,
-    ReviewPhaseOpened,
-    payload_of,
-)
+from palermo_shared.contracts import LotsDrawn, ReviewPhaseOpened
+from palermo_shared.events import TOPIC_DRAW, payload_of
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states
 

@@ -8,7 +8,8 @@ import httpx
 from palermo_gateway.events import EventStream
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
-from palermo_shared.events import TOPIC_DRAW, ReviewPhaseOpened, encode, new_event
+from palermo_shared.contracts import ReviewPhaseOpened
+from palermo_shared.events import TOPIC_DRAW, encode, new_event
 
 
 def _phase_event(phase_id: str) -> Record:

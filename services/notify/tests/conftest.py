@@ -23,15 +23,17 @@ from palermo_notify.main import create_app
 from palermo_notify.settings import NotifySettings
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
-from palermo_shared.events import (
+from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
     DrawnReviewer,
-    Envelope,
-    EventPayload,
     LotsDrawn,
     QuestionnaireSubmitted,
     ReviewPhaseOpened,
+)
+from palermo_shared.events import (
+    Envelope,
+    EventPayload,
     decode,
     encode,
     new_event,

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from palermo_notify.tables import Notification
-from palermo_shared.events import NotificationDelivered
+from palermo_shared.contracts import NotificationDelivered
 
 
 def _states(items):

@@ -3,7 +3,7 @@
 import logging
 import time
 
-from palermo_shared.events import NotificationDelivered
+from palermo_shared.contracts import NotificationDelivered
 
 
 async def _subscribe(service, state, url):

@@ -3,7 +3,7 @@
 import pytest
 
 from palermo_notify.domain.rules import distinct_states, recipients_of
-from palermo_shared.events import (
+from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
     LotsDrawn,

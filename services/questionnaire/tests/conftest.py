@@ -19,10 +19,10 @@ from palermo_questionnaire.main import create_app
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.contracts import ReviewPhaseOpened
 from palermo_shared.events import (
     TOPIC_QUESTIONNAIRE,
     Envelope,
-    ReviewPhaseOpened,
     decode,
     encode,
     new_event,

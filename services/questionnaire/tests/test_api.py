@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from palermo_shared.events import QuestionnaireSubmitted, payload_of
+from palermo_shared.contracts import QuestionnaireSubmitted
+from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Instrument
 
 CRIMINALIZATION = "/phases/phase-1/responses/{state}/convention/criminalization"

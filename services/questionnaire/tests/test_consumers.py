@@ -1,6 +1,7 @@
 """The questionnaire service consuming ReviewPhaseOpened."""
 
-from palermo_shared.events import QuestionnairePublished, payload_of
+from palermo_shared.contracts import QuestionnairePublished
+from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 

@@ -18,13 +18,11 @@ from palermo_review.reviews import review_id
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.contracts import DrawnReviewer, LotsDrawn, QuestionnaireSubmitted
 from palermo_shared.events import (
     TOPIC_REVIEW,
-    DrawnReviewer,
     Envelope,
     EventPayload,
-    LotsDrawn,
-    QuestionnaireSubmitted,
     decode,
     encode,
     new_event,

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from palermo_shared.events import DeskReviewCompleted, payload_of
+from palermo_shared.contracts import DeskReviewCompleted
+from palermo_shared.events import payload_of
 
 
 def observation(**changes: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The review service consuming LotsDrawn and QuestionnaireSubmitted."""
 
-from palermo_shared.events import DeskReviewStarted, payload_of
+from palermo_shared.contracts import DeskReviewStarted
+from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Cluster
 
 

@@ -4,7 +4,8 @@ Every event travels as a structured-mode CloudEvent (JSON) whose `type` is a
 stable string, never a class name, and whose `schemaversion` extension is an
 integer. Within one version a payload only gains optional fields; a breaking
 change gets a new version and both are kept in `EVENT_TYPES` while consumers
-move over.
+move over. The payload schemas live in `palermo_shared.contracts`, one module
+per publishing service.
 
 Errors raised here:
 
@@ -16,9 +17,7 @@ import datetime as dt
 import uuid
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from palermo_shared.reference.instruments import Cluster, Instrument, WorkingGroup
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 TOPIC_DRAW = "palermo.draw"
 TOPIC_QUESTIONNAIRE = "palermo.questionnaire"
@@ -154,108 +153,6 @@ def payload_of(envelope: Envelope) -> EventPayload:
         ) from error
 
 
-# --- draw -----------------------------------------------------------------
-
-
-@event("palermo.draw.review_phase_opened", version=1, topic=TOPIC_DRAW)
-class ReviewPhaseOpened(EventPayload):
-    phase_id: str
-    years: str
-    clusters: list[Cluster]
-    instruments: list[Instrument]
-    working_groups: dict[Instrument, WorkingGroup]
-    draw_date: dt.date
-    states_under_review: dict[Instrument, list[str]] = Field(
-        description="ISO 3166-1 alpha-3 codes of the parties to each instrument"
-    )
-
-
-class DrawnReviewer(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    iso3: str
-    regional_group: str
-    legal_system: str | None
-    role: Literal["same_regional_group", "other_regional_group"]
-
-
-@event("palermo.draw.lots_drawn", version=1, topic=TOPIC_DRAW)
-class LotsDrawn(EventPayload):
-    phase_id: str
-    instrument: Instrument
-    state_under_review: str
-    regional_group: str
-    clusters: list[Cluster]
-    reviewers: list[DrawnReviewer]
-    similar_legal_system: bool
-    legal_system_note: str | None = None
-
-
-# --- questionnaire ----------------------------------------------------------
-
-
-@event(
-    "palermo.questionnaire.questionnaire_published",
-    version=1,
-    topic=TOPIC_QUESTIONNAIRE,
-)
-class QuestionnairePublished(EventPayload):
-    questionnaire_id: str
-    phase_id: str
-    instrument: Instrument
-    cluster: Cluster
-    version: int
-    articles: list[int]
-
-
-@event(
-    "palermo.questionnaire.questionnaire_submitted",
-    version=1,
-    topic=TOPIC_QUESTIONNAIRE,
-)
-class QuestionnaireSubmitted(EventPayload):
-    response_id: str
-    questionnaire_id: str
-    phase_id: str
-    state: str
-    instrument: Instrument
-    cluster: Cluster
-    submitted_at: dt.datetime
-
-
-# --- review -------------------------------------------------------------------
-
-
-@event("palermo.review.desk_review_started", version=1, topic=TOPIC_REVIEW)
-class DeskReviewStarted(EventPayload):
-    review_id: str
-    phase_id: str
-    state_under_review: str
-    instrument: Instrument
-    cluster: Cluster
-    reviewers: list[str]
-
-
-@event("palermo.review.desk_review_completed", version=1, topic=TOPIC_REVIEW)
-class DeskReviewCompleted(EventPayload):
-    review_id: str
-    phase_id: str
-    state_under_review: str
-    instrument: Instrument
-    cluster: Cluster
-    reviewers: list[str]
-    observation_count: int
-    completed_at: dt.datetime
-
-
-# --- notify -------------------------------------------------------------------
-
-
-@event("palermo.notify.notification_delivered", version=1, topic=TOPIC_NOTIFY)
-class NotificationDelivered(EventPayload):
-    notification_id: str
-    event_id: str
-    notified_event_type: str
-    recipient_state: str
-    channel: str
-    delivered_at: dt.datetime
+# Registers every payload schema; placed last because the schemas import
+# the names defined above.
+import palermo_shared.contracts  # noqa: E402, F401

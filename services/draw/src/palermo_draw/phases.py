@@ -9,8 +9,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_draw.domain.lots import RULESET_VERSION, DrawResult, draw_lots
 from palermo_draw.tables import Draw, LotAssignment, LotNotDrawn, Phase
 from palermo_shared.clock import utcnow
+from palermo_shared.contracts import DrawnReviewer, LotsDrawn, ReviewPhaseOpened
 from palermo_shared.errors import Conflict, NotFound
-from palermo_shared.events import DrawnReviewer, LotsDrawn, ReviewPhaseOpened, new_event
+from palermo_shared.events import new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import (
     WORKING_GROUPS,

@@ -13,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.tables import Notification, WebhookSubscription
 from palermo_shared.clock import utcnow
+from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.errors import NotFound
-from palermo_shared.events import Envelope, NotificationDelivered, new_event
+from palermo_shared.events import Envelope, new_event
 from palermo_shared.outbox import record_event
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.tables import DrawnReviewer
-from palermo_shared.events import LotsDrawn
+from palermo_shared.contracts import LotsDrawn
 
 
 async def record_reviewers(session: AsyncSession, payload: LotsDrawn) -> None:

@@ -7,7 +7,8 @@ from palermo_questionnaire.consumers import review_phase_opened
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_questionnaire.tables import MODELS
 from palermo_shared.bus import Bus
-from palermo_shared.events import TOPIC_DRAW, ReviewPhaseOpened
+from palermo_shared.contracts import ReviewPhaseOpened
+from palermo_shared.events import TOPIC_DRAW
 from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_app
 
 

@@ -17,8 +17,9 @@ from palermo_questionnaire.domain.forms import (
 )
 from palermo_questionnaire.tables import PhaseScope, Response, StateUnderReview
 from palermo_shared.clock import utcnow
+from palermo_shared.contracts import QuestionnaireSubmitted
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
-from palermo_shared.events import QuestionnaireSubmitted, new_event
+from palermo_shared.events import new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states

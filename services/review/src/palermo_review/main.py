@@ -7,12 +7,8 @@ from palermo_review.consumers import lots_drawn, questionnaire_submitted
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import MODELS
 from palermo_shared.bus import Bus
-from palermo_shared.events import (
-    TOPIC_DRAW,
-    TOPIC_QUESTIONNAIRE,
-    LotsDrawn,
-    QuestionnaireSubmitted,
-)
+from palermo_shared.contracts import LotsDrawn, QuestionnaireSubmitted
+from palermo_shared.events import TOPIC_DRAW, TOPIC_QUESTIONNAIRE
 from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_app
 
 

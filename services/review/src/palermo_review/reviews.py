@@ -9,15 +9,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_review.domain.workflow import ReviewStatus, Step, next_status
 from palermo_review.tables import DeskReview, Observation
 from palermo_shared.clock import utcnow
-from palermo_shared.errors import Forbidden, InvalidInput, NotFound
-from palermo_shared.events import (
+from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
-    Envelope,
     LotsDrawn,
     QuestionnaireSubmitted,
-    new_event,
 )
+from palermo_shared.errors import Forbidden, InvalidInput, NotFound
+from palermo_shared.events import Envelope, new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
 

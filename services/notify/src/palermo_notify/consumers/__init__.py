@@ -6,15 +6,13 @@ from palermo_notify.consumers import (
     lots_drawn,
     questionnaire_submitted,
 )
-from palermo_shared.events import (
-    TOPIC_DRAW,
-    TOPIC_QUESTIONNAIRE,
-    TOPIC_REVIEW,
+from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
 )
+from palermo_shared.events import TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW
 from palermo_shared.service import ConsumerSpec
 
 

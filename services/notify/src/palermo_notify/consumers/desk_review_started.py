@@ -4,7 +4,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.domain.rules import recipients_of
 from palermo_notify.notifications import notify_states
-from palermo_shared.events import DeskReviewStarted, Envelope, EventPayload
+from palermo_shared.contracts import DeskReviewStarted
+from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(

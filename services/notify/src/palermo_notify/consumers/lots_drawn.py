@@ -5,7 +5,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_notify.domain.rules import recipients_of
 from palermo_notify.notifications import notify_states
 from palermo_notify.reviewers import record_reviewers
-from palermo_shared.events import Envelope, EventPayload, LotsDrawn
+from palermo_shared.contracts import LotsDrawn
+from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(

@@ -5,7 +5,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_notify.domain.rules import recipients_of
 from palermo_notify.notifications import notify_states
 from palermo_notify.reviewers import drawn_reviewers
-from palermo_shared.events import Envelope, EventPayload, QuestionnaireSubmitted
+from palermo_shared.contracts import QuestionnaireSubmitted
+from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(

@@ -13,7 +13,7 @@ the order the rule lists them.
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from palermo_shared.events import (
+from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
     LotsDrawn,

@@ -4,13 +4,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_questionnaire.domain.forms import has_cluster, questionnaire_for
 from palermo_questionnaire.tables import PhaseScope, StateUnderReview
-from palermo_shared.events import (
-    Envelope,
-    EventPayload,
-    QuestionnairePublished,
-    ReviewPhaseOpened,
-    new_event,
-)
+from palermo_shared.contracts import QuestionnairePublished, ReviewPhaseOpened
+from palermo_shared.events import Envelope, EventPayload, new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import Cluster, Instrument
 

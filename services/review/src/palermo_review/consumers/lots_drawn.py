@@ -1,7 +1,8 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.reviews import receive_lots
-from palermo_shared.events import Envelope, EventPayload, LotsDrawn
+from palermo_shared.contracts import LotsDrawn
+from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(

@@ -1,7 +1,8 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.reviews import receive_questionnaire
-from palermo_shared.events import Envelope, EventPayload, QuestionnaireSubmitted
+from palermo_shared.contracts import QuestionnaireSubmitted
+from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(
