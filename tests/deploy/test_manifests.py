@@ -1,0 +1,143 @@
+"""The deployment files: the compose file and the rendered kustomize overlays.
+
+The compose file is checked against the Compose Specification schema (the
+copy vendored by check-jsonschema); every rendered Kubernetes manifest
+against the Kubernetes OpenAPI schemas (kubernetes-validate, strict). The
+Strimzi resources have no schema in kubernetes-validate, so their required
+fields are checked here. Then the rules ops teams rely on: probes, limits,
+non-root, and only the gateway reachable from outside.
+"""
+
+import json
+import shutil
+import subprocess
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+OVERLAYS = ("dev", "prod")
+KUBERNETES_VERSION = "1.31.0"
+SERVICES = ("draw", "questionnaire", "review", "notify")
+STRIMZI_REQUIRED = {
+    "Kafka": ("kafka",),
+    "KafkaNodePool": ("replicas", "roles", "storage"),
+    "KafkaTopic": ("partitions", "replicas"),
+}
+
+
+@cache
+def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
+    kubectl = shutil.which("kubectl")
+    assert kubectl, "kubectl (with its built-in kustomize) is needed to render overlays"
+    output = subprocess.run(
+        [kubectl, "kustomize", str(ROOT / "deploy" / "k8s" / "overlays" / overlay)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return tuple(doc for doc in yaml.safe_load_all(output) if doc)
+
+
+def by_kind(overlay: str, kind: str) -> dict[str, dict[str, Any]]:
+    return {d["metadata"]["name"]: d for d in rendered(overlay) if d["kind"] == kind}
+
+
+def test_compose_file_matches_specification() -> None:
+    schema_file = resources.files("check_jsonschema.builtin_schemas.vendor")
+    schema = json.loads(schema_file.joinpath("compose-spec.json").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    jsonschema.validate(compose, schema)
+
+
+def test_compose_runs_every_service_on_kafka_and_postgres() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+    for name in SERVICES:
+        environment = compose[name]["environment"]
+        assert environment["BUS_TRANSPORT"] == "kafka"
+        assert environment["DATABASE_URL"].startswith("postgresql+asyncpg://")
+        assert environment["DATABASE_URL"].endswith(f"/{name}")
+    assert set(compose) >= {"kafka", "postgres", "otel-collector", "jaeger", "gateway"}
+    assert compose["kafka"]["image"].startswith("apache/kafka:")
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_manifests_match_kubernetes_schemas(overlay: str) -> None:
+    for doc in rendered(overlay):
+        if doc["apiVersion"].startswith("kafka.strimzi.io/"):
+            missing = [k for k in STRIMZI_REQUIRED[doc["kind"]] if k not in doc["spec"]]
+            assert not missing, f"{doc['kind']} {doc['metadata']['name']}: {missing}"
+            continue
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_have_probes_limits_and_no_root(overlay: str) -> None:
+    for name, deployment in by_kind(overlay, "Deployment").items():
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        assert container["securityContext"]["readOnlyRootFilesystem"] is True, name
+        assert container["resources"]["limits"]["memory"], name
+        assert container["resources"]["requests"]["cpu"], name
+        readiness = container["readinessProbe"]
+        liveness = container["livenessProbe"]
+        assert readiness != liveness, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_consumers_scale_up_to_partition_count(overlay: str) -> None:
+    autoscalers = by_kind(overlay, "HorizontalPodAutoscaler")
+    topics = by_kind(overlay, "KafkaTopic")
+    partitions = min(
+        topics[f"palermo.{name}"]["spec"]["partitions"] for name in SERVICES
+    )
+
+    for name in SERVICES:
+        assert autoscalers[name]["spec"]["maxReplicas"] <= partitions, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_only_gateway_reachable_from_outside(overlay: str) -> None:
+    policies = by_kind(overlay, "NetworkPolicy")
+    ingresses = by_kind(overlay, "Ingress")
+    services = by_kind(overlay, "Service")
+
+    assert policies["default-deny-ingress"]["spec"]["podSelector"] == {}
+    outside = [
+        p
+        for p in policies.values()
+        for rule in p["spec"].get("ingress", [])
+        for peer in rule.get("from", [])
+        if "namespaceSelector" in peer
+    ]
+    assert [p["metadata"]["name"] for p in outside] == ["gateway-from-ingress"]
+    backends = {
+        path["backend"]["service"]["name"]
+        for ingress in ingresses.values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert backends == {"gateway"}
+    assert all(
+        s["spec"].get("type", "ClusterIP") == "ClusterIP" for s in services.values()
+    )
+
+
+def test_dev_overlay_generates_the_secrets_the_base_references() -> None:
+    secrets = by_kind("dev", "Secret")
+
+    assert set(secrets) == {"palermo-database", "palermo-postgres"}
+    assert set(secrets["palermo-database"]["data"]) == set(SERVICES)
+
+
+def test_prod_overlay_keeps_secrets_out_of_git() -> None:
+    assert by_kind("prod", "Secret") == {}
