@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(PYTHON) -m uv
 VENV_STAMP := .venv/.synced
 
-.PHONY: demo test lint install clean
+.PHONY: demo test lint install clean postgresql-binaries
 
 $(VENV_STAMP): pyproject.toml uv.lock shared/pyproject.toml services/*/pyproject.toml
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -18,8 +18,15 @@ install: $(VENV_STAMP)
 demo: $(VENV_STAMP)
 	.venv/bin/palermo demo --output demo-output
 
-test: $(VENV_STAMP)
+# The database tests run twice: on SQLite, then on a throwaway PostgreSQL
+# server that the test run starts from Debian's binaries.
+test: $(VENV_STAMP) postgresql-binaries
 	.venv/bin/pytest
+	.venv/bin/pytest --database=postgresql shared services tests/e2e
+
+postgresql-binaries:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

@@ -90,6 +90,7 @@ async def test_ready_once_consumers_joined(
     assert response.json() == {"status": "ready"}
 
 
+@pytest.mark.sqlite_only
 async def test_start_creates_sqlite_directory(tmp_path: Path) -> None:
     runtime = runtime_on(MemoryBus(), tmp_path)
 

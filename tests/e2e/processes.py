@@ -99,12 +99,14 @@ class ServiceProcess:
             f"{self.name} not ready after {timeout}s; see {self._log_path}"
         )
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> None:
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int | None:
+        """Send `sig`, wait for the exit and return its code, or None if not running."""
         if self._process is None:
-            return
+            return None
         self._process.send_signal(sig)
-        self._process.wait(timeout=30)
+        exit_code = self._process.wait(timeout=60)
         self._process = None
+        return exit_code
 
     def _raise_if_exited(self) -> None:
         if self._process is not None and self._process.poll() is not None:
@@ -114,8 +116,16 @@ class ServiceProcess:
             )
 
 
-def start_palermo(broker: TansuBroker, work_dir: Path) -> dict[str, ServiceProcess]:
-    """Start every service and the gateway on the broker; wait until all are ready."""
+def start_palermo(
+    broker: TansuBroker,
+    work_dir: Path,
+    database_urls: dict[str, str] | None = None,
+) -> dict[str, ServiceProcess]:
+    """Start every service and the gateway on the broker; wait until all are ready.
+
+    Services use SQLite files in `work_dir` unless `database_urls` names a
+    database for each.
+    """
     common = {
         "BUS_TRANSPORT": "kafka",
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
@@ -124,10 +134,12 @@ def start_palermo(broker: TansuBroker, work_dir: Path) -> dict[str, ServiceProce
         "LOG_LEVEL": "WARNING",
     }
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
-    processes = {
-        name: ServiceProcess(name, {**common, "HTTP_PORT": str(ports[name])}, work_dir)
-        for name in SERVICES
-    }
+    processes = {}
+    for name in SERVICES:
+        env = {**common, "HTTP_PORT": str(ports[name])}
+        if database_urls:
+            env["DATABASE_URL"] = database_urls[name]
+        processes[name] = ServiceProcess(name, env, work_dir)
     gateway_env = {
         **common,
         "HTTP_PORT": str(ports["gateway"]),
@@ -137,10 +149,15 @@ def start_palermo(broker: TansuBroker, work_dir: Path) -> dict[str, ServiceProce
         },
     }
     processes["gateway"] = ServiceProcess("gateway", gateway_env, work_dir)
-    for process in processes.values():
-        process.start()
-    for process in processes.values():
-        process.wait_ready()
+    try:
+        for process in processes.values():
+            process.start()
+        for process in processes.values():
+            process.wait_ready()
+    except BaseException:
+        for process in processes.values():
+            process.stop()
+        raise
     return processes
 
 

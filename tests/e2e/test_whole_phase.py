@@ -1,9 +1,11 @@
 """A whole review phase on real data, each service a separate process on Kafka.
 
 The phase covers every State party and all four instruments for years
-III-VI. Midway, the review service is killed and restarted while
-questionnaires are being submitted, and the notify service while reviews
-are being completed. The outcome is read back through the gateway.
+III-VI. While questionnaires are being submitted, the questionnaire service
+is stopped with SIGTERM (a graceful shutdown, with requests in flight) and
+the review service killed with SIGKILL, each then restarted; while reviews
+are being completed, the notify service is killed and restarted. The
+outcome is read back through the gateway.
 """
 
 import asyncio
@@ -29,6 +31,7 @@ from palermo.phase import (
 from palermo_shared.reference.instruments import Instrument
 from palermo_shared.reference.states import load_states
 from tests.e2e.processes import (
+    SERVICES,
     ServiceProcess,
     TansuBroker,
     WebhookReceiver,
@@ -43,13 +46,19 @@ WEBHOOK_STATES = ("FRA", "KEN", "BRA")
 
 @pytest.fixture(scope="module")
 def palermo(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: Any
 ) -> Iterator[dict[str, ServiceProcess]]:
     work_dir = tmp_path_factory.mktemp("palermo-e2e")
     broker = TansuBroker(work_dir / "tansu.log")
     processes: dict[str, ServiceProcess] = {}
     try:
-        processes = start_palermo(broker, work_dir)
+        database_urls = None
+        if postgres_server is not None:
+            database_urls = {
+                name: postgres_server.url(postgres_server.database_for(name))
+                for name in SERVICES
+            }
+        processes = start_palermo(broker, work_dir, database_urls)
         yield processes
     finally:
         for process in processes.values():
@@ -64,20 +73,25 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
     receiver.stop()
 
 
-async def _restart(process: ServiceProcess) -> None:
-    await asyncio.to_thread(process.stop, signal.SIGKILL)
+async def _restart(process: ServiceProcess, stop_signal: signal.Signals) -> None:
+    exit_code = await asyncio.to_thread(process.stop, stop_signal)
+    if stop_signal is signal.SIGTERM:
+        assert exit_code == 0, f"{process.name} exited with {exit_code} on SIGTERM"
     process.start()
     await asyncio.to_thread(process.wait_ready)
 
 
-async def _halves_with_restart(
-    items: list[Any], action: Any, process: ServiceProcess
+async def _halves_with_restarts(
+    items: list[Any],
+    action: Any,
+    restarts: list[tuple[ServiceProcess, signal.Signals]],
 ) -> None:
-    """Run half the items, then the rest while `process` is killed and restarted."""
+    """Run half the items, then the rest while each process is stopped and restarted."""
     middle = len(items) // 2
     await for_each(items[:middle], action, concurrency=16)
     second_half = asyncio.create_task(for_each(items[middle:], action, concurrency=16))
-    await _restart(process)
+    for process, stop_signal in restarts:
+        await _restart(process, stop_signal)
     await second_half
 
 
@@ -144,14 +158,21 @@ async def test_whole_phase_over_kafka(
             client, years="III-VI", seed="e2e", draw_date=DRAW_DATE
         )
         targets = run.targets()
-        await _halves_with_restart(
-            targets, lambda t: answer_questionnaire(client, run, t), palermo["review"]
+        await _halves_with_restarts(
+            targets,
+            lambda t: answer_questionnaire(client, run, t),
+            [
+                (palermo["questionnaire"], signal.SIGTERM),
+                (palermo["review"], signal.SIGKILL),
+            ],
         )
         started = await wait_for_reviews(
             client, run.phase_id, status="in_progress", expected=len(targets)
         )
-        await _halves_with_restart(
-            started, lambda r: complete_review(client, r), palermo["notify"]
+        await _halves_with_restarts(
+            started,
+            lambda r: complete_review(client, r),
+            [(palermo["notify"], signal.SIGKILL)],
         )
         await wait_for_reviews(
             client, run.phase_id, status="completed", expected=len(targets)

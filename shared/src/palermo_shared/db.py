@@ -21,13 +21,17 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 def create_engine(database_url: str) -> AsyncEngine:
     """Create an async engine (sqlite+aiosqlite or postgresql+asyncpg URLs)."""
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(
-            database_url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-        )
-        _configure_sqlite(engine.sync_engine)
-        return engine
+        return _create_sqlite_engine(database_url)
     return create_async_engine(database_url, pool_pre_ping=True)
+
+
+def _create_sqlite_engine(database_url: str) -> AsyncEngine:
+    engine = create_async_engine(
+        database_url,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+    )
+    _configure_sqlite(engine.sync_engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:
