@@ -108,9 +108,12 @@ class ServiceProcess:
         self._process = None
         return exit_code
 
+    def log(self) -> str:
+        return self._log_path.read_text(errors="replace")
+
     def _raise_if_exited(self) -> None:
         if self._process is not None and self._process.poll() is not None:
-            tail = self._log_path.read_text(errors="replace")[-3000:]
+            tail = self.log()[-3000:]
             raise RuntimeError(
                 f"{self.name} exited with {self._process.returncode}:\n{tail}"
             )
@@ -131,7 +134,7 @@ def start_palermo(
         "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
         "KAFKA_TOPIC_PARTITIONS": "3",
         "DATA_DIR": str(work_dir / "data"),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
     }
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     processes = {}
