@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Mapping
 
 import httpx
 from fastapi import FastAPI, Request
+from httpx_aiohttp import AiohttpTransport
 
 from palermo_gateway.api.routes import router
 from palermo_gateway.events import EventStream
@@ -21,16 +22,24 @@ def _clients(
     settings: GatewaySettings, transports: Mapping[str, httpx.AsyncBaseTransport] | None
 ) -> dict[str, httpx.AsyncClient]:
     timeout = httpx.Timeout(settings.upstream_timeout_seconds)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     return {
         name: httpx.AsyncClient(
             base_url=url,
             timeout=timeout,
-            limits=limits,
-            transport=transports[name] if transports else None,
+            transport=transports[name] if transports else _transport(settings),
         )
         for name, url in settings.service_urls().items()
     }
+
+
+def _transport(settings: GatewaySettings) -> httpx.AsyncBaseTransport:
+    limits = httpx.Limits(
+        max_connections=settings.upstream_max_connections,
+        max_keepalive_connections=settings.upstream_max_connections,
+    )
+    if settings.upstream_transport == "aiohttp":
+        return AiohttpTransport(limits=limits, trust_env=False)
+    return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
 
 
 async def _stream_ready(request: Request) -> bool:

@@ -1,7 +1,10 @@
 """Forwarding `/api/v1/{service}/...` to the service that owns the resource.
 
-Upstream failures are answered here, once: 504 when a service does not
-answer in time, 502 when it cannot be reached or breaks the connection.
+Upstream failures are answered here, once: 502 when a service cannot be
+reached (refused or timed-out connection) or breaks the connection, 504
+when it accepted the request but did not answer in time. A failed connect
+counts as unreachable because the aiohttp transport reports a refused
+connection as a connect timeout.
 """
 
 import logging
@@ -62,37 +65,43 @@ class Proxy:
                 f"unknown service {service!r}; expected one of "
                 f"{', '.join(sorted(self._clients))}"
             )
+        upstream = await self._send(client, service, path, request)
+        headers = {
+            k: v
+            for k, v in upstream.headers.items()
+            if k.lower() not in _SKIPPED_RESPONSE_HEADERS
+        }
+        return Response(upstream.content, upstream.status_code, headers)
+
+    async def _send(
+        self, client: httpx.AsyncClient, service: str, path: str, request: Request
+    ) -> httpx.Response:
+        target = f"{request.method} {service}/{path}"
         headers = [
             (k, v)
             for k, v in request.headers.items()
             if k.lower() not in _SKIPPED_REQUEST_HEADERS
         ]
         try:
-            upstream = await client.request(
+            return await client.request(
                 request.method,
                 f"/{path}",
                 params=request.query_params.multi_items(),
                 headers=headers,
                 content=await request.body(),
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            logger.error("%s: cannot connect: %r", target, error)
+            raise UpstreamUnavailable(
+                f"the {service} service is unavailable"
+            ) from error
         except httpx.TimeoutException as error:
-            logger.warning(
-                "%s %s/%s timed out: %r", request.method, service, path, error
-            )
+            logger.warning("%s: timed out: %r", target, error)
             raise UpstreamTimeout(
                 f"the {service} service did not answer in time"
             ) from error
         except httpx.TransportError as error:
-            logger.error("%s %s/%s failed: %r", request.method, service, path, error)
+            logger.error("%s: failed: %r", target, error)
             raise UpstreamUnavailable(
                 f"the {service} service is unavailable"
             ) from error
-        return Response(
-            content=upstream.content,
-            status_code=upstream.status_code,
-            headers={
-                k: v
-                for k, v in upstream.headers.items()
-                if k.lower() not in _SKIPPED_RESPONSE_HEADERS
-            },
-        )

@@ -1,4 +1,4 @@
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from palermo_shared.settings import ServiceSettings
 
@@ -13,6 +13,11 @@ class GatewaySettings(ServiceSettings):
     review_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = 30.0
+    # aiohttp's connection handling serves about three times the requests per
+    # second of httpx's default transport on two cores; bench/gateway.py
+    # measures both.
+    upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
+    upstream_max_connections: int = 200
     event_history_size: int = 50_000
     event_heartbeat_seconds: float = 15.0
 
