@@ -2,11 +2,15 @@
 
 import argparse
 import asyncio
+import json
 import logging
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from palermo.demo import run_demo
 from palermo.embedded import run_embedded
+from palermo_shared.asyncapi import build_document
 from palermo_shared.logs import configure_logging
 from palermo_shared.telemetry import configure_tracing
 
@@ -43,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         help="requests in flight at once (default: 16)",
     )
 
+    asyncapi = commands.add_parser(
+        "asyncapi", help="write the AsyncAPI document of every event as JSON"
+    )
+    asyncapi.add_argument(
+        "--output", type=Path, help="file to write (default: standard output)"
+    )
+
     serve = commands.add_parser(
         "serve", help="serve the embedded default until interrupted"
     )
@@ -67,8 +78,19 @@ async def _serve(data_dir: Path, port: int) -> None:
         await asyncio.Event().wait()
 
 
+def _write_asyncapi(output: Path | None) -> None:
+    document = json.dumps(build_document(version("palermo-shared")), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
+
+
 def main() -> None:
     args = _parser().parse_args()
+    if args.command == "asyncapi":
+        _write_asyncapi(args.output)
+        return
     configure_tracing("palermo-embedded", otlp_endpoint=None)
     if args.command == "demo":
         configure_logging("text", "WARNING")

@@ -57,3 +57,12 @@ async def test_health_probes_are_separate(gateway: httpx.AsyncClient) -> None:
 
     assert live.json() == {"status": "alive"}
     assert ready.json() == {"status": "ready"}
+
+
+async def test_asyncapi_document_served(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/asyncapi.json")
+
+    document = response.json()
+    assert response.status_code == 200
+    assert document["asyncapi"] == "3.0.0"
+    assert "palermo.draw" in document["channels"]

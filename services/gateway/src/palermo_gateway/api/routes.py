@@ -1,12 +1,14 @@
 """Routes of the gateway: the proxied API and the event stream."""
 
-from typing import Annotated
+from importlib.metadata import version
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from palermo_gateway.events import EventStream
 from palermo_gateway.proxy import Proxy
+from palermo_shared.asyncapi import build_document
 
 router = APIRouter(prefix="/api/v1")
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -36,6 +38,12 @@ async def event_counts(request: Request) -> dict[str, int]:
     """Return how many events of each type the gateway has seen."""
     stream: EventStream = request.app.state.event_stream
     return dict(sorted(stream.counts.items()))
+
+
+@router.get("/asyncapi.json")
+async def asyncapi_document() -> dict[str, Any]:
+    """Return the AsyncAPI document of every event the services publish."""
+    return build_document(version("palermo-shared"))
 
 
 @router.api_route("/{service}/{path:path}", methods=PROXIED_METHODS)
