@@ -28,6 +28,7 @@ from palermo_shared.db import create_engine, create_tables, session_factory
 from palermo_shared.errors import install_error_handlers
 from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
+from palermo_shared.migrations import upgrade_to_head
 from palermo_shared.outbox import OutboxMessage, OutboxRelay
 from palermo_shared.retry import retry_until_done
 from palermo_shared.settings import ServiceSettings
@@ -52,6 +53,7 @@ class ServiceRuntime:
     bus: Bus
     models: Sequence[type[SQLModel]]
     consumer_spec: ConsumerSpec | None = None
+    migrations: Path | None = None
     consumers: list[EventConsumer] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -97,7 +99,11 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self._ensure_sqlite_directory()
-        await create_tables(self.engine, [OutboxMessage, ProcessedEvent, *self.models])
+        models = [*base_models(), *self.models]
+        if self.migrations is None:
+            await create_tables(self.engine, models)
+        else:
+            await upgrade_to_head(self.engine, self.migrations, models)
         self._relay_task = asyncio.create_task(self._run_bus(), name=f"{self.name}-bus")
         logger.info("service %s started (bus %s)", self.name, type(self.bus).__name__)
 
@@ -168,6 +174,11 @@ class ServiceRuntime:
         prefix = "sqlite+aiosqlite:///"
         if url.startswith(prefix) and ":memory:" not in url:
             Path(url.removeprefix(prefix)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def base_models() -> list[type[SQLModel]]:
+    """Return the tables every service has: the outbox and the inbox."""
+    return [OutboxMessage, ProcessedEvent]
 
 
 def runtime_of(request: Request) -> ServiceRuntime:

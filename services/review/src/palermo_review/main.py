@@ -1,5 +1,7 @@
 """Review service: desk reviews, from the draw and the questionnaire to the outcome."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from palermo_review.api.routes import router
@@ -23,5 +25,11 @@ def create_app(
         },
         topics=[TOPIC_DRAW, TOPIC_QUESTIONNAIRE],
     )
-    runtime = ServiceRuntime(settings, bus or settings.build_bus(), MODELS, consumers)
+    runtime = ServiceRuntime(
+        settings,
+        bus or settings.build_bus(),
+        MODELS,
+        consumers,
+        migrations=Path(__file__).parent / "migrations",
+    )
     return create_service_app(runtime, [router], title="Palermo review service")
