@@ -1,8 +1,12 @@
-"""Fixtures: the notify app run in-process, events on a MemoryBus, and a
-webhook receiver served by uvicorn on 127.0.0.1 in a thread."""
+"""Fixtures: the notify app run in-process, events on a MemoryBus, a webhook
+receiver served by uvicorn and an SMTP server (aiosmtpd), both on 127.0.0.1
+in threads."""
 
 import asyncio
+import contextlib
 import datetime as dt
+import email
+import email.policy
 import socket
 import threading
 import time
@@ -13,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -184,21 +189,103 @@ class Service:
         return [decode(d.value) for d in self.bus.log("palermo.notify")]
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@dataclass
+class Mailbox:
+    """Messages accepted by the test SMTP server.
+
+    Recipients whose address starts with `refuse` get a permanent 550 reply,
+    and those starting with `busy` a temporary 451 reply.
+    """
+
+    port: int
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+    envelopes: list[list[str]] = field(default_factory=list)
+    data_delay: float = 0.0
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+class _MailboxHandler:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self._mailbox = mailbox
+
+    async def handle_RCPT(  # aiosmtpd hook name
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address.startswith("refuse"):
+            return "550 5.1.1 mailbox unavailable"
+        if address.startswith("busy"):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # aiosmtpd hook name
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:
+        await asyncio.sleep(self._mailbox.data_delay)
+        message = email.message_from_bytes(
+            envelope.original_content, policy=email.policy.default
+        )
+        assert isinstance(message, email.message.EmailMessage)
+        self._mailbox.messages.append(message)
+        self._mailbox.envelopes.append(list(envelope.rcpt_tos))
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    mailbox = Mailbox(port=_free_port())
+    controller = Controller(
+        _MailboxHandler(mailbox), hostname="127.0.0.1", port=mailbox.port
+    )
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
 @pytest.fixture
 def settings(tmp_path: Any) -> NotifySettings:
     return NotifySettings(
         environment="test",
         data_dir=tmp_path,
+        public_base_url="https://palermo.example.org",
         webhook_timeout_seconds=1.0,
         webhook_max_attempts=3,
         webhook_retry_base_seconds=0.05,
         webhook_poll_interval_seconds=0.02,
+        smtp_port=_free_port(),
+        smtp_timeout_seconds=2.0,
+        email_max_attempts=3,
+        email_retry_base_seconds=0.05,
     )
 
 
 @pytest.fixture
-async def service(settings: NotifySettings) -> AsyncIterator[Service]:
-    bus = MemoryBus()
+def mail_settings(settings: NotifySettings, mailbox: Mailbox) -> NotifySettings:
+    """Settings that send e-mail to the test SMTP server."""
+    return settings.model_copy(
+        update={
+            "smtp_port": mailbox.port,
+            "secretariat_emails": ["secretariat@un.example.org"],
+        }
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_service(
+    settings: NotifySettings, bus: MemoryBus
+) -> AsyncIterator[Service]:
+    """Run the app until the block ends, as a process runs until stopped."""
     app = create_app(settings, bus)
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -208,11 +295,30 @@ async def service(settings: NotifySettings) -> AsyncIterator[Service]:
         yield Service(app, bus, client)
 
 
+@pytest.fixture
+async def service(settings: NotifySettings) -> AsyncIterator[Service]:
+    async with running_service(settings, MemoryBus()) as service:
+        yield service
+
+
+@pytest.fixture
+async def mail_service(mail_settings: NotifySettings) -> AsyncIterator[Service]:
+    async with running_service(mail_settings, MemoryBus()) as service:
+        yield service
+
+
+@pytest.fixture
+def start_service() -> Callable[..., Any]:
+    """Return `running_service`, for tests that stop and start the app."""
+    return running_service
+
+
 @dataclass
 class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw_body: bytes
     received_at: float
 
 
@@ -221,12 +327,14 @@ class Receiver:
     """A webhook receiver on 127.0.0.1.
 
     `/ok` responds with 200 and `/fail` with 500. `/hang` responds only after
-    the test ends, so requests to it time out.
+    the test ends, so requests to it time out. `/flaky` responds with 500
+    while `flaky_fails` is set, and with 200 after.
     """
 
     base_url: str
     requests: list[ReceivedRequest] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    flaky_fails: bool = True
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -237,10 +345,12 @@ class Receiver:
 
 def _receiver_app(receiver: Receiver) -> Starlette:
     async def record(request: Request) -> ReceivedRequest:
+        raw_body = await request.body()
         received = ReceivedRequest(
             path=request.url.path,
             headers=dict(request.headers),
             body=await request.json(),
+            raw_body=raw_body,
             received_at=time.monotonic(),
         )
         receiver.requests.append(received)
@@ -260,9 +370,16 @@ def _receiver_app(receiver: Receiver) -> Starlette:
         await asyncio.to_thread(receiver.release.wait, 30)
         return JSONResponse({"status": "too late"})
 
+    async def flaky(request: Request) -> JSONResponse:
+        await record(request)
+        if receiver.flaky_fails:
+            return JSONResponse({"detail": "receiver is down"}, status_code=500)
+        return JSONResponse({"status": "received"})
+
     return Starlette(
         routes=[
             Route("/ok", ok, methods=["POST"]),
+            Route("/flaky", flaky, methods=["POST"]),
             Route("/fail", fail, methods=["POST"]),
             Route("/hang", hang, methods=["POST"]),
         ]

@@ -66,12 +66,12 @@ async def test_webhook_delivery_published(service, events, receiver):
     assert event.correlationid == envelope.correlationid
 
 
-async def test_failing_receiver_retried_then_failed(service, events, receiver, caplog):
+async def test_failing_receiver_dead_lettered(service, events, receiver, caplog):
     caplog.set_level(logging.WARNING, logger="palermo_notify.delivery")
     await _subscribe(service, "FRA", receiver.url("/fail"))
     envelope = await service.publish(events.lots_drawn())
 
-    item = await _webhook_once(service, envelope.id, status="failed")
+    item = await _webhook_once(service, envelope.id, status="dead_letter")
 
     assert item["attempts"] == 3
     assert item["last_error"] == "receiver responded with HTTP 500"
@@ -87,7 +87,7 @@ async def test_failing_receiver_retried_then_failed(service, events, receiver, c
 async def test_failed_retries_back_off(service, events, receiver):
     await _subscribe(service, "FRA", receiver.url("/fail"))
     envelope = await service.publish(events.lots_drawn())
-    await _webhook_once(service, envelope.id, status="failed")
+    await _webhook_once(service, envelope.id, status="dead_letter")
 
     first, second, third = (r.received_at for r in receiver.received("/fail"))
 
@@ -131,7 +131,7 @@ async def test_refused_connection_retried(service, events, closed_port_url):
     await _subscribe(service, "FRA", closed_port_url)
     envelope = await service.publish(events.lots_drawn())
 
-    item = await _webhook_once(service, envelope.id, status="failed")
+    item = await _webhook_once(service, envelope.id, status="dead_letter")
 
     assert item["attempts"] == 3
     assert item["last_error"].startswith("request failed: ConnectError")

@@ -1,34 +1,38 @@
-"""Webhook delivery: a background worker that POSTs pending notifications.
+"""Delivery worker: sends pending webhook and e-mail notifications.
 
 The worker claims due notifications in batches and sends a batch
-concurrently, each request with its own time limit, so one slow receiver
-delays only its own notification. A claim pushes `next_attempt_at` past the
-request's time limit, so that another replica, or this one after a crash,
-retries the notification only once the claim has lapsed.
+concurrently, each send with its own time limit, so one slow receiver or
+SMTP server delays only its own notification. A claim pushes
+`next_attempt_at` past the send's time limit, so that another replica, or
+this one after a crash, retries the notification only once the claim has
+lapsed.
+
+A failed attempt is retried with exponential backoff and jitter. After the
+channel's maximum number of attempts, or at once on a permanent failure,
+the notification moves to `dead_letter`, from which the Secretariat may
+re-send it.
 
 Delivery is at least once: a receiver may get a notification again when the
-service stops between the request and the recording of its result, and
-deduplicates by the `Palermo-Notification-Id` header.
+service stops between the send and the recording of its result. Webhook
+receivers deduplicate by the `Palermo-Notification-Id` header, and mail
+clients by the Message-ID, which is the notification id.
 """
 
 import asyncio
 import contextlib
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
+import random
+from collections.abc import Sequence
 
-import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_notify.domain.notifications import Channel, NotificationStatus
-from palermo_notify.domain.webhooks import (
-    retry_delay,
-    webhook_body,
-    webhook_url_problem,
-)
+from palermo_notify.domain.notifications import NotificationStatus
+from palermo_notify.domain.webhooks import retry_delay
 from palermo_notify.notifications import record_delivered
+from palermo_notify.sending import Sender, SendFailure
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification
 from palermo_shared.clock import utcnow
@@ -36,51 +40,48 @@ from palermo_shared.service import ServiceRuntime
 
 logger = logging.getLogger(__name__)
 
-NOTIFICATION_ID_HEADER = "Palermo-Notification-Id"
 CLAIM_MARGIN = dt.timedelta(seconds=30)
 
 
-class WebhookDelivery:
-    """Deliver pending webhook notifications until stopped."""
+class DeliveryWorker:
+    """Deliver pending notifications of the senders' channels until stopped."""
 
-    def __init__(self, runtime: ServiceRuntime, settings: NotifySettings) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        settings: NotifySettings,
+        senders: Sequence[Sender],
+    ) -> None:
         self._runtime = runtime
         self._settings = settings
-        self._timeout = settings.webhook_timeout_seconds
+        self._senders = {sender.channel.value: sender for sender in senders}
+        self._timeout = max(sender.timeout for sender in senders)
         self._claim = dt.timedelta(seconds=self._timeout) + CLAIM_MARGIN
         self._stopping = asyncio.Event()
-        self._client: httpx.AsyncClient | None = None
         self._task: asyncio.Task[None] | None = None
         self.delivered_total = 0
-        self.failed_total = 0
+        self.dead_lettered_total = 0
 
-    def start(self) -> None:
-        # Redirects are not followed, because a redirect could lead to a
-        # host outside `webhook_allowed_hosts`. A 3xx response is a failure.
-        self._client = httpx.AsyncClient(
-            timeout=self._timeout,
-            follow_redirects=False,
-            headers={"User-Agent": "palermo-notify"},
-        )
-        self._task = asyncio.create_task(self._run(), name="notify-webhook-delivery")
+    async def start(self) -> None:
+        for sender in self._senders.values():
+            await sender.open()
+        self._task = asyncio.create_task(self._run(), name="notify-delivery")
         self._task.add_done_callback(_log_crash)
         logger.info(
-            "webhook delivery started (timeout %.1f s, %d attempts)",
-            self._timeout,
-            self._settings.webhook_max_attempts,
+            "delivery started for channels %s", ", ".join(sorted(self._senders))
         )
 
     async def stop(self) -> None:
-        """Let the batch in hand finish within one request timeout, then cancel it."""
+        """Let the batch in hand finish within one send timeout, then cancel it."""
         self._stopping.set()
         if self._task is not None:
             _done, pending = await asyncio.wait({self._task}, timeout=self._timeout + 1)
             for task in pending:
                 task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-        logger.info("webhook delivery stopped")
+        for sender in self._senders.values():
+            await sender.close()
+        logger.info("delivery stopped")
 
     async def deliver_due(self) -> int:
         """Deliver one batch of due notifications; return how many were attempted."""
@@ -92,7 +93,7 @@ class WebhookDelivery:
         for notification, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 logger.error(
-                    "webhook notification %s: delivery failed unexpectedly, "
+                    "notification %s: delivery failed unexpectedly, "
                     "retrying after the claim lapses: %r",
                     notification.id,
                     result,
@@ -106,7 +107,7 @@ class WebhookDelivery:
                 attempted = await self.deliver_due()
             except SQLAlchemyError as error:
                 logger.warning(
-                    "webhook delivery: database error, retrying in %.1f s: %r",
+                    "delivery: database error, retrying in %.1f s: %r",
                     poll_interval,
                     error,
                 )
@@ -124,7 +125,7 @@ class WebhookDelivery:
             query = (
                 select(Notification)
                 .where(
-                    col(Notification.channel) == Channel.WEBHOOK.value,
+                    col(Notification.channel).in_(list(self._senders)),
                     col(Notification.status) == NotificationStatus.PENDING.value,
                     col(Notification.next_attempt_at) <= now,
                 )
@@ -142,50 +143,12 @@ class WebhookDelivery:
         return batch
 
     async def _deliver(self, notification: Notification) -> None:
-        assert notification.url is not None
-        # Checked again because the allowed hosts may have changed since the
-        # subscription was created.
-        problem = webhook_url_problem(
-            notification.url, self._settings.webhook_allowed_hosts
-        )
-        if problem is not None:
-            await self._record_failure(notification.id, problem, retry=False)
-            return
-
-        error = await self._post(notification, notification.url)
-        if error is None:
+        sender = self._senders[notification.channel]
+        failure = await sender.send(notification)
+        if failure is None:
             await self._record_success(notification.id)
         else:
-            await self._record_failure(notification.id, error, retry=True)
-
-    async def _post(self, notification: Notification, url: str) -> str | None:
-        """POST the notification; return why it failed, or None on a 2xx response."""
-        assert self._client is not None
-        body = webhook_body(
-            notification_id=notification.id,
-            event_id=notification.event_id,
-            event_type=notification.event_type,
-            subject=notification.subject,
-            recipient_state=notification.recipient_state,
-        )
-        headers = {NOTIFICATION_ID_HEADER: notification.id}
-        try:
-            # The total limit also bounds a receiver that responds byte by byte.
-            async with (
-                asyncio.timeout(self._timeout),
-                self._client.stream(
-                    "POST", url, json=body, headers=headers
-                ) as response,
-            ):
-                status = response.status_code
-        except (TimeoutError, httpx.TimeoutException):
-            return f"timed out after {self._timeout:g} s without a response"
-        except httpx.HTTPError as error:
-            return f"request failed: {type(error).__name__}: {error}"
-
-        if 200 <= status < 300:
-            return None
-        return f"receiver responded with HTTP {status}"
+            await self._record_failure(notification.id, sender, failure)
 
     async def _record_success(self, notification_id: str) -> None:
         async with self._runtime.transaction() as session:
@@ -201,56 +164,60 @@ class WebhookDelivery:
             record_delivered(session, notification, cause=None)
         self.delivered_total += 1
         logger.info(
-            "webhook notification %s delivered to State %s (host %s)",
+            "%s notification %s delivered (State %s)",
+            notification.channel,
             notification_id,
-            notification.recipient_state,
-            _host_of(notification.url),
+            notification.recipient_state or "Secretariat",
         )
 
     async def _record_failure(
-        self, notification_id: str, reason: str, *, retry: bool
+        self, notification_id: str, sender: Sender, failure: SendFailure
     ) -> None:
         async with self._runtime.transaction() as session:
             notification = await _pending_notification(session, notification_id)
             if notification is None:
                 return
             notification.attempts += 1
-            notification.last_error = reason
-            attempts_left = self._settings.webhook_max_attempts - notification.attempts
-            if retry and attempts_left > 0:
-                self._schedule_retry(notification)
-            else:
-                notification.status = NotificationStatus.FAILED.value
+            notification.last_error = failure.reason
+            attempts_left = sender.policy.max_attempts - notification.attempts
+            if failure.permanent or attempts_left <= 0:
+                notification.status = NotificationStatus.DEAD_LETTER.value
                 notification.next_attempt_at = None
+            else:
+                _schedule_retry(notification, sender)
             session.add(notification)
 
-        if notification.status == NotificationStatus.FAILED.value:
-            self.failed_total += 1
+        if notification.status == NotificationStatus.DEAD_LETTER.value:
+            self.dead_lettered_total += 1
             logger.error(
-                "webhook notification %s to State %s (host %s) failed after "
-                "%d attempts, giving up: %s",
+                "%s notification %s (State %s) dead-lettered after %d attempts; "
+                "re-send it with POST /notifications/%s/resend: %s",
+                notification.channel,
                 notification_id,
-                notification.recipient_state,
-                _host_of(notification.url),
+                notification.recipient_state or "Secretariat",
                 notification.attempts,
-                reason,
+                notification_id,
+                failure.reason,
             )
 
-    def _schedule_retry(self, notification: Notification) -> None:
-        delay = retry_delay(
-            notification.attempts,
-            base=self._settings.webhook_retry_base_seconds,
-            cap=self._settings.webhook_retry_max_seconds,
-        )
-        notification.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
-        logger.warning(
-            "webhook notification %s attempt %d of %d failed, retrying in %.1f s: %s",
-            notification.id,
-            notification.attempts,
-            self._settings.webhook_max_attempts,
-            delay,
-            notification.last_error,
-        )
+
+def _schedule_retry(notification: Notification, sender: Sender) -> None:
+    delay = retry_delay(
+        notification.attempts,
+        base=sender.policy.base_seconds,
+        cap=sender.policy.max_seconds,
+        jitter=random.random(),
+    )
+    notification.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+    logger.warning(
+        "%s notification %s attempt %d of %d failed, retrying in %.1f s: %s",
+        notification.channel,
+        notification.id,
+        notification.attempts,
+        sender.policy.max_attempts,
+        delay,
+        notification.last_error,
+    )
 
 
 async def _pending_notification(
@@ -258,8 +225,8 @@ async def _pending_notification(
 ) -> Notification | None:
     """Return the notification while it is still pending.
 
-    Deleting a subscription fails its pending notifications, also one whose
-    request is in flight, and that outcome is kept.
+    Deleting a subscription or deactivating a contact fails its pending
+    notifications, also one whose send is in flight, and that outcome is kept.
     """
     notification = await session.get(
         Notification, notification_id, with_for_update=True
@@ -275,13 +242,8 @@ def _log_crash(task: asyncio.Task[None]) -> None:
     if task.cancelled() or task.exception() is None:
         return
     logger.error(
-        "webhook delivery stopped by an unexpected error; pending webhooks "
+        "delivery stopped by an unexpected error; pending notifications "
         "wait until the service restarts: %r",
         task.exception(),
         exc_info=task.exception(),
     )
-
-
-def _host_of(url: str | None) -> str:
-    # Only the host is logged, because webhook URLs may carry a secret token.
-    return urlsplit(url or "").hostname or "unknown"

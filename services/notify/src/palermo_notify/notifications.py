@@ -10,12 +10,17 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from palermo_notify.contacts import email_contacts
+from palermo_notify.domain.messages import MESSAGE_KINDS, message_facts, step_path
 from palermo_notify.domain.notifications import Channel, NotificationStatus
+from palermo_notify.domain.rules import Recipients
+from palermo_notify.messages import render_message
+from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification, WebhookSubscription
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts import NotificationDelivered
-from palermo_shared.errors import NotFound
-from palermo_shared.events import Envelope, new_event
+from palermo_shared.errors import Conflict, NotFound
+from palermo_shared.events import Envelope, EventPayload, new_event
 from palermo_shared.outbox import record_event
 
 logger = logging.getLogger(__name__)
@@ -23,29 +28,70 @@ logger = logging.getLogger(__name__)
 SOURCE = "/palermo/notify"
 
 
-async def notify_states(
-    session: AsyncSession, envelope: Envelope, recipients: Sequence[str]
-) -> None:
-    """Notify each recipient of an event in the inbox and on its webhooks.
+@dataclass(frozen=True)
+class EmailRecipient:
+    address: str
+    language: str
+    state: str | None = None
+    contact_id: str | None = None
 
-    Inbox notifications are delivered in this transaction. Webhook
-    notifications are left pending for the delivery worker.
+
+async def notify_recipients(
+    session: AsyncSession,
+    envelope: Envelope,
+    payload: EventPayload,
+    recipients: Recipients,
+    settings: NotifySettings,
+) -> None:
+    """Notify the recipients of an event on every channel they use.
+
+    Inbox notifications are delivered in this transaction. Webhook and
+    e-mail notifications are left pending for the delivery worker, and the
+    inbox of the consumer, in the same transaction, makes a redelivered
+    event notify nobody twice.
     """
-    subscriptions = await _subscriptions_by_state(session, recipients)
+    states = recipients.states
+    subscriptions = await _subscriptions_by_state(session, states)
+    emails = await _email_recipients(session, recipients, settings)
     webhook_count = 0
-    for state in recipients:
+    for state in states:
         _add_inbox_notification(session, envelope, state)
         for subscription in subscriptions[state]:
             _add_webhook_notification(session, envelope, subscription)
             webhook_count += 1
+    for email in emails:
+        _add_email_notification(session, envelope, payload, email, settings)
 
     logger.info(
-        "event %s (%s): notified %d States, %d webhook deliveries pending",
+        "event %s (%s): notified %d States, %d webhooks and %d e-mails pending",
         envelope.id,
         envelope.type,
-        len(recipients),
+        len(states),
         webhook_count,
+        len(emails),
     )
+
+
+async def _email_recipients(
+    session: AsyncSession, recipients: Recipients, settings: NotifySettings
+) -> list[EmailRecipient]:
+    """Return the addresses an event is e-mailed to, each once."""
+    contacts = await email_contacts(session, recipients.states)
+    found: dict[str, EmailRecipient] = {}
+    for contact in contacts:
+        roles = recipients.roles_by_state.get(contact.state, frozenset())
+        if contact.role in roles:
+            found.setdefault(
+                contact.email.lower(),
+                EmailRecipient(
+                    contact.email, contact.language, contact.state, contact.id
+                ),
+            )
+    if recipients.secretariat:
+        for address in settings.secretariat_emails:
+            language = settings.secretariat_language.value
+            found.setdefault(address.lower(), EmailRecipient(address, language))
+    return list(found.values())
 
 
 def record_delivered(
@@ -62,7 +108,8 @@ def record_delivered(
         notification_id=notification.id,
         event_id=notification.event_id,
         notified_event_type=notification.event_type,
-        recipient_state=notification.recipient_state,
+        # Empty for e-mails to the Secretariat, which is no State.
+        recipient_state=notification.recipient_state or "",
         channel=notification.channel,
         delivered_at=notification.delivered_at,
     )
@@ -79,7 +126,7 @@ def record_delivered(
 
 
 def _new_notification(
-    envelope: Envelope, state: str, channel: Channel, status: NotificationStatus
+    envelope: Envelope, state: str | None, channel: Channel, status: NotificationStatus
 ) -> Notification:
     return Notification(
         id=str(uuid.uuid4()),
@@ -103,6 +150,36 @@ def _add_inbox_notification(
     notification.delivered_at = utcnow()
     session.add(notification)
     record_delivered(session, notification, cause=envelope)
+
+
+def _add_email_notification(
+    session: AsyncSession,
+    envelope: Envelope,
+    payload: EventPayload,
+    recipient: EmailRecipient,
+    settings: NotifySettings,
+) -> None:
+    notification = _new_notification(
+        envelope, recipient.state, Channel.EMAIL, NotificationStatus.PENDING
+    )
+    facts = message_facts(payload, occurred_at=envelope.time)
+    base_url = settings.public_base_url.rstrip("/")
+    links = {
+        "step_url": base_url + step_path(envelope.type, facts),
+        "notification_url": (
+            f"{base_url}/api/v1/notify/notifications/{notification.id}"
+        ),
+    }
+    message = render_message(
+        MESSAGE_KINDS[envelope.type], recipient.language, facts, links
+    )
+    notification.contact_id = recipient.contact_id
+    notification.address = recipient.address
+    notification.language = message.language
+    notification.message_subject = message.subject
+    notification.message_body = message.body
+    notification.next_attempt_at = utcnow()
+    session.add(notification)
 
 
 def _add_webhook_notification(
@@ -140,6 +217,7 @@ class NotificationFilter:
     event_type: str | None = None
     status: NotificationStatus | None = None
     channel: Channel | None = None
+    contact_id: str | None = None
 
 
 async def list_notifications(
@@ -172,6 +250,8 @@ def _conditions(where: NotificationFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(Notification.status) == where.status.value)
     if where.channel is not None:
         conditions.append(col(Notification.channel) == where.channel.value)
+    if where.contact_id is not None:
+        conditions.append(col(Notification.contact_id) == where.contact_id)
     return conditions
 
 
@@ -182,4 +262,38 @@ async def get_notification(session: AsyncSession, notification_id: str) -> Notif
             f"notification {notification_id} not found; "
             "list notifications with GET /notifications"
         )
+    return notification
+
+
+async def resend_notification(
+    session: AsyncSession, notification_id: str
+) -> Notification:
+    """Queue a dead-lettered notification again, with a fresh set of attempts.
+
+    Raises `Conflict` for any other status. The last error stays visible
+    until the next attempt replaces it.
+    """
+    notification = await session.get(
+        Notification, notification_id, with_for_update=True
+    )
+    if notification is None:
+        raise NotFound(
+            f"notification {notification_id} not found; "
+            "list dead letters with GET /notifications?status=dead_letter"
+        )
+    if notification.status != NotificationStatus.DEAD_LETTER.value:
+        raise Conflict(
+            f"notification {notification_id} is {notification.status}, not "
+            "dead_letter; only dead-lettered notifications can be re-sent"
+        )
+
+    notification.status = NotificationStatus.PENDING.value
+    notification.attempts = 0
+    notification.next_attempt_at = utcnow()
+    session.add(notification)
+    logger.info(
+        "notification %s (%s) re-queued after dead-lettering",
+        notification_id,
+        notification.channel,
+    )
     return notification

@@ -1,6 +1,7 @@
 """Webhook subscriptions of States' focal points."""
 
 import logging
+import secrets
 import uuid
 from collections.abc import Collection
 
@@ -33,7 +34,7 @@ def validate_state(state: str, *, field: str = "state") -> str:
 async def create_subscription(
     session: AsyncSession, *, state: str, url: str, allowed_hosts: Collection[str]
 ) -> WebhookSubscription:
-    """Subscribe a webhook URL to a State's notifications.
+    """Subscribe a webhook URL to a State's notifications, with a new secret.
 
     Raises `InvalidInput` for an unknown State or a URL that may not receive
     webhooks, and `Conflict` when the State already has that URL.
@@ -44,7 +45,9 @@ async def create_subscription(
     if problem is not None:
         raise InvalidInput(problem, field="url")
 
-    subscription = WebhookSubscription(id=str(uuid.uuid4()), state=code, url=url)
+    subscription = WebhookSubscription(
+        id=str(uuid.uuid4()), state=code, url=url, secret=secrets.token_urlsafe(32)
+    )
     session.add(subscription)
     try:
         await session.flush()

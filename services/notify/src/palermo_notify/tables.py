@@ -8,15 +8,19 @@ from sqlmodel import Field, SQLModel
 from palermo_shared.clock import utcnow
 
 _INBOX_ONLY = text("channel = 'inbox'")
+_EMAIL_ONLY = text("channel = 'email'")
 
 
 class Notification(SQLModel, table=True):
     """One message to one State on one channel, and how its delivery went.
 
     An event notifies a State once on the inbox channel and once per webhook
-    subscription of that State. The unique constraint covers webhook rows,
-    and the partial index covers inbox rows, whose `subscription_id` is NULL
-    and so never collides in a unique constraint.
+    subscription of that State, and each e-mail address once. The unique
+    constraint covers webhook rows. Partial unique indexes cover inbox and
+    e-mail rows, whose `subscription_id` is NULL and so never collides in a
+    unique constraint.
+
+    `recipient_state` is NULL on e-mails to the Secretariat.
     """
 
     __tablename__ = "notification"
@@ -31,6 +35,15 @@ class Notification(SQLModel, table=True):
             sqlite_where=_INBOX_ONLY,
             postgresql_where=_INBOX_ONLY,
         ),
+        Index(
+            "uq_notification_email",
+            "event_id",
+            "channel",
+            "address",
+            unique=True,
+            sqlite_where=_EMAIL_ONLY,
+            postgresql_where=_EMAIL_ONLY,
+        ),
         Index("ix_notification_due", "status", "next_attempt_at"),
     )
 
@@ -39,10 +52,15 @@ class Notification(SQLModel, table=True):
     event_type: str = Field(index=True, max_length=200)
     subject: str = Field(max_length=500, description="CloudEvents subject of the event")
     correlation_id: str = Field(max_length=64)
-    recipient_state: str = Field(index=True, max_length=3)
+    recipient_state: str | None = Field(default=None, index=True, max_length=3)
     channel: str = Field(max_length=16)
     subscription_id: str | None = Field(default=None, max_length=36)
     url: str | None = Field(default=None, max_length=2000)
+    contact_id: str | None = Field(default=None, index=True, max_length=36)
+    address: str | None = Field(default=None, max_length=254)
+    language: str | None = Field(default=None, max_length=2)
+    message_subject: str | None = Field(default=None, max_length=500)
+    message_body: str | None = None
     status: str = Field(max_length=16)
     attempts: int = 0
     last_error: str | None = None
@@ -58,7 +76,28 @@ class WebhookSubscription(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     state: str = Field(index=True, max_length=3)
     url: str = Field(max_length=2000)
+    # Kept in clear because signing needs it; shown once, at creation.
+    secret: str = Field(max_length=100)
     created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Contact(SQLModel, table=True):
+    """A focal point or expert of a State, and how they want to be told."""
+
+    __tablename__ = "contact"
+    __table_args__ = (UniqueConstraint("state", "email"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    name: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    state: str = Field(index=True, max_length=3)
+    email: str = Field(max_length=254)
+    language: str = Field(max_length=2)
+    # Comma-separated channel names, for example "email".
+    channels: str = Field(max_length=100)
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class DrawnReviewer(SQLModel, table=True):
@@ -76,4 +115,4 @@ class DrawnReviewer(SQLModel, table=True):
     reviewer: str = Field(max_length=3)
 
 
-MODELS = (Notification, WebhookSubscription, DrawnReviewer)
+MODELS = (Notification, WebhookSubscription, Contact, DrawnReviewer)

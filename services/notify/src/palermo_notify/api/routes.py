@@ -1,4 +1,4 @@
-"""Routes of the notify service: webhook subscriptions and the delivery log."""
+"""Routes of the notify service: subscriptions, rules and the delivery log."""
 
 from typing import Annotated
 
@@ -9,10 +9,13 @@ from palermo_notify.api.schemas import (
     MAX_PAGE_SIZE,
     NotificationPage,
     NotificationPublic,
+    RulePublic,
     SubscriptionCreate,
+    SubscriptionCreated,
     SubscriptionPublic,
 )
 from palermo_notify.domain.notifications import Channel, NotificationStatus
+from palermo_notify.domain.rules import RULES, Audience, NotificationRule
 from palermo_notify.notifications import NotificationFilter
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification, WebhookSubscription
@@ -41,14 +44,14 @@ def _notification_public(notification: Notification) -> NotificationPublic:
 
 @router.post(
     "/subscriptions",
-    response_model=SubscriptionPublic,
+    response_model=SubscriptionCreated,
     status_code=status.HTTP_201_CREATED,
 )
 async def create_subscription(
     body: SubscriptionCreate,
     runtime: Runtime,
     settings: Annotated[NotifySettings, Depends(_settings_of)],
-) -> SubscriptionPublic:
+) -> SubscriptionCreated:
     async with runtime.transaction() as session:
         subscription = await subscriptions.create_subscription(
             session,
@@ -56,7 +59,7 @@ async def create_subscription(
             url=body.url,
             allowed_hosts=settings.webhook_allowed_hosts,
         )
-    return _subscription_public(subscription)
+    return SubscriptionCreated.model_validate(subscription, from_attributes=True)
 
 
 @router.get("/subscriptions", response_model=list[SubscriptionPublic])
@@ -83,6 +86,7 @@ async def list_notifications(
     event_type: Annotated[str | None, Query(max_length=200)] = None,
     status: NotificationStatus | None = None,
     channel: Channel | None = None,
+    contact_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotificationPage:
@@ -92,6 +96,7 @@ async def list_notifications(
         event_type=event_type,
         status=status,
         channel=channel,
+        contact_id=contact_id,
     )
     async with runtime.session() as session:
         total, page = await notifications.list_notifications(
@@ -107,3 +112,38 @@ async def get_notification(
     async with runtime.session() as session:
         notification = await notifications.get_notification(session, notification_id)
     return _notification_public(notification)
+
+
+@router.post(
+    "/notifications/{notification_id}/resend", response_model=NotificationPublic
+)
+async def resend_notification(
+    notification_id: str, runtime: Runtime
+) -> NotificationPublic:
+    """Queue a dead-lettered notification again; 409 for any other status."""
+    async with runtime.transaction() as session:
+        notification = await notifications.resend_notification(session, notification_id)
+    return _notification_public(notification)
+
+
+@router.get("/rules", response_model=list[RulePublic])
+async def list_rules() -> list[RulePublic]:
+    """List which event notifies whom, in the order they are checked."""
+    return [_rule_public(rule) for rule in RULES]
+
+
+def _rule_public(rule: NotificationRule) -> RulePublic:
+    audiences = [
+        {"audience": audience, "email_roles": list(roles)}
+        for audience, roles in rule.roles.items()
+    ]
+    if rule.notifies_secretariat:
+        audiences.append({"audience": Audience.SECRETARIAT, "email_roles": []})
+    return RulePublic.model_validate(
+        {
+            "event_type": rule.event_type,
+            "description": rule.description,
+            "audiences": audiences,
+            "channels": list(Channel),
+        }
+    )

@@ -5,7 +5,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
+from palermo_notify.domain.rules import Audience
 
 MAX_PAGE_SIZE = 1000
 
@@ -38,16 +40,28 @@ class SubscriptionPublic(BaseModel):
     created_at: UtcDatetime
 
 
+class SubscriptionCreated(SubscriptionPublic):
+    secret: str = Field(
+        description="Key of the HMAC-SHA256 signatures; shown only in this response"
+    )
+
+
 class NotificationPublic(BaseModel):
     id: str
     event_id: str
     event_type: str
     subject: str = Field(description="CloudEvents subject of the notified event")
-    recipient_state: str
+    recipient_state: str | None = Field(
+        description="State notified; null on e-mails to the Secretariat"
+    )
     channel: Channel
     subscription_id: str | None = Field(
         description="Webhook subscription delivered to; null on the inbox channel"
     )
+    contact_id: str | None = Field(
+        description="Contact e-mailed; null on other channels and the Secretariat"
+    )
+    language: str | None = Field(description="Language of the e-mail")
     status: NotificationStatus
     attempts: int
     last_error: str | None
@@ -59,3 +73,65 @@ class NotificationPublic(BaseModel):
 class NotificationPage(BaseModel):
     total: int = Field(description="Number of notifications matching the filters")
     items: list[NotificationPublic]
+
+
+ContactName = Annotated[str, Field(min_length=1, max_length=200)]
+ContactState = Annotated[
+    str,
+    Field(min_length=3, max_length=3, description="ISO 3166-1 alpha-3 code"),
+]
+ContactEmail = Annotated[str, Field(min_length=1, max_length=254)]
+ContactChannels = Annotated[
+    list[Channel],
+    Field(
+        max_length=3,
+        description="Channels the contact uses; only `email` sends to the "
+        "contact, because inbox and webhooks belong to the State",
+    ),
+]
+
+
+class ContactCreate(BaseModel):
+    name: ContactName
+    role: ContactRole
+    state: ContactState
+    email: ContactEmail
+    language: Language = Language.ENGLISH
+    channels: ContactChannels = Field(default_factory=lambda: [Channel.EMAIL])
+
+
+class ContactUpdate(BaseModel):
+    name: ContactName | None = None
+    role: ContactRole | None = None
+    state: ContactState | None = None
+    email: ContactEmail | None = None
+    language: Language | None = None
+    channels: ContactChannels | None = None
+
+
+class ContactPublic(BaseModel):
+    id: str
+    name: str
+    role: ContactRole
+    state: str
+    email: str
+    language: Language
+    channels: list[Channel]
+    active: bool
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class AudiencePublic(BaseModel):
+    audience: Audience
+    email_roles: list[ContactRole] = Field(
+        description="Contact roles e-mailed; empty for the Secretariat, whose "
+        "addresses are set in the service's settings"
+    )
+
+
+class RulePublic(BaseModel):
+    event_type: str
+    description: str
+    audiences: list[AudiencePublic]
+    channels: list[Channel]

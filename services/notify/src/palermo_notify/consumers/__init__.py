@@ -1,11 +1,14 @@
 """Event handlers of the notify service, one module per event type consumed."""
 
+import functools
+
 from palermo_notify.consumers import (
     desk_review_completed,
     desk_review_started,
     lots_drawn,
     questionnaire_submitted,
 )
+from palermo_notify.settings import NotifySettings
 from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
@@ -16,13 +19,17 @@ from palermo_shared.events import TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW
 from palermo_shared.service import ConsumerSpec
 
 
-def consumer_spec() -> ConsumerSpec:
+def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
+    modules = {
+        LotsDrawn.event_type: lots_drawn,
+        QuestionnaireSubmitted.event_type: questionnaire_submitted,
+        DeskReviewStarted.event_type: desk_review_started,
+        DeskReviewCompleted.event_type: desk_review_completed,
+    }
     return ConsumerSpec(
         handlers={
-            LotsDrawn.event_type: lots_drawn.handle,
-            QuestionnaireSubmitted.event_type: questionnaire_submitted.handle,
-            DeskReviewStarted.event_type: desk_review_started.handle,
-            DeskReviewCompleted.event_type: desk_review_completed.handle,
+            event_type: functools.partial(module.handle, settings=settings)
+            for event_type, module in modules.items()
         },
         topics=(TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW),
     )

@@ -2,14 +2,20 @@
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_notify.domain.rules import recipients_of
-from palermo_notify.notifications import notify_states
+from palermo_notify.domain.rules import plan_recipients
+from palermo_notify.notifications import notify_recipients
+from palermo_notify.settings import NotifySettings
 from palermo_shared.contracts import DeskReviewCompleted
 from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(
-    session: AsyncSession, envelope: Envelope, payload: EventPayload
+    session: AsyncSession,
+    envelope: Envelope,
+    payload: EventPayload,
+    *,
+    settings: NotifySettings,
 ) -> None:
     assert isinstance(payload, DeskReviewCompleted)
-    await notify_states(session, envelope, recipients_of(envelope.type, payload))
+    recipients = plan_recipients(envelope.type, payload)
+    await notify_recipients(session, envelope, payload, recipients, settings)

@@ -1,18 +1,25 @@
-"""Which States each event notifies, kept as data.
+"""Which event notifies whom, kept as data.
 
-`RECIPIENT_RULES` maps an event type to a function of its payload and of
-the reviewers drawn for the review it concerns. The notify service keeps
-those reviewers from `LotsDrawn` events, because a submitted questionnaire
-does not name them. Events without a rule notify no State. A
+Each `NotificationRule` names the audiences of one event type: the State
+under review, the reviewing States and the Secretariat. For each State
+audience it lists the contact roles that receive e-mail. The States
+themselves receive an inbox notification and one per webhook subscription,
+whatever the roles. Events without a rule notify nobody. A
 `ReviewPhaseOpened` event has none, because it concerns every party at once.
 
-Recipients are ISO 3166-1 alpha-3 codes, upper case, without repeats, in
-the order the rule lists them.
+A submitted questionnaire does not name the reviewing States, so the notify
+service keeps them from `LotsDrawn` events and passes them in as `drawn`.
+
+Recipient States are ISO 3166-1 alpha-3 codes, upper case, without repeats,
+in the order the rule lists them: the State under review first.
 """
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
+from palermo_notify.domain.contacts import ContactRole
 from palermo_shared.contracts import (
     DeskReviewCompleted,
     DeskReviewStarted,
@@ -20,7 +27,85 @@ from palermo_shared.contracts import (
     QuestionnaireSubmitted,
 )
 
-RecipientRule = Callable[[Any, Sequence[str]], tuple[str, ...]]
+
+class Audience(StrEnum):
+    STATE_UNDER_REVIEW = "state_under_review"
+    REVIEWING_STATES = "reviewing_states"
+    SECRETARIAT = "secretariat"
+
+
+@dataclass(frozen=True)
+class ReviewParties:
+    """The States an event concerns."""
+
+    state_under_review: str
+    reviewing_states: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NotificationRule:
+    event_type: str
+    description: str
+    # Contact roles that receive e-mail, per State audience.
+    roles: dict[Audience, tuple[ContactRole, ...]]
+    notifies_secretariat: bool
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Recipients of one event: States, e-mailed roles per State, Secretariat."""
+
+    states: tuple[str, ...] = ()
+    roles_by_state: dict[str, frozenset[ContactRole]] = field(default_factory=dict)
+    secretariat: bool = False
+
+
+BOTH_ROLES = (ContactRole.FOCAL_POINT, ContactRole.EXPERT)
+FOCAL_POINT_ONLY = (ContactRole.FOCAL_POINT,)
+
+RULES: tuple[NotificationRule, ...] = (
+    NotificationRule(
+        event_type=LotsDrawn.event_type,
+        description="Lots drawn: the State under review learns its reviewers, "
+        "and the reviewing States learn whom they review.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=True,
+    ),
+    NotificationRule(
+        event_type=QuestionnaireSubmitted.event_type,
+        description="Self-assessment submitted: the reviewing States may "
+        "start reading it.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=True,
+    ),
+    NotificationRule(
+        event_type=DeskReviewStarted.event_type,
+        description="Desk review started: the reviewing experts record observations.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=False,
+    ),
+    NotificationRule(
+        event_type=DeskReviewCompleted.event_type,
+        description="Desk review completed: both parties and the Secretariat "
+        "receive the outcome.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: BOTH_ROLES,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=True,
+    ),
+)
+
+RULES_BY_EVENT_TYPE = {rule.event_type: rule for rule in RULES}
 
 
 def distinct_states(states: Iterable[str]) -> tuple[str, ...]:
@@ -33,26 +118,26 @@ def distinct_states(states: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _lots_drawn(payload: LotsDrawn, _drawn: Sequence[str]) -> tuple[str, ...]:
-    reviewers = [reviewer.iso3 for reviewer in payload.reviewers]
-    return distinct_states([payload.state_under_review, *reviewers])
+def _lots_drawn(payload: LotsDrawn, _drawn: Sequence[str]) -> ReviewParties:
+    reviewers = tuple(reviewer.iso3 for reviewer in payload.reviewers)
+    return ReviewParties(payload.state_under_review, reviewers)
 
 
 def _questionnaire_submitted(
     payload: QuestionnaireSubmitted, drawn: Sequence[str]
-) -> tuple[str, ...]:
+) -> ReviewParties:
     # `drawn` is empty when the lots of this phase and instrument are not
     # known yet, and then only the submitting State is notified.
-    return distinct_states([payload.state, *drawn])
+    return ReviewParties(payload.state, tuple(drawn))
 
 
 def _desk_review(
     payload: DeskReviewStarted | DeskReviewCompleted, _drawn: Sequence[str]
-) -> tuple[str, ...]:
-    return distinct_states([payload.state_under_review, *payload.reviewers])
+) -> ReviewParties:
+    return ReviewParties(payload.state_under_review, tuple(payload.reviewers))
 
 
-RECIPIENT_RULES: dict[str, RecipientRule] = {
+PARTIES_OF: dict[str, Callable[[Any, Sequence[str]], ReviewParties]] = {
     LotsDrawn.event_type: _lots_drawn,
     QuestionnaireSubmitted.event_type: _questionnaire_submitted,
     DeskReviewStarted.event_type: _desk_review,
@@ -60,11 +145,36 @@ RECIPIENT_RULES: dict[str, RecipientRule] = {
 }
 
 
+def plan_recipients(
+    event_type: str, payload: Any, drawn: Sequence[str] = ()
+) -> Recipients:
+    """Return the recipients of an event; empty for an event without a rule."""
+    rule = RULES_BY_EVENT_TYPE.get(event_type)
+    if rule is None:
+        return Recipients()
+    parties = PARTIES_OF[event_type](payload, drawn)
+
+    under_review = distinct_states([parties.state_under_review])
+    reviewing = [
+        state
+        for state in distinct_states(parties.reviewing_states)
+        if state not in under_review
+    ]
+    roles_by_state: dict[str, frozenset[ContactRole]] = {}
+    for state in under_review:
+        roles_by_state[state] = frozenset(rule.roles[Audience.STATE_UNDER_REVIEW])
+    for state in reviewing:
+        roles_by_state[state] = frozenset(rule.roles[Audience.REVIEWING_STATES])
+
+    return Recipients(
+        states=(*under_review, *reviewing),
+        roles_by_state=roles_by_state,
+        secretariat=rule.notifies_secretariat,
+    )
+
+
 def recipients_of(
-    event_type: str, payload: Any, drawn_reviewers: Sequence[str] = ()
+    event_type: str, payload: Any, drawn: Sequence[str] = ()
 ) -> tuple[str, ...]:
     """Return the States that an event notifies; none for an event without a rule."""
-    rule = RECIPIENT_RULES.get(event_type)
-    if rule is None:
-        return ()
-    return rule(payload, drawn_reviewers)
+    return plan_recipients(event_type, payload, drawn).states

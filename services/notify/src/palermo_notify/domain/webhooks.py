@@ -5,6 +5,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ALLOWED_SCHEMES = ("http", "https")
+JITTER_SHARE = 0.25
 
 
 def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
@@ -32,10 +33,18 @@ def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
     return None
 
 
-def retry_delay(attempts: int, *, base: float, cap: float) -> float:
-    """Return the seconds to wait after `attempts` failed attempts (from 1)."""
+def retry_delay(
+    attempts: int, *, base: float, cap: float, jitter: float = 0.0
+) -> float:
+    """Return the seconds to wait after `attempts` failed attempts (from 1).
+
+    The delay doubles with each attempt up to `cap`, and `jitter` (from 0 to
+    1, drawn by the caller) adds up to a quarter of it, so that receivers
+    that failed together are not all retried at the same instant.
+    """
     exponent: int = max(attempts - 1, 0)
-    return min(cap, base * 2.0**exponent)
+    delay = min(cap, base * 2.0**exponent)
+    return delay * (1 + JITTER_SHARE * jitter)
 
 
 def webhook_body(

@@ -1,0 +1,182 @@
+"""The directory of focal points and experts, per State."""
+
+import logging
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_notify.domain.contacts import ContactRole, Language, email_problem
+from palermo_notify.domain.notifications import Channel, NotificationStatus
+from palermo_notify.subscriptions import validate_state
+from palermo_notify.tables import Contact, Notification
+from palermo_shared.clock import utcnow
+from palermo_shared.errors import Conflict, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    """Values of a contact to create, or to change when not None."""
+
+    name: str | None = None
+    role: ContactRole | None = None
+    state: str | None = None
+    email: str | None = None
+    language: Language | None = None
+    channels: Sequence[Channel] | None = None
+
+
+def _validated_email(address: str) -> str:
+    address = address.strip()
+    problem = email_problem(address)
+    if problem is not None:
+        raise InvalidInput(problem, field="email")
+    return address
+
+
+def _validated_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("name is empty; give the contact's full name", field="name")
+    return name
+
+
+def _joined_channels(channels: Collection[Channel]) -> str:
+    return ",".join(sorted({channel.value for channel in channels}))
+
+
+def contact_channels(contact: Contact) -> list[Channel]:
+    return [Channel(name) for name in contact.channels.split(",") if name]
+
+
+async def create_contact(session: AsyncSession, fields: ContactFields) -> Contact:
+    """Add a contact; raise `InvalidInput` or `Conflict` and store nothing."""
+    assert fields.name is not None
+    assert fields.role is not None
+    assert fields.state is not None
+    assert fields.email is not None
+    assert fields.language is not None
+    contact = Contact(
+        id=str(uuid.uuid4()),
+        name=_validated_name(fields.name),
+        role=fields.role.value,
+        state=validate_state(fields.state),
+        email=_validated_email(fields.email),
+        language=fields.language.value,
+        channels=_joined_channels(fields.channels or [Channel.EMAIL]),
+    )
+
+    session.add(contact)
+    await _flush_unique(session, contact)
+    logger.info("contact %s created for State %s", contact.id, contact.state)
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession, contact_id: str, fields: ContactFields
+) -> Contact:
+    """Change the given fields of a contact; validate all before storing any."""
+    contact = await get_contact(session, contact_id)
+    name = _validated_name(fields.name) if fields.name is not None else None
+    state = validate_state(fields.state) if fields.state is not None else None
+    email = _validated_email(fields.email) if fields.email is not None else None
+
+    if name is not None:
+        contact.name = name
+    if fields.role is not None:
+        contact.role = fields.role.value
+    if state is not None:
+        contact.state = state
+    if email is not None:
+        contact.email = email
+    if fields.language is not None:
+        contact.language = fields.language.value
+    if fields.channels is not None:
+        contact.channels = _joined_channels(fields.channels)
+    contact.updated_at = utcnow()
+
+    session.add(contact)
+    await _flush_unique(session, contact)
+    logger.info("contact %s updated", contact.id)
+    return contact
+
+
+async def deactivate_contact(session: AsyncSession, contact_id: str) -> Contact:
+    """Deactivate a contact and fail its e-mails still pending."""
+    contact = await get_contact(session, contact_id)
+    contact.active = False
+    contact.updated_at = utcnow()
+    session.add(contact)
+
+    result = await session.exec(
+        update(Notification)
+        .where(
+            col(Notification.contact_id) == contact_id,
+            col(Notification.status) == NotificationStatus.PENDING.value,
+        )
+        .values(
+            status=NotificationStatus.FAILED.value,
+            next_attempt_at=None,
+            last_error=f"contact {contact_id} was deactivated before delivery",
+        )
+    )
+    logger.info(
+        "contact %s of State %s deactivated; %d pending e-mails failed",
+        contact_id,
+        contact.state,
+        result.rowcount,
+    )
+    return contact
+
+
+async def _flush_unique(session: AsyncSession, contact: Contact) -> None:
+    try:
+        await session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"State {contact.state} already has a contact with e-mail address "
+            f"{contact.email}; list them with GET /contacts?state={contact.state}"
+        ) from None
+
+
+async def get_contact(session: AsyncSession, contact_id: str) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(
+            f"contact {contact_id} not found; list contacts with GET /contacts"
+        )
+    return contact
+
+
+async def list_contacts(
+    session: AsyncSession,
+    *,
+    state: str | None = None,
+    role: ContactRole | None = None,
+    active: bool | None = None,
+) -> list[Contact]:
+    query = select(Contact).order_by(col(Contact.state), col(Contact.created_at))
+    if state is not None:
+        query = query.where(col(Contact.state) == state.upper())
+    if role is not None:
+        query = query.where(col(Contact.role) == role.value)
+    if active is not None:
+        query = query.where(col(Contact.active) == active)
+    return list((await session.exec(query)).all())
+
+
+async def email_contacts(session: AsyncSession, states: Sequence[str]) -> list[Contact]:
+    """Return the active contacts of `states` that receive e-mail."""
+    query = (
+        select(Contact)
+        .where(col(Contact.state).in_(states), col(Contact.active))
+        .order_by(col(Contact.created_at), col(Contact.id))
+    )
+    contacts = (await session.exec(query)).all()
+    return [c for c in contacts if Channel.EMAIL in contact_channels(c)]

@@ -1,0 +1,169 @@
+"""Directory API: contacts of each State, including every bad input."""
+
+import pytest
+
+FOCAL_POINT = {
+    "name": "Ana Pereira",
+    "role": "focal_point",
+    "state": "bra",
+    "email": "ana.pereira@gov.example.br",
+    "language": "es",
+    "channels": ["email"],
+}
+
+
+def _invalid_field(response):
+    body = response.json()
+    if "field" in body:
+        return body["field"]
+    return body["detail"][0]["loc"][1]
+
+
+async def _contacts(service, **params):
+    response = await service.client.get("/contacts", params=params)
+    assert response.status_code == 200
+    return response.json()
+
+
+async def _create(service, **changes):
+    response = await service.client.post("/contacts", json={**FOCAL_POINT, **changes})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_contact_created(service):
+    contact = await _create(service)
+
+    assert contact["state"] == "BRA"
+    assert contact["role"] == "focal_point"
+    assert contact["language"] == "es"
+    assert contact["channels"] == ["email"]
+    assert contact["active"] is True
+    assert await _contacts(service) == [contact]
+
+
+async def test_contact_defaults(service):
+    body = {k: v for k, v in FOCAL_POINT.items() if k not in ("language", "channels")}
+
+    response = await service.client.post("/contacts", json=body)
+
+    assert response.status_code == 201
+    assert response.json()["language"] == "en"
+    assert response.json()["channels"] == ["email"]
+
+
+async def test_contacts_filtered(service):
+    await _create(service)
+    expert = await _create(
+        service, role="expert", state="FRA", email="expert@gov.example.fr"
+    )
+
+    by_state = await _contacts(service, state="fra")
+    by_role = await _contacts(service, role="expert")
+
+    assert by_state == [expert]
+    assert by_role == [expert]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "not-an-address"}, "email"),
+        ({"email": "ana@localhost"}, "email"),
+        ({"email": "ana pereira@gov.example.br"}, "email"),
+        ({"email": "a" * 250 + "@example.org"}, "email"),
+        ({"state": "XXX"}, "state"),
+        ({"state": "BR"}, "state"),
+        ({"language": "de"}, "language"),
+        ({"language": "EN"}, "language"),
+        ({"role": "minister"}, "role"),
+        ({"channels": ["fax"]}, "channels"),
+        ({"name": "   "}, "name"),
+        ({"name": ""}, "name"),
+    ],
+)
+async def test_contact_bad_input_rejected(service, changes, field):
+    response = await service.client.post("/contacts", json={**FOCAL_POINT, **changes})
+
+    assert response.status_code == 422
+    assert _invalid_field(response) == field
+    assert await _contacts(service) == []
+
+
+async def test_contact_duplicate_conflicts(service):
+    first = await _create(service)
+
+    response = await service.client.post(
+        "/contacts", json={**FOCAL_POINT, "name": "Someone Else"}
+    )
+
+    assert response.status_code == 409
+    assert "BRA" in response.json()["detail"]
+    assert await _contacts(service) == [first]
+
+
+async def test_contact_updated(service):
+    contact = await _create(service)
+
+    response = await service.client.patch(
+        f"/contacts/{contact['id']}", json={"language": "fr", "role": "expert"}
+    )
+
+    assert response.status_code == 200
+    updated = response.json()
+    assert updated["language"] == "fr"
+    assert updated["role"] == "expert"
+    assert updated["email"] == contact["email"]
+    assert await _contacts(service) == [updated]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"email": "nowhere"}, "email"),
+        ({"state": "ZZZ"}, "state"),
+        ({"language": "pt"}, "language"),
+        ({"name": " ", "language": "fr"}, "name"),
+    ],
+)
+async def test_contact_bad_update_rejected(service, changes, field):
+    contact = await _create(service)
+
+    response = await service.client.patch(f"/contacts/{contact['id']}", json=changes)
+
+    assert response.status_code == 422
+    assert _invalid_field(response) == field
+    assert await _contacts(service) == [contact]
+
+
+async def test_contact_update_unknown(service):
+    response = await service.client.patch("/contacts/no-such-id", json={})
+
+    assert response.status_code == 404
+    assert "no-such-id" in response.json()["detail"]
+
+
+async def test_contact_deactivated(service):
+    contact = await _create(service)
+
+    response = await service.client.post(f"/contacts/{contact['id']}/deactivate")
+
+    assert response.status_code == 200
+    assert response.json()["active"] is False
+    assert await _contacts(service, active="true") == []
+    assert len(await _contacts(service, active="false")) == 1
+
+
+async def test_contact_fetched(service):
+    contact = await _create(service)
+
+    response = await service.client.get(f"/contacts/{contact['id']}")
+
+    assert response.status_code == 200
+    assert response.json() == contact
+
+
+async def test_contact_unknown(service):
+    response = await service.client.get("/contacts/no-such-id")
+
+    assert response.status_code == 404
