@@ -13,8 +13,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from palermo_draw.main import create_app as create_draw_app
-from palermo_draw.settings import DrawSettings
 from palermo_questionnaire.main import create_app
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.bus import Record
@@ -128,13 +126,22 @@ class QuestionnaireService:
 
     async def complete_answers(
         self, state: str, instrument: str, cluster: str
-    ) -> dict[str, dict[str, str]]:
-        """Return a valid answer to every question the State is asked."""
+    ) -> dict[str, dict[str, Any]]:
+        """Return the required answers: partly, explained, with one citation."""
         questionnaire = await self.questionnaire(state, instrument, cluster)
-        return {
-            question["id"]: {"implementation": "partly", "explanation": "In part."}
-            for question in questionnaire["questions"]
-        }
+        answers: dict[str, dict[str, Any]] = {}
+        for section in questionnaire["sections"]:
+            article = section["article"]
+            answers[f"article-{article}.implementation"] = {
+                "value": "partly",
+                "explanation": "In part.",
+            }
+            answers[f"article-{article}.citations"] = {
+                "value": [
+                    {"kind": "law", "title": "Criminal Code", "reference": "s. 1"}
+                ]
+            }
+        return answers
 
     def events(self, event_type: str) -> list[Envelope]:
         envelopes = [decode(d.value) for d in self.bus.log(TOPIC_QUESTIONNAIRE)]
@@ -173,6 +180,10 @@ async def draw_client(
     service: QuestionnaireService, tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Return a client of the real draw app, publishing on the service's bus."""
+    # Imported here, so that only the tests that need the draw service import it.
+    from palermo_draw.main import create_app as create_draw_app
+    from palermo_draw.settings import DrawSettings
+
     app = create_draw_app(
         DrawSettings(environment="test", data_dir=tmp_path), service.bus
     )

@@ -25,27 +25,44 @@ async def stored_response(service, state: str = "ITA") -> dict[str, Any] | None:
 
 
 async def save(service, answers: dict[str, Any], state: str = "ITA"):
-    return await service.client.put(response_path(state), json={"answers": answers})
+    """Save a draft with the current ETag, as an official who just read it."""
+    current = await service.client.get(response_path(state))
+    headers = (
+        {"If-Match": current.headers["ETag"]} if current.status_code == 200 else {}
+    )
+    return await service.client.put(
+        response_path(state), json={"answers": answers}, headers=headers
+    )
+
+
+async def submit(service, state: str = "ITA"):
+    current = await service.client.get(response_path(state))
+    headers = {"If-Match": current.headers.get("ETag", '"none"')}
+    return await service.client.post(f"{response_path(state)}/submit", headers=headers)
+
+
+def yes(article: int) -> dict[str, Any]:
+    return {f"article-{article}.implementation": {"value": "yes"}}
 
 
 async def test_uncac_party_skips_articles_8_and_9(service, phase) -> None:
     questionnaire = await service.questionnaire("FRA", "convention", "criminalization")
 
-    articles = [q["article"] for q in questionnaire["questions"]]
+    articles = [s["article"] for s in questionnaire["sections"]]
     assert articles == [2, 5, 6, 10, 15, 23]
 
 
 async def test_non_uncac_party_gets_articles_8_and_9(service, phase) -> None:
     questionnaire = await service.questionnaire("MCO", "convention", "criminalization")
 
-    articles = [q["article"] for q in questionnaire["questions"]]
+    articles = [s["article"] for s in questionnaire["sections"]]
     assert articles == [2, 5, 6, 8, 9, 10, 15, 23]
 
 
 async def test_questionnaire_state_code_case(service, phase) -> None:
     questionnaire = await service.questionnaire("fra", "convention", "criminalization")
 
-    assert questionnaire["id"] == "convention.criminalization.v1"
+    assert questionnaire["id"] == "convention.criminalization.v2"
 
 
 async def test_unknown_phase_not_found(service, phase) -> None:
@@ -123,7 +140,7 @@ async def test_instrument_without_cluster_invalid(service) -> None:
 
 
 async def test_draft_saved(service, phase) -> None:
-    answers = {"article-5": {"implementation": "yes"}}
+    answers = yes(5)
 
     response = await save(service, answers)
 
@@ -137,8 +154,8 @@ async def test_draft_saved(service, phase) -> None:
 
 
 async def test_draft_resaved(service, phase) -> None:
-    await save(service, {"article-5": {"implementation": "yes"}})
-    answers = {"article-6": {"implementation": "no", "explanation": "Pending bill."}}
+    await save(service, yes(5))
+    answers = {"article-6.implementation": {"value": "no", "explanation": "Bill."}}
 
     response = await save(service, answers)
 
@@ -150,81 +167,115 @@ async def test_draft_resaved(service, phase) -> None:
 
 
 async def test_unknown_question_invalid(service, phase) -> None:
-    await save(service, {"article-5": {"implementation": "yes"}})
+    await save(service, yes(5))
     before = await stored_response(service)
 
-    response = await save(service, {"article-99": {"implementation": "yes"}})
+    response = await save(service, yes(99))
 
     assert response.status_code == 422
-    assert response.json()["field"] == "answers.article-99"
+    assert response.json()["field"] == "answers.article-99.implementation"
+    assert "unknown question" in response.json()["problems"][0]["message"]
     assert await stored_response(service) == before
 
 
 async def test_excluded_article_invalid(service, phase) -> None:
     # France is party to the Convention against Corruption.
-    response = await save(service, {"article-8": {"implementation": "yes"}}, "FRA")
+    response = await save(service, yes(8), "FRA")
 
     assert response.status_code == 422
-    assert response.json()["field"] == "answers.article-8"
+    assert response.json()["field"] == "answers.article-8.implementation"
     assert await stored_response(service, "FRA") is None
 
 
+IMPLEMENTATION = "answers.article-5.implementation"
+
+
 @pytest.mark.parametrize(
-    ("answer", "field"),
+    ("question", "answer", "field"),
     [
-        ({"implementation": "maybe"}, "answers.article-5.implementation"),
-        ({"implementation": 1}, "answers.article-5.implementation"),
-        ({"explanation": "No value given."}, "answers.article-5.implementation"),
-        ({"implementation": "yes", "score": 3}, "answers.article-5.score"),
-        ({"implementation": "yes", "explanation": 7}, "answers.article-5.explanation"),
+        ("implementation", {"value": "maybe"}, f"{IMPLEMENTATION}.value"),
+        ("implementation", {"value": 1}, f"{IMPLEMENTATION}.value"),
+        ("implementation", {"explanation": "None given."}, f"{IMPLEMENTATION}.value"),
+        ("implementation", {"value": "yes", "score": 3}, f"{IMPLEMENTATION}.score"),
+        ("implementation", "yes", IMPLEMENTATION),
+        ("statistics", {"value": "12"}, "answers.article-5.statistics.value"),
+        ("statistics", {"value": -1}, "answers.article-5.statistics.value"),
+        ("practice", {"value": 7}, "answers.article-5.practice.value"),
+        (
+            "citations",
+            {"value": [{"kind": "statute", "title": "Code"}]},
+            "answers.article-5.citations.value.0.kind",
+        ),
+        (
+            "assistance",
+            {"value": [{"type": "money", "priority": "high"}]},
+            "answers.article-5.assistance.value.0.type",
+        ),
+        (
+            "documents",
+            {"value": ["no-such-file"]},
+            "answers.article-5.documents.value.0",
+        ),
     ],
 )
-async def test_wrong_answer_type_invalid(service, phase, answer, field) -> None:
-    await save(service, {"article-2": {"implementation": "yes"}})
+async def test_wrong_answer_type_invalid(
+    service, phase, question, answer, field
+) -> None:
+    await save(service, yes(2))
     before = await stored_response(service)
 
-    response = await save(service, {"article-5": answer})
+    response = await save(service, {f"article-5.{question}": answer})
 
     assert response.status_code == 422
     assert response.json()["field"] == field
     assert await stored_response(service) == before
 
 
-async def test_answer_not_object_invalid(service, phase) -> None:
-    response = await save(service, {"article-5": "yes"})
-
-    assert response.status_code == 422
-    assert await stored_response(service) is None
-
-
 async def test_invalid_answers_all_listed(service, phase) -> None:
     answers = {
-        "article-99": {"implementation": "yes"},
-        "article-5": {"implementation": "maybe"},
+        "article-99.implementation": {"value": "yes"},
+        "article-5.implementation": {"value": "maybe"},
     }
 
     response = await save(service, answers)
 
     fields = {p["field"] for p in response.json()["problems"]}
-    assert fields == {"answers.article-99", "answers.article-5.implementation"}
+    assert fields == {
+        "answers.article-99.implementation",
+        "answers.article-5.implementation.value",
+    }
 
 
 async def test_incomplete_submission_lists_every_problem(service, phase) -> None:
+    citation = {"value": [{"kind": "law", "title": "Penal Code"}]}
     answers = {
-        "article-2": {"implementation": "yes"},
-        "article-5": {"implementation": "partly"},
-        "article-6": {"implementation": "no", "explanation": "  "},
+        "article-2.implementation": {"value": "yes"},
+        "article-2.citations": citation,
+        "article-5.implementation": {"value": "partly"},
+        "article-6.implementation": {"value": "no", "explanation": "  "},
+        "article-10.implementation": {"value": "yes"},
+        "article-15.implementation": {"value": "yes"},
+        "article-15.citations": {"value": []},
     }
     await save(service, answers)
     before = await stored_response(service)
 
-    response = await service.client.post(f"{response_path()}/submit")
+    response = await submit(service)
 
     assert response.status_code == 422
     problems = {p["field"]: p["message"] for p in response.json()["problems"]}
-    missing = {f"answers.article-{a}" for a in (10, 15, 23)}
-    unexplained = {"answers.article-5", "answers.article-6"}
-    assert set(problems) == missing | unexplained
+    missing = {
+        "answers.article-23.implementation",
+        "answers.article-5.citations",
+        "answers.article-10.citations",
+    }
+    unexplained = {
+        "answers.article-5.implementation.explanation",
+        "answers.article-6.implementation.explanation",
+    }
+    assert set(problems) == missing | unexplained | {
+        "answers.article-15.citations.value"
+    }
     for field in missing:
         assert problems[field] == "answer required", field
     for field in unexplained:
@@ -233,7 +284,7 @@ async def test_incomplete_submission_lists_every_problem(service, phase) -> None
 
 
 async def test_submission_without_draft_not_found(service, phase) -> None:
-    response = await service.client.post(f"{response_path()}/submit")
+    response = await submit(service)
 
     assert response.status_code == 404
     assert await stored_response(service) is None
@@ -244,7 +295,7 @@ async def test_submission_accepted(service, phase) -> None:
         service, await service.complete_answers("ITA", "convention", "criminalization")
     )
 
-    response = await service.client.post(f"{response_path()}/submit")
+    response = await submit(service)
 
     assert response.status_code == 200
     submitted = response.json()
@@ -257,33 +308,21 @@ async def test_second_submission_conflicts(service, phase) -> None:
     await save(
         service, await service.complete_answers("ITA", "convention", "criminalization")
     )
-    await service.client.post(f"{response_path()}/submit")
+    await submit(service)
     before = await stored_response(service)
 
-    response = await service.client.post(f"{response_path()}/submit")
+    response = await submit(service)
 
     assert response.status_code == 409
     assert response.json()["current_state"] == "submitted"
     assert await stored_response(service) == before
 
 
-async def test_draft_after_submission_conflicts(service, phase) -> None:
-    answers = await service.complete_answers("ITA", "convention", "criminalization")
-    await save(service, answers)
-    await service.client.post(f"{response_path()}/submit")
-    before = await stored_response(service)
-
-    response = await save(service, {"article-2": {"implementation": "no"}})
-
-    assert response.status_code == 409
-    assert await stored_response(service) == before
-
-
 async def test_submission_published_once(service, phase) -> None:
     answers = await service.complete_answers("ITA", "convention", "criminalization")
     await save(service, answers)
-    submitted = (await service.client.post(f"{response_path()}/submit")).json()
-    await service.client.post(f"{response_path()}/submit")
+    submitted = (await submit(service)).json()
+    await submit(service)
 
     await service.wait_for_outbox()
 
@@ -291,7 +330,7 @@ async def test_submission_published_once(service, phase) -> None:
     event = payload_of(envelope)
     assert isinstance(event, QuestionnaireSubmitted)
     assert event.response_id == submitted["id"]
-    assert event.questionnaire_id == "convention.criminalization.v1"
+    assert event.questionnaire_id == "convention.criminalization.v2"
     assert event.phase_id == "phase-1"
     assert event.state == "ITA"
     assert event.instrument is Instrument.CONVENTION
@@ -299,9 +338,32 @@ async def test_submission_published_once(service, phase) -> None:
 
 
 async def test_failed_submission_publishes_nothing(service, phase) -> None:
-    await save(service, {"article-2": {"implementation": "yes"}})
-    await service.client.post(f"{response_path()}/submit")
+    await save(service, yes(2))
+    await submit(service)
 
     await service.wait_for_outbox()
 
     assert service.events(QuestionnaireSubmitted.event_type) == []
+
+
+async def test_section_kinds_and_conditions(service, phase) -> None:
+    questionnaire = await service.questionnaire("ITA", "convention", "criminalization")
+
+    questions = {q["id"]: q for q in questionnaire["sections"][0]["questions"]}
+    kinds = [q["kind"] for q in questions.values()]
+    citations = questions["article-2.citations"]
+    obstacles = questions["article-2.obstacles"]
+    assert kinds == [
+        "yes_partly_no",
+        "citations",
+        "text",
+        "text",
+        "number",
+        "attachments",
+        "assistance_needs",
+    ]
+    assert citations["required"] is True
+    assert citations["shown_when"]["values"] == ["yes", "partly"]
+    assert obstacles["required"] is False
+    assert obstacles["shown_when"]["values"] == ["partly", "no"]
+    assert set(questionnaire["answer_schemas"]) == set(kinds)

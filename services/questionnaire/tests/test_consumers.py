@@ -20,7 +20,7 @@ async def test_phase_from_draw_service(service, draw_client) -> None:
     questionnaire = await service.questionnaire(
         "ITA", "firearms", "prevention", phase_id=phase_id
     )
-    articles = [q["article"] for q in questionnaire["questions"]]
+    articles = [s["article"] for s in questionnaire["sections"]]
     assert articles == [7, 9, 10, 11, 14, 15]
 
 

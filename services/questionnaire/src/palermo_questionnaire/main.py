@@ -1,8 +1,11 @@
 """Questionnaire service: self-assessment questionnaires and the States' responses."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
-from palermo_questionnaire.api.routes import router
+from palermo_questionnaire.api import documents, routes, secretariat
+from palermo_questionnaire.api.validation import install_validation_handler
 from palermo_questionnaire.consumers import review_phase_opened
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_questionnaire.tables import MODELS
@@ -16,9 +19,23 @@ def create_app(
     settings: QuestionnaireSettings | None = None, bus: Bus | None = None
 ) -> FastAPI:
     settings = settings or QuestionnaireSettings()
+    on_phase_opened = review_phase_opened.handler(settings.questionnaire_version)
     consumers = ConsumerSpec(
-        handlers={ReviewPhaseOpened.event_type: review_phase_opened.handle},
+        handlers={ReviewPhaseOpened.event_type: on_phase_opened},
         topics=[TOPIC_DRAW],
     )
-    runtime = ServiceRuntime(settings, bus or settings.build_bus(), MODELS, consumers)
-    return create_service_app(runtime, [router], title="Palermo questionnaire service")
+    runtime = ServiceRuntime(
+        settings,
+        bus or settings.build_bus(),
+        MODELS,
+        consumers,
+        migrations=Path(__file__).parent / "migrations",
+    )
+    app = create_service_app(
+        runtime,
+        [routes.router, documents.router, secretariat.router],
+        title="Palermo questionnaire service",
+    )
+    app.state.settings = settings
+    install_validation_handler(app)
+    return app

@@ -1,49 +1,56 @@
-"""Routes of the questionnaire service: questionnaires, drafts and submissions."""
+"""Routes of the questionnaire service: questionnaires, drafts, submissions, versions.
+
+Responses carry an ETag; updates need it in If-Match (412 when stale, 428
+when missing on an existing response).
+"""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from palermo_questionnaire import responses
 from palermo_questionnaire.api.schemas import (
+    ChangePublic,
+    DiffPublic,
     DraftSave,
     QuestionnairePublic,
-    QuestionPublic,
     ResponsePublic,
+    VersionPublic,
+    VersionSummary,
 )
-from palermo_questionnaire.domain.forms import Answer, Questionnaire
-from palermo_questionnaire.tables import Response
-from palermo_shared.errors import NotFound
+from palermo_questionnaire.api.views import RequestLanguage, questionnaire_public
+from palermo_questionnaire.responses import ResponseKey
+from palermo_questionnaire.tables import Response as StoredResponse
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ServiceRuntime, runtime_of
 
 router = APIRouter()
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-StateCode = Annotated[
-    str, Path(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3 code")
+IfMatch = Annotated[
+    str | None,
+    Header(description="ETag of the response as last read; required on updates"),
 ]
+STATE_CODE = "^[A-Za-z]{3}$"
 RESPONSE_PATH = "/phases/{phase_id}/responses/{state}/{instrument}/{cluster}"
 
 
-def _questionnaire_public(questionnaire: Questionnaire) -> QuestionnairePublic:
-    schema = Answer.model_json_schema()
-    return QuestionnairePublic(
-        id=questionnaire.id,
-        instrument=questionnaire.instrument,
-        cluster=questionnaire.cluster,
-        version=questionnaire.version,
-        title=questionnaire.title,
-        questions=[
-            QuestionPublic(
-                id=q.id, article=q.article, text=q.text, answer_schema=schema
-            )
-            for q in questionnaire.questions
-        ],
-    )
+def response_key(
+    phase_id: str,
+    state: Annotated[
+        str, Path(pattern=STATE_CODE, description="ISO 3166-1 alpha-3 code")
+    ],
+    instrument: Instrument,
+    cluster: Cluster,
+) -> ResponseKey:
+    return ResponseKey(phase_id, state.upper(), instrument, cluster)
 
 
-def _response_public(response: Response) -> ResponsePublic:
-    return ResponsePublic.model_validate(response, from_attributes=True)
+Key = Annotated[ResponseKey, Depends(response_key)]
+
+
+def _public(stored: StoredResponse, http: Response) -> ResponsePublic:
+    http.headers["ETag"] = responses.etag_of(stored)
+    return ResponsePublic.model_validate(stored, from_attributes=True)
 
 
 @router.get(
@@ -55,62 +62,94 @@ async def get_questionnaire(
     instrument: Instrument,
     cluster: Cluster,
     runtime: Runtime,
-    state: Annotated[str, Query(pattern="^[A-Za-z]{3}$")],
+    state: Annotated[str, Query(pattern=STATE_CODE)],
+    language: RequestLanguage,
+    http: Response,
 ) -> QuestionnairePublic:
-    """Return the questionnaire as it applies to `state`."""
+    """Return the questionnaire as it applies to `state`, in the language asked."""
+    key = ResponseKey(phase_id, state.upper(), instrument, cluster)
     async with runtime.session() as session:
-        questionnaire = await responses.applicable_questionnaire(
-            session, phase_id, state.upper(), instrument, cluster
-        )
-    return _questionnaire_public(questionnaire)
+        questionnaire = await responses.applicable_questionnaire(session, key)
+    http.headers["Content-Language"] = language.value
+    return questionnaire_public(questionnaire, language)
 
 
 @router.get(RESPONSE_PATH, response_model=ResponsePublic)
-async def get_response(
-    phase_id: str,
-    state: StateCode,
-    instrument: Instrument,
-    cluster: Cluster,
-    runtime: Runtime,
-) -> ResponsePublic:
+async def get_response(key: Key, runtime: Runtime, http: Response) -> ResponsePublic:
     async with runtime.session() as session:
-        response = await responses.find_response(
-            session, phase_id, state.upper(), instrument, cluster
-        )
-    if response is None:
-        raise NotFound(
-            f"no response of {state.upper()} for {instrument.value}/{cluster.value} "
-            f"in phase {phase_id}"
-        )
-    return _response_public(response)
+        stored = await responses.require_response(session, key)
+    return _public(stored, http)
 
 
 @router.put(RESPONSE_PATH, response_model=ResponsePublic)
 async def save_draft(
-    phase_id: str,
-    state: StateCode,
-    instrument: Instrument,
-    cluster: Cluster,
+    key: Key,
     body: DraftSave,
     runtime: Runtime,
+    language: RequestLanguage,
+    http: Response,
+    if_match: IfMatch = None,
 ) -> ResponsePublic:
+    """Save the draft's answers (all of them); a submitted response starts a new
+    version."""
     async with runtime.transaction() as session:
-        response = await responses.save_draft(
-            session, phase_id, state.upper(), instrument, cluster, body.answers
+        stored = await responses.save_draft(
+            session, key, body.answers, body.language or language, if_match
         )
-    return _response_public(response)
+    return _public(stored, http)
 
 
 @router.post(f"{RESPONSE_PATH}/submit", response_model=ResponsePublic)
 async def submit(
-    phase_id: str,
-    state: StateCode,
-    instrument: Instrument,
-    cluster: Cluster,
-    runtime: Runtime,
+    key: Key, runtime: Runtime, http: Response, if_match: IfMatch = None
 ) -> ResponsePublic:
+    """Submit the draft after checking it is complete; lists every problem at once."""
     async with runtime.transaction() as session:
-        response = await responses.submit(
-            session, phase_id, state.upper(), instrument, cluster
+        stored = await responses.submit(session, key, if_match)
+    return _public(stored, http)
+
+
+@router.get(f"{RESPONSE_PATH}/versions", response_model=list[VersionSummary])
+async def list_versions(key: Key, runtime: Runtime) -> list[VersionSummary]:
+    async with runtime.session() as session:
+        versions = await responses.list_versions(session, key)
+    return [VersionSummary.model_validate(v, from_attributes=True) for v in versions]
+
+
+@router.get(f"{RESPONSE_PATH}/versions/{{version}}", response_model=VersionPublic)
+async def get_version(
+    key: Key, version: Annotated[int, Path(ge=1)], runtime: Runtime
+) -> VersionPublic:
+    async with runtime.session() as session:
+        found = await responses.get_version(session, key, version)
+    return VersionPublic.model_validate(found, from_attributes=True)
+
+
+@router.get(f"{RESPONSE_PATH}/versions/{{version}}/diff", response_model=DiffPublic)
+async def diff_versions(
+    key: Key,
+    version: Annotated[int, Path(ge=1)],
+    runtime: Runtime,
+    against: Annotated[
+        int | None, Query(description="Earlier version; by default the previous one")
+    ] = None,
+) -> DiffPublic:
+    """Return the questions whose answers differ between two submitted versions."""
+    async with runtime.session() as session:
+        before, after, changes = await responses.version_changes(
+            session, key, version, against
         )
-    return _response_public(response)
+    return DiffPublic(
+        version=after.version,
+        against=before.version,
+        changes=[
+            ChangePublic(
+                question_id=c.question_id,
+                article=c.article,
+                change=c.change,
+                before=c.before,
+                after=c.after,
+            )
+            for c in changes
+        ],
+    )

@@ -1,0 +1,192 @@
+"""Benchmark: 50 States save a full questionnaire draft and submit it, concurrently.
+
+Runs the embedded Palermo (`palermo.embedded.run_embedded`) and talks HTTP to
+its gateway. For each State, two officials then race to change the draft with
+the same ETag: exactly one must win and the stored draft must be the
+winner's, so no update is lost. No request may return a 5xx status. Writes the
+latencies (p50, p99) of the draft saves and submissions to bench/RESULTS.md.
+
+    .venv/bin/python bench/questionnaire.py
+"""
+
+import asyncio
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from palermo.embedded import run_embedded
+from palermo.phase import open_and_draw, synthetic_answers
+
+STATES = 50
+INSTRUMENT = "convention"
+CLUSTER = "criminalization"
+RESULTS = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- questionnaire:start -->", "<!-- questionnaire:end -->"
+
+
+class Timings:
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {"save": [], "submit": []}
+        self.server_errors: list[str] = []
+
+    async def send(
+        self, step: str, client: httpx.AsyncClient, method: str, url: str, **kw: Any
+    ) -> httpx.Response:
+        started = time.perf_counter()
+        response = await client.request(method, url, **kw)
+        if step in self.samples:
+            self.samples[step].append(time.perf_counter() - started)
+        if response.status_code >= 500:
+            self.server_errors.append(f"{method} {url}: {response.status_code}")
+        return response
+
+
+def full_answers(questionnaire: dict[str, Any], state: str) -> dict[str, Any]:
+    """Answer every question the benchmark can fill, beyond the required ones."""
+    answers = synthetic_answers(questionnaire["sections"], state)
+    for section in questionnaire["sections"]:
+        article = section["article"]
+        answers[f"article-{article}.practice"] = {"value": "Synthetic practice."}
+        answers[f"article-{article}.statistics"] = {"value": 12, "reference_year": 2025}
+    return answers
+
+
+async def one_state(
+    client: httpx.AsyncClient, timings: Timings, phase_id: str, state: str
+) -> None:
+    base = f"/api/v1/questionnaire/phases/{phase_id}"
+    form = await timings.send(
+        "form",
+        client,
+        "GET",
+        f"{base}/questionnaires/{INSTRUMENT}/{CLUSTER}",
+        params={"state": state},
+    )
+    answers = full_answers(form.json(), state)
+    url = f"{base}/responses/{state}/{INSTRUMENT}/{CLUSTER}"
+    created = await timings.send("save", client, "PUT", url, json={"answers": answers})
+    assert created.status_code == 200, created.text
+    etag = created.headers["ETag"]
+
+    # Two officials race with the same ETag: one wins, the other gets 412.
+    practice = next(k for k in answers if k.endswith(".practice"))
+    edits = [
+        {**answers, practice: {"value": f"Edit by official {name}."}}
+        for name in ("A", "B")
+    ]
+    race = await asyncio.gather(
+        *(
+            timings.send(
+                "save",
+                client,
+                "PUT",
+                url,
+                json={"answers": edit},
+                headers={"If-Match": etag},
+            )
+            for edit in edits
+        )
+    )
+    statuses = [r.status_code for r in race]
+    assert sorted(statuses) == [200, 412], f"{state}: race answered {statuses}"
+    winner = statuses.index(200)
+    stored = (await client.get(url)).json()
+    assert stored["answers"] == edits[winner], f"{state}: the winner's edit was lost"
+
+    submitted = await timings.send(
+        "submit",
+        client,
+        "POST",
+        f"{url}/submit",
+        headers={"If-Match": race[winner].headers["ETag"]},
+    )
+    assert submitted.status_code == 200, submitted.text
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="palermo-bench-") as data_dir:
+        async with (
+            run_embedded(Path(data_dir)) as url,
+            httpx.AsyncClient(base_url=url, timeout=120.0) as client,
+        ):
+            phase = await open_and_draw(client, years="III-VI", seed="bench")
+            states = sorted(
+                {
+                    a["state_under_review"]
+                    for a in phase.draw["assignments"]
+                    if a["instrument"] == INSTRUMENT
+                }
+            )[:STATES]
+            timings = Timings()
+            started = time.perf_counter()
+            await asyncio.gather(
+                *(one_state(client, timings, phase.phase_id, s) for s in states)
+            )
+            elapsed = time.perf_counter() - started
+    assert not timings.server_errors, timings.server_errors
+    return {"states": len(states), "elapsed": elapsed, "samples": timings.samples}
+
+
+def machine() -> str:
+    model = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+        for line in cpuinfo:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [
+        START,
+        "## Questionnaire: draft saves and submissions through the gateway",
+        "",
+        f"`bench/questionnaire.py`, embedded runner, {result['states']} States "
+        f"concurrently, SQLite; machine: {machine()}.",
+        "Each State saves a full draft of the Convention's criminalization "
+        "questionnaire, two officials race on it with one ETag (one 200, one "
+        "412; the stored draft is the winner's), then it is submitted. "
+        "No lost update and no 5xx.",
+        "",
+        "| step | requests | p50 (ms) | p99 (ms) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for step, samples in result["samples"].items():
+        lines.append(
+            f"| {step} | {len(samples)} | {percentile(samples, 0.5) * 1000:.0f} "
+            f"| {percentile(samples, 0.99) * 1000:.0f} |"
+        )
+    lines += ["", f"Wall time of the concurrent part: {result['elapsed']:.1f} s.", END]
+    return "\n".join(lines)
+
+
+def write_section(section: str) -> None:
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    section = report(asyncio.run(run()))
+    write_section(section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Routes for what accompanies a response: consultation, attachments, exports."""
+
+import urllib.parse
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+
+from palermo_questionnaire import consultation
+from palermo_questionnaire.api.routes import RESPONSE_PATH, Key, Runtime
+from palermo_questionnaire.api.schemas import (
+    AttachmentPublic,
+    ContributionCreate,
+    ContributionPublic,
+)
+from palermo_questionnaire.consultation import Upload
+from palermo_questionnaire.domain.forms import Questionnaire
+from palermo_questionnaire.domain.labels import Language
+from palermo_questionnaire.export_source import load_export
+from palermo_questionnaire.exports import ExportedResponse, as_csv, as_html, as_json
+from palermo_questionnaire.responses import ResponseKey
+from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_shared.service import ServiceRuntime
+
+router = APIRouter()
+NO_EXTERNAL_RESOURCES = "default-src 'none'; style-src 'unsafe-inline'"
+ExportLanguage = Annotated[
+    Language | None,
+    Query(
+        alias="lang", description="Language of the labels; by default the response's"
+    ),
+]
+Version = Annotated[
+    int | None,
+    Query(ge=1, description="Submitted version; by default the current copy"),
+]
+
+
+@router.post(
+    f"{RESPONSE_PATH}/contributions",
+    response_model=ContributionPublic,
+    status_code=201,
+)
+async def add_contribution(
+    key: Key, body: ContributionCreate, runtime: Runtime
+) -> ContributionPublic:
+    """Record a stakeholder's contribution from the national consultation."""
+    async with runtime.transaction() as session:
+        stored = await consultation.add_contribution(session, key, body.model_dump())
+    return ContributionPublic.model_validate(stored, from_attributes=True)
+
+
+@router.get(f"{RESPONSE_PATH}/contributions", response_model=list[ContributionPublic])
+async def list_contributions(key: Key, runtime: Runtime) -> list[ContributionPublic]:
+    async with runtime.session() as session:
+        stored = await consultation.list_contributions(session, key)
+    return [ContributionPublic.model_validate(c, from_attributes=True) for c in stored]
+
+
+@router.post(
+    f"{RESPONSE_PATH}/attachments",
+    response_model=AttachmentPublic,
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"format": "binary"}}},
+        }
+    },
+)
+async def add_attachment(
+    key: Key,
+    request: Request,
+    runtime: Runtime,
+    filename: Annotated[str, Query(description="Name of the file, without a path")],
+    content_type: Annotated[str | None, Header()] = None,
+    content_length: Annotated[int | None, Header()] = None,
+) -> AttachmentPublic:
+    """Upload a document as the raw request body, with its media type."""
+    settings: QuestionnaireSettings = request.app.state.settings
+    media_type = consultation.check_upload(
+        content_type,
+        content_length,
+        allowed_types=settings.attachment_content_types,
+        max_bytes=settings.attachment_max_bytes,
+    )
+    consultation.check_filename(filename)
+    content = await _read_body(request, settings.attachment_max_bytes)
+    upload = Upload(filename=filename, content_type=media_type, content=content)
+    async with runtime.transaction() as session:
+        stored = await consultation.add_attachment(session, key, upload)
+    return AttachmentPublic.model_validate(stored, from_attributes=True)
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    # The declared length may be absent (chunked upload) or false, so the
+    # limit is enforced again while reading.
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise consultation.too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.get(f"{RESPONSE_PATH}/attachments", response_model=list[AttachmentPublic])
+async def list_attachments(key: Key, runtime: Runtime) -> list[AttachmentPublic]:
+    async with runtime.session() as session:
+        stored = await consultation.list_attachments(session, key)
+    return [AttachmentPublic.model_validate(a, from_attributes=True) for a in stored]
+
+
+@router.get(f"{RESPONSE_PATH}/attachments/{{attachment_id}}")
+async def download_attachment(
+    key: Key, attachment_id: str, runtime: Runtime
+) -> Response:
+    async with runtime.session() as session:
+        stored = await consultation.get_attachment(session, key, attachment_id)
+    return Response(
+        content=stored.content,
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": (
+                f"attachment; filename*=UTF-8''{_quote(stored.filename)}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _quote(filename: str) -> str:
+    return urllib.parse.quote(filename, safe="")
+
+
+@router.get(f"{RESPONSE_PATH}/export.json")
+async def export_json(
+    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+) -> JSONResponse:
+    questionnaire, exported = await _exported(runtime, key, version, lang)
+    return JSONResponse(as_json(questionnaire, exported))
+
+
+@router.get(f"{RESPONSE_PATH}/export.csv", response_class=PlainTextResponse)
+async def export_csv(
+    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+) -> PlainTextResponse:
+    questionnaire, exported = await _exported(runtime, key, version, lang)
+    filename = f"{key.state}-{key.instrument.value}-{key.cluster.value}.csv"
+    return PlainTextResponse(
+        as_csv(questionnaire, exported),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(f"{RESPONSE_PATH}/export.html", response_class=HTMLResponse)
+async def export_html(
+    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+) -> HTMLResponse:
+    """Return a printable document, self-contained, in `lang` or the response's
+    language."""
+    questionnaire, exported = await _exported(runtime, key, version, lang)
+    return HTMLResponse(
+        as_html(questionnaire, exported),
+        headers={"Content-Security-Policy": NO_EXTERNAL_RESOURCES},
+    )
+
+
+async def _exported(
+    runtime: ServiceRuntime,
+    key: ResponseKey,
+    version: int | None,
+    language: Language | None,
+) -> tuple[Questionnaire, ExportedResponse]:
+    async with runtime.session() as session:
+        return await load_export(session, key, version=version, language=language)

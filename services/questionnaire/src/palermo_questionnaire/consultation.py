@@ -1,0 +1,177 @@
+"""National consultation and supporting documents of a response."""
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import defer
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_questionnaire.errors import PayloadTooLarge, UnsupportedMediaType
+from palermo_questionnaire.responses import (
+    ResponseKey,
+    applicable_questionnaire,
+    require_response,
+)
+from palermo_questionnaire.tables import Attachment, Contribution
+from palermo_shared.errors import InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+FILENAME_MAX_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+async def add_contribution(
+    session: AsyncSession, key: ResponseKey, fields: dict[str, Any]
+) -> Contribution:
+    """Attach a stakeholder's contribution to the response."""
+    questionnaire = await applicable_questionnaire(session, key)
+    response = await require_response(session, key)
+    unknown = sorted(set(fields["articles"]) - set(questionnaire.articles))
+    if unknown:
+        raise InvalidInput(
+            f"articles {unknown} are not asked in {questionnaire.id}; "
+            f"asked articles: {questionnaire.articles}",
+            field="articles",
+        )
+
+    contribution = Contribution(id=str(uuid.uuid4()), response_id=response.id, **fields)
+    session.add(contribution)
+    logger.info(
+        "response %s: contribution %s (%s) added",
+        response.id,
+        contribution.id,
+        contribution.category,
+    )
+    return contribution
+
+
+async def list_contributions(
+    session: AsyncSession, key: ResponseKey
+) -> list[Contribution]:
+    response = await require_response(session, key)
+    return await contributions_of(session, response.id)
+
+
+async def contributions_of(
+    session: AsyncSession, response_id: str
+) -> list[Contribution]:
+    query = (
+        select(Contribution)
+        .where(Contribution.response_id == response_id)
+        .order_by(col(Contribution.created_at), col(Contribution.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+def check_upload(
+    upload_type: str | None,
+    declared_size: int | None,
+    *,
+    allowed_types: frozenset[str],
+    max_bytes: int,
+) -> str:
+    """Check an upload's media type and declared size before reading its body."""
+    content_type = (upload_type or "").split(";")[0].strip().lower()
+    if content_type not in allowed_types:
+        raise UnsupportedMediaType(
+            f"attachments of type {content_type or 'unknown'} are not accepted; "
+            f"accepted types: {', '.join(sorted(allowed_types))}",
+            field="Content-Type",
+        )
+    if declared_size is not None and declared_size > max_bytes:
+        raise too_large(max_bytes)
+    return content_type
+
+
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"attachment larger than the limit of {max_bytes} bytes", field="body"
+    )
+
+
+def check_filename(filename: str) -> None:
+    if not filename.strip() or len(filename) > FILENAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"filename must have 1 to {FILENAME_MAX_LENGTH} characters",
+            field="filename",
+        )
+    if any(c in filename for c in "/\\\0") or filename in {".", ".."}:
+        raise InvalidInput(
+            "filename must not contain a path; give the file's name only",
+            field="filename",
+        )
+
+
+async def add_attachment(
+    session: AsyncSession, key: ResponseKey, upload: Upload
+) -> Attachment:
+    """Store a document for the response; attachment answers cite it by id."""
+    await applicable_questionnaire(session, key)
+    if not upload.content:
+        raise InvalidInput("attachment is empty", field="body")
+
+    attachment = Attachment(
+        id=str(uuid.uuid4()),
+        phase_id=key.phase_id,
+        state=key.state,
+        instrument=key.instrument.value,
+        cluster=key.cluster.value,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=len(upload.content),
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        content=upload.content,
+    )
+    session.add(attachment)
+    logger.info(
+        "%s: attachment %s (%d bytes) stored",
+        key.describe(),
+        attachment.id,
+        attachment.size,
+    )
+    return attachment
+
+
+async def list_attachments(session: AsyncSession, key: ResponseKey) -> list[Attachment]:
+    await applicable_questionnaire(session, key)
+    query = (
+        select(Attachment)
+        .where(
+            Attachment.phase_id == key.phase_id,
+            Attachment.state == key.state,
+            Attachment.instrument == key.instrument.value,
+            Attachment.cluster == key.cluster.value,
+        )
+        .order_by(col(Attachment.created_at), col(Attachment.id))
+        .options(defer(Attachment.content))  # type: ignore[arg-type]
+    )
+    return list((await session.exec(query)).all())
+
+
+async def get_attachment(
+    session: AsyncSession, key: ResponseKey, attachment_id: str
+) -> Attachment:
+    attachment = await session.get(Attachment, attachment_id)
+    owner = None
+    if attachment is not None:
+        owner = (
+            attachment.phase_id,
+            attachment.state,
+            attachment.instrument,
+            attachment.cluster,
+        )
+    if owner != (key.phase_id, key.state, key.instrument.value, key.cluster.value):
+        raise NotFound(f"attachment {attachment_id} of {key.describe()} not found")
+    assert attachment is not None
+    return attachment
