@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+import hashlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -84,6 +85,21 @@ async def draw_service(tmp_path: Path) -> AsyncIterator[DrawService]:
             transport=transport, base_url="http://draw.test"
         ) as client:
             yield DrawService(app, bus, client)
+            await _drain_outbox(app)
+
+
+async def _drain_outbox(app: FastAPI) -> None:
+    """Wait until the relay has published every event, before the app stops.
+
+    Stopping right after a commit can cancel the relay while its wake-up
+    event is set. `asyncio.wait_for` in Python 3.11 then swallows the
+    cancellation, so the relay never stops. Draining first avoids that.
+    """
+    relay = app.state.runtime.relay
+    deadline = time.monotonic() + 10
+    while await relay.pending_count() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)
 
 
 OpenPhase = Callable[..., Awaitable[str]]
@@ -97,11 +113,13 @@ def open_phase(draw_service: DrawService) -> OpenPhase:
         years: str = "III-VI",
         instruments: tuple[str, ...] = ("convention",),
         draw_date: str = "2025-01-01",
+        mode: str = "per_review",
     ) -> str:
         body = {
             "years": years,
             "instruments": list(instruments),
             "draw_date": draw_date,
+            "mode": mode,
         }
         response = await draw_service.client.post("/phases", json=body)
         assert response.status_code == 201, response.text
@@ -109,3 +127,73 @@ def open_phase(draw_service: DrawService) -> OpenPhase:
         return phase_id
 
     return create
+
+
+@dataclass
+class DrawnPhase:
+    phase_id: str
+    meeting_id: str
+    seed: str
+    draw: dict
+
+
+DrawPhase = Callable[..., Awaitable[DrawnPhase]]
+
+
+async def _record_meeting(
+    client: httpx.AsyncClient,
+    phase_id: str,
+    kind: str = "intersessional",
+    date: str = "2025-01-01",
+    states_present: tuple[str, ...] = ("KEN", "FRA", "BRA"),
+) -> str:
+    body = {"kind": kind, "date": date, "states_present": list(states_present)}
+    response = await client.post(f"/phases/{phase_id}/meetings", json=body)
+    assert response.status_code == 201, response.text
+    meeting_id: str = response.json()["id"]
+    return meeting_id
+
+
+async def _commit_seed(client: httpx.AsyncClient, phase_id: str, seed: str) -> None:
+    digest = hashlib.sha256(seed.encode()).hexdigest()
+    response = await client.post(
+        f"/phases/{phase_id}/seed-commitment", json={"seed_sha256": digest}
+    )
+    assert response.status_code == 201, response.text
+
+
+@pytest.fixture
+def record_meeting(draw_service: DrawService) -> Callable[..., Awaitable[str]]:
+    """Return a helper that records a meeting of a phase and returns its id."""
+
+    async def record(phase_id: str, **meeting: object) -> str:
+        return await _record_meeting(draw_service.client, phase_id, **meeting)  # type: ignore[arg-type]
+
+    return record
+
+
+@pytest.fixture
+def commit_seed(draw_service: DrawService) -> Callable[..., Awaitable[None]]:
+    """Return a helper that commits the SHA-256 of a seed for a phase."""
+
+    async def commit(phase_id: str, seed: str) -> None:
+        await _commit_seed(draw_service.client, phase_id, seed)
+
+    return commit
+
+
+@pytest.fixture
+def draw_phase(draw_service: DrawService, open_phase: OpenPhase) -> DrawPhase:
+    """Return a helper that opens a phase, commits a seed and draws at a meeting."""
+
+    async def draw(seed: str = "meeting-7", **phase: object) -> DrawnPhase:
+        client = draw_service.client
+        phase_id = await open_phase(**phase)
+        await _commit_seed(client, phase_id, seed)
+        meeting_id = await _record_meeting(client, phase_id)
+        body = {"seed": seed, "meeting_id": meeting_id}
+        response = await client.post(f"/phases/{phase_id}/draw", json=body)
+        assert response.status_code == 201, response.text
+        return DrawnPhase(phase_id, meeting_id, seed, response.json())
+
+    return draw

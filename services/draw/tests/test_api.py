@@ -1,5 +1,7 @@
 """The draw service's HTTP API and the events it publishes."""
 
+import hashlib
+
 import pytest
 
 from palermo_shared.contracts import LotsDrawn, ReviewPhaseOpened
@@ -61,7 +63,8 @@ async def test_invalid_phase_publishes_nothing(draw_service, open_phase) -> None
     ],
 )
 async def test_unknown_phase_not_found(draw_service, method, path) -> None:
-    response = await draw_service.client.request(method, path, json={"seed": "s"})
+    body = {"seed": "s", "meeting_id": "m"}
+    response = await draw_service.client.request(method, path, json=body)
 
     assert response.status_code == 404
     assert "no-such-phase" in response.json()["detail"]
@@ -100,30 +103,28 @@ async def test_states_listed(draw_service) -> None:
     assert codes == sorted(load_states())
 
 
-async def test_draw_created(draw_service, open_phase) -> None:
-    phase_id = await open_phase()
+async def test_draw_created(draw_service, draw_phase) -> None:
+    drawn = await draw_phase(seed="meeting-7")
 
-    response = await draw_service.client.post(
-        f"/phases/{phase_id}/draw", json={"seed": "meeting-7"}
-    )
-
-    assert response.status_code == 201
-    draw = response.json()
+    draw = drawn.draw
     assert draw["seed"] == "meeting-7"
+    assert draw["seed_sha256"] == hashlib.sha256(b"meeting-7").hexdigest()
+    assert draw["meeting_id"] == drawn.meeting_id
+    assert draw["mode"] == "per_review"
     assert len(draw["assignments"]) > 100
     skipped = {entry["state"] for entry in draw["not_drawn"]}
     assert skipped == {"COK", "EUU", "NIU", "VAT"}
-    phase = (await draw_service.client.get(f"/phases/{phase_id}")).json()
+    phase = (await draw_service.client.get(f"/phases/{drawn.phase_id}")).json()
     assert phase["drawn"] is True
 
 
-async def test_second_draw_conflicts(draw_service, open_phase) -> None:
-    phase_id = await open_phase()
-    path = f"/phases/{phase_id}/draw"
-    await draw_service.client.post(path, json={"seed": "first"})
+async def test_second_draw_conflicts(draw_service, draw_phase) -> None:
+    drawn = await draw_phase(seed="first")
+    path = f"/phases/{drawn.phase_id}/draw"
     before = (await draw_service.client.get(path)).json()
 
-    response = await draw_service.client.post(path, json={"seed": "second"})
+    body = {"seed": "first", "meeting_id": drawn.meeting_id}
+    response = await draw_service.client.post(path, json=body)
 
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
@@ -131,11 +132,16 @@ async def test_second_draw_conflicts(draw_service, open_phase) -> None:
     assert after == before
 
 
-async def test_draw_empty_seed_invalid(draw_service, open_phase) -> None:
+async def test_draw_empty_seed_invalid(
+    draw_service, open_phase, record_meeting
+) -> None:
     phase_id = await open_phase()
+    meeting_id = await record_meeting(phase_id)
     path = f"/phases/{phase_id}/draw"
 
-    response = await draw_service.client.post(path, json={"seed": ""})
+    response = await draw_service.client.post(
+        path, json={"seed": "", "meeting_id": meeting_id}
+    )
 
     assert response.status_code == 422
     assert (await draw_service.client.get(path)).status_code == 404
@@ -162,12 +168,10 @@ async def test_phase_opened_event(draw_service, open_phase) -> None:
     assert "AND" not in states[Instrument.FIREARMS]
 
 
-async def test_lots_drawn_event_per_assignment(draw_service, open_phase) -> None:
-    phase_id = await open_phase(instruments=("convention", "firearms"))
-    response = await draw_service.client.post(
-        f"/phases/{phase_id}/draw", json={"seed": "meeting-7"}
-    )
-    assignments = response.json()["assignments"]
+async def test_lots_drawn_event_per_assignment(draw_service, draw_phase) -> None:
+    drawn = await draw_phase(instruments=("convention", "firearms"))
+    phase_id = drawn.phase_id
+    assignments = drawn.draw["assignments"]
 
     envelopes = await draw_service.wait_for_events(
         TOPIC_DRAW, LotsDrawn.event_type, len(assignments)
@@ -187,11 +191,14 @@ async def test_lots_drawn_event_per_assignment(draw_service, open_phase) -> None
         assert lots.regional_group == assignment["regional_group"], key
         assert lots.similar_legal_system == assignment["similar_legal_system"], key
         assert lots.legal_system_note == assignment["legal_system_note"], key
+        assert lots.meeting is not None, key
+        assert lots.meeting.meeting_id == drawn.meeting_id, key
+        assert lots.redraw_count == 0, key
+        assert lots.mode == "per_review", key
 
 
-async def test_lots_drawn_reviewer_roles(draw_service, open_phase) -> None:
-    phase_id = await open_phase()
-    await draw_service.client.post(f"/phases/{phase_id}/draw", json={"seed": "s"})
+async def test_lots_drawn_reviewer_roles(draw_service, draw_phase) -> None:
+    await draw_phase(seed="s")
 
     [envelope, *_] = await draw_service.wait_for_events(
         TOPIC_DRAW, LotsDrawn.event_type, 1
@@ -206,14 +213,11 @@ async def test_lots_drawn_reviewer_roles(draw_service, open_phase) -> None:
     assert other.regional_group != lots.regional_group
 
 
-async def test_lots_drawn_clusters_of_instrument(draw_service, open_phase) -> None:
+async def test_lots_drawn_clusters_of_instrument(draw_service, draw_phase) -> None:
     # The Firearms Protocol has no law-enforcement cluster, so its lots name
     # only the prevention cluster of this period.
-    phase_id = await open_phase(years="VII-X", instruments=("convention", "firearms"))
-    response = await draw_service.client.post(
-        f"/phases/{phase_id}/draw", json={"seed": "s"}
-    )
-    count = len(response.json()["assignments"])
+    drawn = await draw_phase(years="VII-X", instruments=("convention", "firearms"))
+    count = len(drawn.draw["assignments"])
 
     envelopes = await draw_service.wait_for_events(
         TOPIC_DRAW, LotsDrawn.event_type, count

@@ -1,37 +1,43 @@
-"""Opening review phases and drawing their lots: state changes and events."""
+"""Review phases, the meetings that draw their lots and their seed commitments."""
 
 import datetime as dt
+import logging
 import uuid
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_draw.domain.lots import RULESET_VERSION, DrawResult, draw_lots
-from palermo_draw.tables import Draw, LotAssignment, LotNotDrawn, Phase
+from palermo_draw.domain.model import DrawMode, Party
+from palermo_draw.registry import registry_at
+from palermo_draw.tables import Draw, Meeting, Phase, SeedCommitment
 from palermo_shared.clock import utcnow
-from palermo_shared.contracts import DrawnReviewer, LotsDrawn, ReviewPhaseOpened
-from palermo_shared.errors import Conflict, NotFound
+from palermo_shared.contracts.draw import (
+    MeetingRecorded,
+    MeetingReference,
+    ReviewPhaseOpened,
+    SeedCommitted,
+)
+from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.events import new_event
 from palermo_shared.outbox import record_event
-from palermo_shared.reference.instruments import (
-    WORKING_GROUPS,
-    WORKPLAN,
-    Instrument,
-    clusters_reviewed,
-)
-from palermo_shared.reference.states import StateParty, load_states
+from palermo_shared.reference.instruments import WORKING_GROUPS, WORKPLAN, Instrument
+from palermo_shared.reference.states import StateParty
+
+logger = logging.getLogger(__name__)
 
 SOURCE = "/palermo/draw"
 
 
 def parties_by_instrument(
-    instruments: list[Instrument], day: dt.date
-) -> dict[Instrument, list[str]]:
-    registry = load_states()
+    registry: dict[str, StateParty], instruments: list[Instrument], day: dt.date
+) -> dict[Instrument, list[Party]]:
+    """Return the parties to each instrument on `day`, with what the draw uses."""
     return {
-        instrument: sorted(
-            iso3 for iso3, state in registry.items() if state.party_to(instrument, day)
-        )
+        instrument: [
+            Party(state.iso3, state.regional_group, state.legal_system)
+            for iso3, state in sorted(registry.items())
+            if state.party_to(instrument, day)
+        ]
         for instrument in instruments
     }
 
@@ -42,16 +48,21 @@ async def open_phase(
     years: str,
     instruments: list[Instrument],
     draw_date: dt.date,
+    mode: DrawMode,
 ) -> Phase:
     phase = Phase(
         id=str(uuid.uuid4()),
         years=years,
         instruments=[i.value for i in instruments],
         clusters=[c.value for c in WORKPLAN[years].clusters],
+        mode=mode.value,
         draw_date=draw_date,
         opened_at=utcnow(),
     )
     session.add(phase)
+
+    registry = await registry_at(session, draw_date)
+    parties = parties_by_instrument(registry, instruments, draw_date)
     payload = ReviewPhaseOpened(
         phase_id=phase.id,
         years=years,
@@ -59,11 +70,13 @@ async def open_phase(
         instruments=instruments,
         working_groups={i: WORKING_GROUPS[i] for i in instruments},
         draw_date=draw_date,
-        states_under_review=parties_by_instrument(instruments, draw_date),
+        states_under_review={i: [p.iso3 for p in ps] for i, ps in parties.items()},
+        mode=mode.value,
     )
     record_event(
         session, new_event(payload, source=SOURCE, subject=f"phase/{phase.id}")
     )
+    logger.info("Opened review phase %s (%s, %s)", phase.id, years, mode.value)
     return phase
 
 
@@ -74,98 +87,107 @@ async def get_phase(session: AsyncSession, phase_id: str) -> Phase:
     return phase
 
 
-async def draw_phase(session: AsyncSession, phase_id: str, *, seed: str) -> Draw:
-    """Draw the lots of a phase once; a second draw is a conflict."""
-    phase = await get_phase(session, phase_id)
+async def record_meeting(
+    session: AsyncSession,
+    phase_id: str,
+    *,
+    kind: str,
+    date: dt.date,
+    states_present: list[str],
+) -> Meeting:
+    await get_phase(session, phase_id)
+    registry = await registry_at(session, date)
+    unknown = sorted(set(states_present) - set(registry))
+    if unknown:
+        raise InvalidInput(
+            f"unknown States in the registry: {', '.join(unknown)}",
+            field="states_present",
+        )
+
+    meeting = Meeting(
+        id=str(uuid.uuid4()),
+        phase_id=phase_id,
+        kind=kind,
+        date=date,
+        states_present=sorted(set(states_present)),
+        recorded_at=utcnow(),
+    )
+    session.add(meeting)
+    payload = MeetingRecorded(phase_id=phase_id, meeting=meeting_reference(meeting))
+    record_event(
+        session, new_event(payload, source=SOURCE, subject=f"phase/{phase_id}")
+    )
+    return meeting
+
+
+def meeting_reference(meeting: Meeting) -> MeetingReference:
+    return MeetingReference(
+        meeting_id=meeting.id,
+        kind=meeting.kind,
+        date=meeting.date,
+        states_present=meeting.states_present,
+    )
+
+
+async def list_meetings(session: AsyncSession, phase_id: str) -> list[Meeting]:
+    await get_phase(session, phase_id)
+    query = (
+        select(Meeting)
+        .where(Meeting.phase_id == phase_id)
+        .order_by(col(Meeting.date), col(Meeting.recorded_at))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def meeting_of(
+    session: AsyncSession, phase_id: str, meeting_id: str, *, kinds: tuple[str, ...]
+) -> Meeting:
+    """Return a meeting of the phase, or raise a 422 on `meeting_id`."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or meeting.phase_id != phase_id:
+        raise InvalidInput(
+            f"meeting {meeting_id} not found for review phase {phase_id}; record "
+            f"it first with POST /phases/{phase_id}/meetings",
+            field="meeting_id",
+        )
+    if meeting.kind not in kinds:
+        raise InvalidInput(
+            f"meeting {meeting_id} is a {meeting.kind} meeting; expected "
+            f"{' or '.join(kinds)}",
+            field="meeting_id",
+        )
+    return meeting
+
+
+async def commit_seed(
+    session: AsyncSession, phase_id: str, *, seed_sha256: str
+) -> SeedCommitment:
+    """Store the SHA-256 of the seed before the meeting, once per phase."""
+    await get_phase(session, phase_id)
     if await session.get(Draw, phase_id) is not None:
         raise Conflict(f"lots for phase {phase_id} were already drawn")
+    if await session.get(SeedCommitment, phase_id) is not None:
+        raise Conflict(f"a seed commitment for phase {phase_id} already exists")
 
-    registry = load_states()
-    instruments = [Instrument(i) for i in phase.instruments]
-    result = draw_lots(registry, instruments, day=phase.draw_date, seed=seed)
-
-    draw = Draw(
-        phase_id=phase_id, seed=seed, ruleset_version=RULESET_VERSION, drawn_at=utcnow()
+    commitment = SeedCommitment(
+        phase_id=phase_id, seed_sha256=seed_sha256, committed_at=utcnow()
     )
-    session.add(draw)
-    _store_result(session, phase, result)
-    _record_lots_drawn(session, phase, result, registry)
-    return draw
-
-
-def _store_result(session: AsyncSession, phase: Phase, result: DrawResult) -> None:
-    for a in result.assignments:
-        session.add(
-            LotAssignment(
-                phase_id=phase.id,
-                instrument=a.instrument.value,
-                state_under_review=a.state_under_review,
-                same_group_reviewer=a.same_group_reviewer,
-                other_group_reviewer=a.other_group_reviewer,
-                similar_legal_system=a.similar_legal_system,
-                legal_system_note=a.legal_system_note,
-            )
-        )
-    for n in result.not_drawn:
-        session.add(
-            LotNotDrawn(
-                phase_id=phase.id,
-                instrument=n.instrument.value,
-                state=n.state,
-                reason=n.reason,
-            )
-        )
-
-
-def _reviewer(state: StateParty, role: str) -> DrawnReviewer:
-    assert state.regional_group is not None
-    return DrawnReviewer(
-        iso3=state.iso3,
-        regional_group=state.regional_group,
-        legal_system=state.legal_system,
-        role=role,  # type: ignore[arg-type]
+    session.add(commitment)
+    payload = SeedCommitted(
+        phase_id=phase_id,
+        seed_sha256=seed_sha256,
+        committed_at=commitment.committed_at,
     )
-
-
-def _record_lots_drawn(
-    session: AsyncSession,
-    phase: Phase,
-    result: DrawResult,
-    registry: dict[str, StateParty],
-) -> None:
-    for a in result.assignments:
-        state = registry[a.state_under_review]
-        assert state.regional_group is not None
-        payload = LotsDrawn(
-            phase_id=phase.id,
-            instrument=a.instrument,
-            state_under_review=a.state_under_review,
-            regional_group=state.regional_group,
-            clusters=list(clusters_reviewed(a.instrument, phase.years)),
-            reviewers=[
-                _reviewer(registry[a.same_group_reviewer], "same_regional_group"),
-                _reviewer(registry[a.other_group_reviewer], "other_regional_group"),
-            ],
-            similar_legal_system=a.similar_legal_system,
-            legal_system_note=a.legal_system_note,
-        )
-        subject = f"{a.state_under_review}/{a.instrument.value}"
-        record_event(session, new_event(payload, source=SOURCE, subject=subject))
-
-
-async def list_assignments(session: AsyncSession, phase_id: str) -> list[LotAssignment]:
-    query = (
-        select(LotAssignment)
-        .where(LotAssignment.phase_id == phase_id)
-        .order_by(col(LotAssignment.instrument), col(LotAssignment.state_under_review))
+    record_event(
+        session, new_event(payload, source=SOURCE, subject=f"phase/{phase_id}")
     )
-    return list((await session.exec(query)).all())
+    logger.info("Committed seed hash %s for phase %s", seed_sha256, phase_id)
+    return commitment
 
 
-async def list_not_drawn(session: AsyncSession, phase_id: str) -> list[LotNotDrawn]:
-    query = (
-        select(LotNotDrawn)
-        .where(LotNotDrawn.phase_id == phase_id)
-        .order_by(col(LotNotDrawn.instrument), col(LotNotDrawn.state))
-    )
-    return list((await session.exec(query)).all())
+async def get_commitment(session: AsyncSession, phase_id: str) -> SeedCommitment:
+    await get_phase(session, phase_id)
+    commitment = await session.get(SeedCommitment, phase_id)
+    if commitment is None:
+        raise NotFound(f"no seed commitment for phase {phase_id}")
+    return commitment

@@ -1,9 +1,13 @@
 """HTTP request and response bodies of the draw service."""
 
 import datetime as dt
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
+from palermo_draw.domain.model import DrawMode
+from palermo_draw.record import AssignmentRecord
+from palermo_shared.contracts.draw import ExceptionalDecision
 from palermo_shared.reference.instruments import (
     WORKPLAN,
     Cluster,
@@ -11,6 +15,11 @@ from palermo_shared.reference.instruments import (
     WorkingGroup,
 )
 
+StateCode = Annotated[
+    str,
+    StringConstraints(pattern="^[A-Z]{3}$"),
+    Field(description="ISO 3166-1 alpha-3 code, upper case"),
+]
 REVIEW_PERIODS = tuple(years for years, period in WORKPLAN.items() if period.clusters)
 
 
@@ -39,6 +48,11 @@ class PhaseCreate(BaseModel):
         default=None,
         description="Date on which parties are counted; today when omitted",
     )
+    mode: DrawMode = Field(
+        default=DrawMode.PER_REVIEW,
+        description="per_review: one pair per State for its whole review; "
+        "per_instrument: one independent pair per instrument",
+    )
 
     @field_validator("years")
     @classmethod
@@ -66,16 +80,29 @@ class PhasePublic(BaseModel):
     instruments: list[Instrument]
     clusters: list[Cluster]
     working_groups: dict[Instrument, WorkingGroup]
+    mode: DrawMode
     draw_date: dt.date
     opened_at: dt.datetime
     drawn: bool
 
 
 class DrawRequest(BaseModel):
-    seed: str = Field(
+    meeting_id: str = Field(description="The intersessional meeting of the draw")
+    seed: str | None = Field(
+        default=None,
         min_length=1,
         max_length=200,
-        description="Public seed announced at the meeting; the draw depends on it",
+        description="Seed revealed at the meeting; its SHA-256 must match the "
+        "phase's seed commitment",
+    )
+    announced_values: (
+        list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Values announced at the meeting, for a phase without a seed "
+        "commitment; the seed is the sorted values, each followed by '/'",
     )
 
 
@@ -88,6 +115,7 @@ class AssignmentPublic(BaseModel):
     )
     similar_legal_system: bool
     legal_system_note: str | None
+    redraw_count: int = Field(description="Redraws that changed this assignment")
 
 
 class NotDrawnPublic(BaseModel):
@@ -99,7 +127,127 @@ class NotDrawnPublic(BaseModel):
 class DrawPublic(BaseModel):
     phase_id: str
     seed: str
+    seed_sha256: str | None
     ruleset_version: int
+    mode: DrawMode
+    meeting_id: str | None
     drawn_at: dt.datetime
+    redraws: int = Field(description="Redraws in the phase so far")
     assignments: list[AssignmentPublic]
     not_drawn: list[NotDrawnPublic]
+
+
+class MeetingCreate(BaseModel):
+    kind: Literal["intersessional", "regular_session"]
+    date: dt.date
+    states_present: list[StateCode] = Field(min_length=1, max_length=250)
+
+
+class MeetingPublic(BaseModel):
+    id: str
+    phase_id: str
+    kind: str
+    date: dt.date
+    states_present: list[str]
+    recorded_at: dt.datetime
+
+
+class SeedCommitmentCreate(BaseModel):
+    seed_sha256: str = Field(
+        pattern="^[0-9a-f]{64}$",
+        description="SHA-256 of the seed's UTF-8 bytes, lower-case hexadecimal",
+    )
+
+
+class SeedCommitmentPublic(BaseModel):
+    phase_id: str
+    seed_sha256: str
+    committed_at: dt.datetime
+
+
+class RedrawCreate(BaseModel):
+    instrument: Instrument
+    state_under_review: StateCode
+    requested_by: StateCode = Field(description="The State requesting the redraw")
+    reason: str = Field(min_length=1, max_length=2000)
+    meeting_id: str = Field(description="The meeting at which the lots are redrawn")
+    seed: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Seed announced at the meeting for this redraw",
+    )
+    reviewers: list[StateCode] | None = Field(
+        default=None,
+        description="Reviewers to replace; by default the requesting reviewer, "
+        "or both when the State under review requests",
+    )
+    exceptional_decision: ExceptionalDecision | None = Field(
+        default=None,
+        description="Required for a State's third and later requests in a review",
+    )
+
+
+class RedrawPublic(BaseModel):
+    number: int
+    instrument: Instrument
+    state_under_review: str
+    requested_by: str
+    reason: str
+    meeting_id: str
+    seed: str
+    replaced: list[str]
+    exceptional_decision: ExceptionalDecision | None
+    requested_at: dt.datetime
+    result: list[AssignmentRecord]
+
+
+class VerificationPublic(BaseModel):
+    phase_id: str
+    verified: bool
+    differences: list[str]
+
+
+class StateChange(BaseModel):
+    """A whole row of the registry, in the columns and cell format of states.csv."""
+
+    effective_date: dt.date
+    name: str = Field(min_length=1, max_length=200)
+    regional_group: str = ""
+    legal_system: str = ""
+    untoc: str = ""
+    tip: str = ""
+    som: str = ""
+    firearms: str = ""
+    uncac: str = ""
+
+
+class RegistryImportPublic(BaseModel):
+    effective_date: dt.date
+    changed: list[str] = Field(description="Codes of the entities updated")
+
+
+class RegistryChangePublic(BaseModel):
+    iso3: str
+    effective_date: dt.date
+    row: dict[str, str]
+    source: str
+    recorded_at: dt.datetime
+
+
+class CohortCreate(BaseModel):
+    seed: str = Field(min_length=1, max_length=200)
+    count: int = Field(default=3, ge=1, le=10, description="Number of yearly cohorts")
+    draw_date: dt.date | None = Field(
+        default=None, description="Date on which parties are counted; today if omitted"
+    )
+
+
+class CohortDrawPublic(BaseModel):
+    id: str
+    seed: str
+    count: int
+    draw_date: dt.date
+    ruleset_version: int
+    cohorts: list[list[str]] = Field(description="States per cohort, first year first")
+    not_assigned: dict[str, str]
+    drawn_at: dt.datetime

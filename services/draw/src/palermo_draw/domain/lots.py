@@ -1,208 +1,145 @@
 """The drawing of lots: which two States review each State under review.
 
-Rules (resolution 8/2, paragraph 7 (c)): for each State party under review
-and each instrument it is party to, two other parties to that instrument
-review it, one from the State's UN regional group and one from another
-group, and, if possible, one of them has a similar legal system.
+Rules (resolution 8/2, paragraph 7 (c)): two other parties to the
+instrument review each State party under review, one from the State's UN
+regional group and one from another group, and, if possible, one of them
+has a similar legal system. Both must be parties on the date of the draw.
+
+Modes:
+
+- `per_review` (the mechanism's practice, the default): one pair is drawn
+  per State under review, on the first instrument of the phase that can
+  give it a full pair (the Convention for every current party). For each
+  other instrument the same reviewers are kept where they are parties to
+  it; a reviewer that is not is replaced by a draw for that instrument
+  alone.
+- `per_instrument`: one independent pair per State and instrument.
 
 Choices this implementation makes where the resolution is silent:
 
 - "Similar legal system" means sharing the first-listed legal tradition of
   the JuriGlobe classification (so `civil_law` is similar to
   `mixed:civil_law+customary` but not to `mixed:customary+civil_law`).
-- Balance: each reviewer is drawn among the eligible candidates that have
-  been drawn least often so far for that instrument.
+- Balance: the load of a State is the number of States it reviews (in the
+  whole phase in `per_review` mode, per instrument in `per_instrument`
+  mode). Each reviewer is drawn from the balance window of its role pool:
+  the candidates whose load is at most `BALANCE_SLACK` above the lowest
+  load in that pool. The role pool contains every candidate the rules
+  allow: a party to the instrument in the right regional group, other than
+  the State under review and its other reviewer. Within the window, the
+  draw prefers a similar legal system, then avoids reciprocal pairs, then
+  takes the least-loaded candidates and picks one of them uniformly.
+- Bound guaranteed (tested on the shipped registry and on generated ones):
+  a State drawn k times was drawn, on its last draw, from a role pool
+  whose every candidate ended the draw with at least k - 1 -
+  `BALANCE_SLACK` reviews. So no State reviews more than `BALANCE_SLACK` + 1
+  more States than the least-loaded candidate that could have taken its
+  place. The bound covers the first draw; a redraw draws from the balance
+  window of the pool left after its exclusions.
 - Reciprocal pairs (A reviews B while B reviews A for the same instrument)
-  are avoided whenever the pool drawn from offers another candidate. That
-  pool is narrowed to similar legal systems first, so a reciprocal pair
-  stays when it is the only similar candidate. Each State is drawn in turn
-  without backtracking, so earlier draws can leave no other candidate.
-- A party without a UN regional group cannot be drawn for or drawn as a
-  reviewer, because the rule needs its group; it is listed as not drawn
-  with that reason.
+  are avoided whenever the balance window, narrowed to a similar legal
+  system, contains a candidate that is not reciprocal. When it does not,
+  a repair step tries to exchange the reviewer with the same-role reviewer
+  of another State, keeping every rule, the legal-system outcome and the
+  loads, and taking incoming reviewers from the balance window. A
+  reciprocal pair remains only when no such exchange exists: in a regional
+  group with two parties to an instrument, or where the legal-system
+  preference leaves only reciprocal candidates. Known cases on the shipped
+  registry (parties on 2025-01-01): Andorra and Bhutan for the Convention,
+  whose only candidates sharing the customary tradition are each other and
+  Papua New Guinea, and, for some seeds in `per_review` mode, two
+  Asia-Pacific parties to the Firearms Protocol of the muslim_law
+  tradition.
+- A party without a UN regional group (Holy See, Cook Islands, Niue,
+  European Union) is never drawn for and never drawn as a reviewer,
+  because the rule needs its group; it is listed as not drawn with that
+  reason. A party whose group has no other party, or with no party
+  outside its group, is listed as not drawn with that reason. No rule is
+  relaxed to draw it anyway.
 
-The result is a deterministic function of the registry, the draw date, the
-instruments, the seed and `RULESET_VERSION`: anyone with those inputs can
-re-run the draw and compare.
+The result is a deterministic function of the eligible parties (code,
+regional group and legal system), the instruments in order, the mode, the
+seed and `RULESET_VERSION`: anyone with those inputs can re-run the draw.
 """
 
-import datetime as dt
-import hashlib
-import random
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from palermo_draw.domain.drawing import Drawing
+from palermo_draw.domain.model import (
+    Assignment,
+    DrawMode,
+    DrawResult,
+    Party,
+    rng_for,
+)
 from palermo_shared.reference.instruments import Instrument
-from palermo_shared.reference.states import StateParty
-
-RULESET_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Assignment:
+class Redraw:
+    """One repeat of the drawing of lots for one review, as requested.
+
+    `excluded` holds every reviewer replaced in this review so far, this
+    request's included: none of them can be drawn again for the review.
+    """
+
+    number: int
     instrument: Instrument
     state_under_review: str
-    same_group_reviewer: str
-    other_group_reviewer: str
-    similar_legal_system: bool
-    legal_system_note: str | None
-
-
-@dataclass(frozen=True)
-class NotDrawn:
-    instrument: Instrument
-    state: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class DrawResult:
-    assignments: tuple[Assignment, ...]
-    not_drawn: tuple[NotDrawn, ...]
+    replaced: tuple[str, ...]
+    excluded: frozenset[str]
+    seed: str
 
 
 def draw_lots(
-    registry: Mapping[str, StateParty],
-    instruments: Iterable[Instrument],
+    parties: Mapping[Instrument, Sequence[Party]],
     *,
-    day: dt.date,
+    mode: DrawMode = DrawMode.PER_REVIEW,
     seed: str,
 ) -> DrawResult:
-    """Draw two reviewers for every party to each instrument on `day`."""
-    assignments: list[Assignment] = []
-    not_drawn: list[NotDrawn] = []
-    for instrument in instruments:
-        drawing = _InstrumentDraw(registry, instrument, day=day, seed=seed)
-        drawn, skipped = drawing.run()
-        assignments.extend(drawn)
-        not_drawn.extend(skipped)
-    return DrawResult(tuple(assignments), tuple(not_drawn))
+    """Draw two reviewers for every party to each instrument of `parties`.
+
+    The instruments are drawn in the mapping's order; the order of the
+    parties within an instrument does not matter.
+    """
+    drawing = Drawing(parties, mode=mode, rng=rng_for(mode.value, seed))
+    drawing.draw_all()
+    return drawing.result()
 
 
-def similar_legal_systems(a: StateParty, b: StateParty) -> bool:
-    return bool(a.legal_traditions and b.legal_traditions) and (
-        a.legal_traditions[0] == b.legal_traditions[0]
+def redraw(
+    parties: Mapping[Instrument, Sequence[Party]],
+    *,
+    mode: DrawMode,
+    current: Sequence[Assignment],
+    request: Redraw,
+) -> list[Assignment]:
+    """Replace the requested reviewers; return the review's changed assignments.
+
+    Raises `NoCandidate` when the rules leave no replacement.
+    """
+    rng = rng_for(
+        "redraw",
+        mode.value,
+        request.number,
+        request.instrument.value,
+        request.state_under_review,
+        request.seed,
+    )
+    drawing = Drawing(parties, mode=mode, rng=rng)
+    for assignment in current:
+        drawing.add(assignment)
+    return drawing.replace_reviewers(
+        request.instrument,
+        request.state_under_review,
+        request.replaced,
+        excluded=set(request.excluded),
     )
 
 
-def _rng_for(seed: str, instrument: Instrument) -> random.Random:
-    material = f"palermo-draw:v{RULESET_VERSION}:{instrument.value}:{seed}"
-    return random.Random(hashlib.sha256(material.encode()).digest())
-
-
-class _InstrumentDraw:
-    def __init__(
-        self,
-        registry: Mapping[str, StateParty],
-        instrument: Instrument,
-        *,
-        day: dt.date,
-        seed: str,
-    ) -> None:
-        self.instrument = instrument
-        self.parties = [
-            registry[iso3]
-            for iso3 in sorted(registry)
-            if registry[iso3].party_to(instrument, day)
-        ]
-        self.eligible = [s for s in self.parties if s.regional_group]
-        self.rng = _rng_for(seed, instrument)
-        self.load: Counter[str] = Counter()
-        self.reviewers_of: dict[str, set[str]] = defaultdict(set)
-
-    def run(self) -> tuple[list[Assignment], list[NotDrawn]]:
-        assignments: list[Assignment] = []
-        not_drawn: list[NotDrawn] = []
-        order = list(self.parties)
-        # The order of drawing matters for balance, so it is drawn too.
-        self.rng.shuffle(order)
-        for state in order:
-            outcome = self._draw_for(state)
-            if isinstance(outcome, NotDrawn):
-                not_drawn.append(outcome)
-            else:
-                assignments.append(outcome)
-        assignments.sort(key=lambda a: a.state_under_review)
-        not_drawn.sort(key=lambda n: n.state)
-        return assignments, not_drawn
-
-    def _draw_for(self, state: StateParty) -> Assignment | NotDrawn:
-        if not state.regional_group:
-            return self._not_drawn(
-                state,
-                f"{state.iso3} belongs to no UN regional group, so no reviewer "
-                "can be drawn from its own group",
-            )
-        same = [
-            c
-            for c in self.eligible
-            if c.regional_group == state.regional_group and c.iso3 != state.iso3
-        ]
-        other = [c for c in self.eligible if c.regional_group != state.regional_group]
-        if not same:
-            return self._not_drawn(
-                state,
-                f"no other party to the {self.instrument.value} instrument in the "
-                f"{state.regional_group} group",
-            )
-        if not other:
-            return self._not_drawn(
-                state,
-                f"no party to the {self.instrument.value} instrument outside the "
-                f"{state.regional_group} group",
-            )
-        return self._choose_pair(state, same, other)
-
-    def _choose_pair(
-        self, state: StateParty, same: list[StateParty], other: list[StateParty]
-    ) -> Assignment:
-        similar_same = [c for c in same if similar_legal_systems(c, state)]
-        similar_other = [c for c in other if similar_legal_systems(c, state)]
-        sides = [
-            side
-            for side, pool in (("same", similar_same), ("other", similar_other))
-            if pool
-        ]
-        note = None
-        if not sides:
-            note = self._no_similar_reason(state)
-            same_pick = self._pick(state, same)
-            other_pick = self._pick(state, other)
-        elif self.rng.choice(sides) == "same":
-            same_pick = self._pick(state, similar_same)
-            other_pick = self._pick(state, other)
-        else:
-            same_pick = self._pick(state, same)
-            other_pick = self._pick(state, similar_other)
-        return Assignment(
-            instrument=self.instrument,
-            state_under_review=state.iso3,
-            same_group_reviewer=same_pick.iso3,
-            other_group_reviewer=other_pick.iso3,
-            similar_legal_system=note is None,
-            legal_system_note=note,
-        )
-
-    def _pick(self, state: StateParty, pool: list[StateParty]) -> StateParty:
-        """Draw one candidate among the least-loaded, avoiding reciprocal pairs."""
-        not_reciprocal = [
-            c for c in pool if state.iso3 not in self.reviewers_of[c.iso3]
-        ]
-        candidates = not_reciprocal or pool
-        lowest = min(self.load[c.iso3] for c in candidates)
-        chosen = self.rng.choice([c for c in candidates if self.load[c.iso3] == lowest])
-        self.load[chosen.iso3] += 1
-        self.reviewers_of[state.iso3].add(chosen.iso3)
-        return chosen
-
-    def _no_similar_reason(self, state: StateParty) -> str:
-        if not state.legal_traditions:
-            return f"the legal system of {state.iso3} is not classified in the registry"
-        return (
-            f"no eligible party to the {self.instrument.value} instrument shares "
-            f"the {state.legal_traditions[0]} tradition of {state.iso3}"
-        )
-
-    def _not_drawn(self, state: StateParty, reason: str) -> NotDrawn:
-        return NotDrawn(instrument=self.instrument, state=state.iso3, reason=reason)
+def review_key(mode: DrawMode, instrument: Instrument, state: str) -> tuple[str, ...]:
+    """Return the key of one review: its State, plus the instrument per instrument."""
+    if mode is DrawMode.PER_REVIEW:
+        return (state,)
+    return (state, instrument.value)

@@ -1,0 +1,117 @@
+"""Routes of the States-parties registry: lookups on a date and dated changes."""
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from palermo_draw import registry
+from palermo_draw.api.schemas import (
+    PartyStatusPublic,
+    RegistryChangePublic,
+    RegistryImportPublic,
+    StateChange,
+    StatePublic,
+)
+from palermo_shared.errors import InvalidInput, NotFound
+from palermo_shared.reference.states import StateParty
+from palermo_shared.service import ServiceRuntime, runtime_of
+
+router = APIRouter()
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+StateCode = Annotated[
+    str, Path(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3")
+]
+OnDate = Annotated[
+    dt.date | None,
+    Query(alias="on", description="Date of the registry to read; today if omitted"),
+]
+MAX_IMPORT_BYTES = 1_000_000
+
+
+def _state_public(state: StateParty) -> StatePublic:
+    return StatePublic(
+        iso3=state.iso3,
+        name=state.name,
+        regional_group=state.regional_group,
+        legal_system=state.legal_system,
+        instruments={
+            i: PartyStatusPublic(deposit_date=s.deposit_date)
+            for i, s in state.instruments.items()
+        },
+        uncac=(
+            PartyStatusPublic(deposit_date=state.uncac.deposit_date)
+            if state.uncac
+            else None
+        ),
+    )
+
+
+@router.get("/states", response_model=list[StatePublic])
+async def list_states(runtime: Runtime, on: OnDate = None) -> list[StatePublic]:
+    async with runtime.session() as session:
+        states = await registry.registry_at(session, on or dt.date.today())
+    return [_state_public(s) for s in states.values()]
+
+
+@router.get("/states/{iso3}", response_model=StatePublic)
+async def get_state(
+    iso3: StateCode, runtime: Runtime, on: OnDate = None
+) -> StatePublic:
+    async with runtime.session() as session:
+        states = await registry.registry_at(session, on or dt.date.today())
+    state = states.get(iso3.upper())
+    if state is None:
+        raise NotFound(f"State {iso3.upper()} not found in the States-parties registry")
+    return _state_public(state)
+
+
+@router.put("/states/{iso3}", response_model=RegistryChangePublic)
+async def change_state(
+    iso3: StateCode, body: StateChange, runtime: Runtime
+) -> RegistryChangePublic:
+    """Replace an entity's row from `effective_date` on, or add a new entity."""
+    row = registry.validate_row({"iso3": iso3, **body.model_dump(mode="json")})
+    async with runtime.transaction() as session:
+        [change] = await registry.record_changes(
+            session, [row], effective_date=body.effective_date, source="api"
+        )
+    return RegistryChangePublic.model_validate(change, from_attributes=True)
+
+
+@router.post("/states/import", response_model=RegistryImportPublic)
+async def import_states(
+    request: Request,
+    runtime: Runtime,
+    effective_date: Annotated[dt.date, Query(description="Date the rows apply from")],
+) -> RegistryImportPublic:
+    """Import rows shaped like states.csv (text/csv body); a bad row rejects all."""
+    raw = await request.body()
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise InvalidInput(
+            f"CSV body of {len(raw)} bytes exceeds {MAX_IMPORT_BYTES} bytes",
+            field="body",
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"CSV body is not UTF-8 (byte {error.start})", field="body"
+        ) from None
+    rows = registry.parse_csv(text)
+    async with runtime.transaction() as session:
+        await registry.record_changes(
+            session, rows, effective_date=effective_date, source="csv_import"
+        )
+    return RegistryImportPublic(
+        effective_date=effective_date, changed=[r["iso3"] for r in rows]
+    )
+
+
+@router.get("/registry-changes", response_model=list[RegistryChangePublic])
+async def list_registry_changes(runtime: Runtime) -> list[RegistryChangePublic]:
+    async with runtime.session() as session:
+        changes = await registry.list_changes(session)
+    return [
+        RegistryChangePublic.model_validate(c, from_attributes=True) for c in changes
+    ]

@@ -1,0 +1,112 @@
+"""The States-parties registry: dated changes by the Secretariat, and lookups."""
+
+import csv
+import datetime as dt
+import io
+import logging
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_draw.domain.registry import (
+    PARTY_COLUMNS,
+    InvalidRow,
+    RegistryChange,
+    check_header,
+    parse_rows,
+    registry_on,
+)
+from palermo_draw.tables import RegistryChangeRow
+from palermo_shared.clock import utcnow
+from palermo_shared.contracts.draw import StatePartyUpdated
+from palermo_shared.errors import InvalidInput
+from palermo_shared.events import new_event
+from palermo_shared.outbox import record_event
+from palermo_shared.reference.states import StateParty, load_states
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "/palermo/draw"
+
+
+async def registry_at(session: AsyncSession, day: dt.date) -> dict[str, StateParty]:
+    """Return the registry as it stood on `day`: the shipped data and changes."""
+    rows = (await session.exec(select(RegistryChangeRow))).all()
+    changes = [
+        RegistryChange(r.effective_date, r.id or 0, r.row)
+        for r in rows
+        if r.effective_date <= day
+    ]
+    return registry_on(load_states(), changes, day)
+
+
+async def list_changes(session: AsyncSession) -> list[RegistryChangeRow]:
+    query = select(RegistryChangeRow).order_by(
+        col(RegistryChangeRow.effective_date), col(RegistryChangeRow.id)
+    )
+    return list((await session.exec(query)).all())
+
+
+def validate_row(raw: dict[str, str | None]) -> dict[str, str]:
+    """Validate one row sent through the API; a bad cell is a 422 on its column."""
+    try:
+        return parse_rows([raw])[0]
+    except InvalidRow as error:
+        raise InvalidInput(error.reason, field=error.column) from None
+
+
+def parse_csv(text: str) -> list[dict[str, str]]:
+    """Validate a whole CSV file; the first bad row rejects the file."""
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        check_header(reader.fieldnames)
+        return parse_rows(reader)
+    except InvalidRow as error:
+        raise InvalidInput(
+            str(error), field=error.column, row=error.row, column=error.column
+        ) from None
+    except csv.Error as error:
+        raise InvalidInput(
+            f"unreadable CSV at line {reader.line_num}: {error}",
+            field="body",
+            row=reader.line_num,
+        ) from None
+
+
+async def record_changes(
+    session: AsyncSession,
+    rows: list[dict[str, str]],
+    *,
+    effective_date: dt.date,
+    source: str,
+) -> list[RegistryChangeRow]:
+    """Store each row as a change effective on `effective_date`, with its event."""
+    stored = []
+    for row in rows:
+        change = RegistryChangeRow(
+            iso3=row["iso3"],
+            effective_date=effective_date,
+            row=row,
+            source=source,
+            recorded_at=utcnow(),
+        )
+        session.add(change)
+        stored.append(change)
+        payload = StatePartyUpdated(
+            iso3=row["iso3"],
+            name=row["name"],
+            regional_group=row["regional_group"] or None,
+            legal_system=row["legal_system"] or None,
+            parties={column: row[column] for column in PARTY_COLUMNS},
+            effective_date=effective_date,
+            source=source,
+        )
+        subject = f"state/{row['iso3']}"
+        record_event(session, new_event(payload, source=SOURCE, subject=subject))
+    logger.info(
+        "Recorded %d registry changes effective %s from %s",
+        len(rows),
+        effective_date,
+        source,
+    )
+    return stored

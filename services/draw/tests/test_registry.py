@@ -1,0 +1,216 @@
+"""The States-parties registry: dated changes through the API and CSV imports."""
+
+from importlib import resources
+
+import pytest
+
+from palermo_shared.contracts.draw import StatePartyUpdated
+from palermo_shared.events import TOPIC_DRAW, payload_of
+from palermo_shared.reference.states import load_states
+
+HEADER = "iso3,name,regional_group,legal_system,untoc,tip,som,firearms,uncac"
+NEW_PARTY = {
+    "effective_date": "2026-01-01",
+    "name": "Andorra",
+    "regional_group": "Western European and Others",
+    "legal_system": "customary",
+    "untoc": "2011-09-22",
+    "tip": "",
+    "som": "",
+    "firearms": "2025-12-01",
+    "uncac": "",
+}
+
+
+async def registry_state(draw_service) -> tuple[list, list]:
+    changes = (await draw_service.client.get("/registry-changes")).json()
+    states = (
+        await draw_service.client.get("/states", params={"on": "2030-01-01"})
+    ).json()
+    return changes, states
+
+
+async def test_change_applies_from_effective_date(draw_service) -> None:
+    response = await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    assert response.status_code == 200, response.text
+    before = await draw_service.client.get("/states/AND", params={"on": "2025-12-31"})
+    after = await draw_service.client.get("/states/AND", params={"on": "2026-01-01"})
+    assert "firearms" not in before.json()["instruments"]
+    assert after.json()["instruments"]["firearms"] == {"deposit_date": "2025-12-01"}
+
+
+async def test_change_published(draw_service) -> None:
+    await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    [envelope] = await draw_service.wait_for_events(
+        TOPIC_DRAW, StatePartyUpdated.event_type, 1
+    )
+
+    event = payload_of(envelope)
+    assert isinstance(event, StatePartyUpdated)
+    assert event.iso3 == "AND"
+    assert event.effective_date.isoformat() == "2026-01-01"
+    assert event.parties["firearms"] == "2025-12-01"
+    assert event.source == "api"
+
+
+async def test_new_entity_added(draw_service) -> None:
+    body = {**NEW_PARTY, "name": "Atlantis", "regional_group": "African"}
+
+    await draw_service.client.put("/states/ATL", json=body)
+
+    state = await draw_service.client.get("/states/ATL", params={"on": "2026-02-01"})
+    assert state.json()["regional_group"] == "African"
+    missing = await draw_service.client.get("/states/ATL", params={"on": "2025-01-01"})
+    assert missing.status_code == 404
+
+
+async def test_draw_uses_registry_of_draw_date(draw_service, draw_phase) -> None:
+    await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    early = await draw_phase(instruments=("firearms",), draw_date="2025-06-01")
+    late = await draw_phase(instruments=("firearms",), draw_date="2026-06-01")
+
+    early_states = {a["state_under_review"] for a in early.draw["assignments"]}
+    late_states = {a["state_under_review"] for a in late.draw["assignments"]}
+    assert "AND" not in early_states
+    assert "AND" in late_states
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"regional_group": "Europe"}, "regional_group"),
+        ({"legal_system": "roman_law"}, "legal_system"),
+        ({"legal_system": "mixed:civil_law"}, "legal_system"),
+        ({"untoc": "2011-13-01"}, "untoc"),
+        ({"uncac": "no"}, "uncac"),
+    ],
+)
+async def test_change_invalid_cell(draw_service, change, field) -> None:
+    before = await registry_state(draw_service)
+
+    response = await draw_service.client.put(
+        "/states/AND", json={**NEW_PARTY, **change}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert await registry_state(draw_service) == before
+
+
+async def test_change_without_date_invalid(draw_service) -> None:
+    body = {k: v for k, v in NEW_PARTY.items() if k != "effective_date"}
+
+    response = await draw_service.client.put("/states/AND", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "effective_date"]
+
+
+async def test_csv_import_stored(draw_service) -> None:
+    text = "\n".join(
+        [
+            HEADER,
+            "AND,Andorra,Western European and Others,customary,2011-09-22,,,"
+            "2025-12-01,",
+            "ATL,Atlantis,African,civil_law,yes,,,,",
+        ]
+    )
+
+    response = await draw_service.client.post(
+        "/states/import",
+        params={"effective_date": "2026-01-01"},
+        content=text,
+        headers={"content-type": "text/csv"},
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] == ["AND", "ATL"]
+    changes, states = await registry_state(draw_service)
+    assert [c["source"] for c in changes] == ["csv_import", "csv_import"]
+    assert "ATL" in {s["iso3"] for s in states}
+    events = await draw_service.wait_for_events(
+        TOPIC_DRAW, StatePartyUpdated.event_type, 2
+    )
+    assert len(events) == 2
+
+
+async def test_shipped_csv_imports(draw_service) -> None:
+    text = (
+        resources.files("palermo_shared.reference")
+        .joinpath("data", "states.csv")
+        .read_text(encoding="utf-8")
+    )
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["changed"]) == len(load_states())
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "column"),
+    [
+        (
+            ["AND,Andorra,Western European and Others,customary,2011-09-22,,,,"],
+            None,
+            None,
+        ),
+        (["ANDX,Andorra,,,,,,,"], 2, "iso3"),
+        (["AND,,,,,,,,"], 2, "name"),
+        (["AND,Andorra,,,,,,,", "ATL,Atlantis,Oceania,,,,,,"], 3, "regional_group"),
+        (["AND,Andorra,,,,,,,", "BBB,B,,,,,,31/12/2020,"], 3, "firearms"),
+        (["AND,Andorra,,,,,,,", "AND,Andorra,,,,,,,"], 3, "iso3"),
+    ],
+    ids=["valid", "code", "name", "group", "date", "repeat"],
+)
+async def test_csv_bad_row_rejects_file(draw_service, rows, row, column) -> None:
+    before = await registry_state(draw_service)
+    text = "\n".join([HEADER, *rows])
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    if row is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 422
+    assert response.json()["row"] == row
+    assert response.json()["column"] == column
+    assert f"row {row}, column {column}" in response.json()["detail"]
+    assert await registry_state(draw_service) == before
+
+
+async def test_csv_missing_column_rejected(draw_service) -> None:
+    text = "iso3,name,regional_group,legal_system,untoc,tip,som,uncac\nAND,A,,,,,,"
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 422
+    assert response.json()["column"] == "firearms"
+    assert (await draw_service.client.get("/registry-changes")).json() == []
+
+
+async def test_csv_not_utf8_rejected(draw_service) -> None:
+    response = await draw_service.client.post(
+        "/states/import",
+        params={"effective_date": "2026-01-01"},
+        content=HEADER.encode() + b"\nAND,And\xe9rra,,,,,,,",
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+
+
+async def test_csv_without_date_rejected(draw_service) -> None:
+    response = await draw_service.client.post("/states/import", content=HEADER)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "effective_date"]
