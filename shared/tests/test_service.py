@@ -25,6 +25,7 @@ def runtime_on(bus: Bus, tmp_path: Path) -> ServiceRuntime:
         bus=bus,
         models=[],
         consumer_spec=ConsumerSpec(handlers={"palermo.test.ignored": ignore_event}),
+        migrations=Path(__file__).with_name("migrations"),
     )
 
 

@@ -24,7 +24,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Bus, PublishError
-from palermo_shared.db import create_engine, create_tables, session_factory
+from palermo_shared.db import create_engine, session_factory
 from palermo_shared.errors import install_error_handlers
 from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
@@ -53,7 +53,7 @@ class ServiceRuntime:
     bus: Bus
     models: Sequence[type[SQLModel]]
     consumer_spec: ConsumerSpec | None = None
-    migrations: Path | None = None
+    migrations: Path = field(kw_only=True)
     consumers: list[EventConsumer] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -100,10 +100,7 @@ class ServiceRuntime:
     async def start(self) -> None:
         self._ensure_sqlite_directory()
         models = [*base_models(), *self.models]
-        if self.migrations is None:
-            await create_tables(self.engine, models)
-        else:
-            await upgrade_to_head(self.engine, self.migrations, models)
+        await upgrade_to_head(self.engine, self.migrations, models)
         self._relay_task = asyncio.create_task(self._run_bus(), name=f"{self.name}-bus")
         logger.info("service %s started (bus %s)", self.name, type(self.bus).__name__)
 
@@ -160,7 +157,8 @@ class ServiceRuntime:
         if not self.bus_ready.is_set():
             return
         try:
-            await asyncio.wait_for(self.relay.publish_pending(), SHUTDOWN_GRACE_SECONDS)
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                await self.relay.publish_pending()
         except (PublishError, TimeoutError) as error:
             logger.warning(
                 "service %s: outbox not flushed at shutdown, "

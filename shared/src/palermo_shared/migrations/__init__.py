@@ -9,7 +9,8 @@ To add a revision after changing a service's tables:
     python -m palermo_shared.migrations revision draw -m "add meetings"
 
 which compares the tables with a scratch database upgraded to the current
-head and writes the difference as a new revision to review and commit.
+head and writes the difference as a new revision to review, format with
+ruff and commit.
 """
 
 from collections.abc import Sequence
