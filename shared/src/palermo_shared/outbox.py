@@ -162,8 +162,12 @@ class OutboxRelay:
             return (await session.exec(query)).one()
 
     async def _wait_for_rows(self) -> None:
+        # asyncio.timeout rather than wait_for: on Python 3.11, wait_for can
+        # swallow a cancellation that arrives as the event is set, and the
+        # relay would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
+            async with asyncio.timeout(self._poll_interval):
+                await self._wakeup.wait()
         self._wakeup.clear()
 
     async def _claim_batch(self) -> list[OutboxMessage]:

@@ -117,7 +117,8 @@ class DeliveryWorker:
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+            async with asyncio.timeout(seconds):
+                await self._stopping.wait()
 
     async def _claim_batch(self) -> list[Notification]:
         now = utcnow()

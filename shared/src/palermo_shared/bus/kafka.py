@@ -115,7 +115,8 @@ class KafkaPublisher:
 
     async def publish(self, records: Sequence[Record], *, timeout: float) -> None:
         try:
-            await asyncio.wait_for(self._send_all(records), timeout)
+            async with asyncio.timeout(timeout):
+                await self._send_all(records)
         except (TimeoutError, KafkaError, OSError) as error:
             self._discard_producer()
             raise PublishError(

@@ -96,9 +96,8 @@ class MemorySubscription:
             return records
         try:
             async with self._bus.changed:
-                await asyncio.wait_for(
-                    self._bus.changed.wait_for(self._has_new), timeout
-                )
+                async with asyncio.timeout(timeout):
+                    await self._bus.changed.wait_for(self._has_new)
         except TimeoutError:
             return []
         return self._take(max_records)
