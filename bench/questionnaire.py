@@ -10,8 +10,6 @@ latencies (p50, p99) of the draft saves and submissions to bench/RESULTS.md.
 """
 
 import asyncio
-import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -19,14 +17,15 @@ from typing import Any
 
 import httpx
 
+# Run as `python bench/questionnaire.py`, so bench/ is on the import path.
+from results import record
+
 from palermo.embedded import run_embedded
 from palermo.phase import open_and_draw, synthetic_answers
 
 STATES = 50
 INSTRUMENT = "convention"
 CLUSTER = "criminalization"
-RESULTS = Path(__file__).with_name("RESULTS.md")
-START, END = "<!-- questionnaire:start -->", "<!-- questionnaire:end -->"
 
 
 class Timings:
@@ -137,24 +136,10 @@ async def run() -> dict[str, Any]:
     return {"states": len(states), "elapsed": elapsed, "samples": timings.samples}
 
 
-def machine() -> str:
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-        for line in cpuinfo:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}"
-
-
 def report(result: dict[str, Any]) -> str:
     lines = [
-        START,
-        "## Questionnaire: draft saves and submissions through the gateway",
-        "",
-        f"`bench/questionnaire.py`, embedded runner, {result['states']} States "
-        f"concurrently, SQLite; machine: {machine()}.",
-        "Each State saves a full draft of the Convention's criminalization "
+        f"Embedded runner, {result['states']} States concurrently, SQLite. Each "
+        "State saves a full draft of the Convention's criminalization "
         "questionnaire, two officials race on it with one ETag (one 200, one "
         "412; the stored draft is the winner's), then it is submitted. "
         "No lost update and no 5xx.",
@@ -167,25 +152,14 @@ def report(result: dict[str, Any]) -> str:
             f"| {step} | {len(samples)} | {percentile(samples, 0.5) * 1000:.0f} "
             f"| {percentile(samples, 0.99) * 1000:.0f} |"
         )
-    lines += ["", f"Wall time of the concurrent part: {result['elapsed']:.1f} s.", END]
+    lines += ["", f"Wall time of the concurrent part: {result['elapsed']:.1f} s."]
     return "\n".join(lines)
 
 
-def write_section(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
-    section = report(asyncio.run(run()))
-    write_section(section)
-    print(section)
+    body = report(asyncio.run(run()))
+    record("questionnaire", "Questionnaire: draft saves and submissions", body)
+    print(body)
 
 
 if __name__ == "__main__":
