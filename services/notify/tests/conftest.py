@@ -30,6 +30,7 @@ from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     DrawnReviewer,
     LotsDrawn,
@@ -115,6 +116,19 @@ class Events:
             instrument=Instrument.CONVENTION,
             cluster=Cluster.CRIMINALIZATION,
             reviewers=list(reviewers),
+        )
+
+    def desk_review_reviewers_changed(self) -> DeskReviewReviewersChanged:
+        return DeskReviewReviewersChanged(
+            review_id="review-1",
+            phase_id=PHASE_ID,
+            state_under_review="ITA",
+            instrument=Instrument.CONVENTION,
+            cluster=Cluster.CRIMINALIZATION,
+            reviewers=["FRA", "ARG"],
+            added=["ARG"],
+            removed=["BRA"],
+            redraw_number=1,
         )
 
     def desk_review_completed(

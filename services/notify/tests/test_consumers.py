@@ -71,6 +71,14 @@ async def test_desk_review_notifies_recipients(service, events, builder):
     assert {item["event_type"] for item in items} == {envelope.type}
 
 
+async def test_reviewers_change_notifies_new_and_replaced(service, events):
+    envelope = await service.publish(events.desk_review_reviewers_changed())
+
+    items = await service.wait_for_notifications(4, event_id=envelope.id)
+
+    assert _states(items) == ["ARG", "BRA", "FRA", "ITA"]
+
+
 async def test_phase_opened_notifies_nobody(service, events):
     opened = await service.publish(events.review_phase_opened())
     # Events of one topic are handled in order, so once the draw that follows

@@ -71,8 +71,18 @@ def test_facts_exclude_review_content(facts):
         "cluster",
         "review_id",
         "reviewing_states",
+        "replaced_states",
         "occurred_at",
     }
+
+
+def test_reviewers_change_facts_name_replaced(events):
+    payload = events.desk_review_reviewers_changed()
+
+    facts = message_facts(payload, occurred_at=OCCURRED_AT)
+
+    assert facts["reviewing_states"] == ["FRA", "ARG"]
+    assert facts["replaced_states"] == ["BRA"]
 
 
 def test_questionnaire_facts_name_state(events):

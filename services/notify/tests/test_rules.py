@@ -6,6 +6,7 @@ from palermo_notify.domain.contacts import ContactRole
 from palermo_notify.domain.rules import distinct_states, plan_recipients, recipients_of
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
@@ -78,6 +79,7 @@ async def test_rules_listed(service):
         QuestionnaireSubmitted.event_type,
         DeskReviewStarted.event_type,
         DeskReviewCompleted.event_type,
+        DeskReviewReviewersChanged.event_type,
     }
     started = rules[DeskReviewStarted.event_type]["audiences"]
     assert [a["audience"] for a in started] == [

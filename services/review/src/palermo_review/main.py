@@ -5,11 +5,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from palermo_review.api.routes import router
-from palermo_review.consumers import lots_drawn, questionnaire_submitted
+from palermo_review.consumers import lots_drawn, lots_redrawn, questionnaire_submitted
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import MODELS
 from palermo_shared.bus import Bus
-from palermo_shared.contracts import LotsDrawn, QuestionnaireSubmitted
+from palermo_shared.contracts import LotsDrawn, LotsRedrawn, QuestionnaireSubmitted
 from palermo_shared.events import TOPIC_DRAW, TOPIC_QUESTIONNAIRE
 from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_app
 
@@ -21,6 +21,7 @@ def create_app(
     consumers = ConsumerSpec(
         handlers={
             LotsDrawn.event_type: lots_drawn.handle,
+            LotsRedrawn.event_type: lots_redrawn.handle,
             QuestionnaireSubmitted.event_type: questionnaire_submitted.handle,
         },
         topics=[TOPIC_DRAW, TOPIC_QUESTIONNAIRE],

@@ -1,5 +1,6 @@
 """Desk reviews: opening them from events, observations and completion."""
 
+import logging
 import uuid
 
 from sqlalchemy import func
@@ -11,14 +12,18 @@ from palermo_review.tables import DeskReview, Observation
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
+    LotsRedrawn,
     QuestionnaireSubmitted,
 )
 from palermo_shared.errors import Forbidden, InvalidInput, NotFound
 from palermo_shared.events import Envelope, new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
+
+logger = logging.getLogger(__name__)
 
 SOURCE = "/palermo/review"
 _REVIEW_NAMESPACE = uuid.UUID("5b0c1f0e-3f57-4c52-9d0c-7a1e2f6b8d31")
@@ -69,6 +74,63 @@ async def receive_lots(session: AsyncSession, cause: Envelope, lots: LotsDrawn) 
         review.lots_drawn_at = utcnow()
         if review.status == ReviewStatus.AWAITING_LOTS:
             _start(session, cause, review, Step.RECEIVE_LOTS)
+
+
+async def receive_redraw(
+    session: AsyncSession, cause: Envelope, redrawn: LotsRedrawn
+) -> None:
+    """Give the review the redrawn pair; a completed review keeps its reviewers.
+
+    Access follows `reviewers`, so a replaced reviewer can no longer act on
+    the review and the new one can.
+    """
+    reviewers = [r.iso3 for r in redrawn.reviewers]
+    for cluster in redrawn.clusters:
+        review = await _get_or_create(
+            session,
+            redrawn.phase_id,
+            redrawn.state_under_review,
+            redrawn.instrument.value,
+            cluster.value,
+            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
+        )
+        if review.status == ReviewStatus.COMPLETED:
+            logger.info(
+                "desk review %s was completed before redraw %d; its reviewers stay",
+                review.id,
+                redrawn.redraw_number,
+            )
+            continue
+        previous, review.reviewers = review.reviewers or [], reviewers
+        review.lots_drawn_at = utcnow()
+        session.add(review)
+        if review.status == ReviewStatus.AWAITING_LOTS:
+            _start(session, cause, review, Step.RECEIVE_LOTS)
+        elif previous != reviewers:
+            _record_reviewers_changed(session, cause, review, previous, redrawn)
+
+
+def _record_reviewers_changed(
+    session: AsyncSession,
+    cause: Envelope,
+    review: DeskReview,
+    previous: list[str],
+    redrawn: LotsRedrawn,
+) -> None:
+    reviewers = review.reviewers or []
+    payload = DeskReviewReviewersChanged(
+        review_id=review.id,
+        phase_id=review.phase_id,
+        state_under_review=review.state_under_review,
+        instrument=Instrument(review.instrument),
+        cluster=Cluster(review.cluster),
+        reviewers=reviewers,
+        added=[s for s in reviewers if s not in previous],
+        removed=[s for s in previous if s not in reviewers],
+        redraw_number=redrawn.redraw_number,
+    )
+    event = new_event(payload, source=SOURCE, subject=_subject(review), cause=cause)
+    record_event(session, event)
 
 
 async def receive_questionnaire(

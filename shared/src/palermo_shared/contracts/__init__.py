@@ -3,21 +3,54 @@
 Importing this package registers every schema in `palermo_shared.events.EVENT_TYPES`.
 """
 
-from palermo_shared.contracts.draw import DrawnReviewer, LotsDrawn, ReviewPhaseOpened
-from palermo_shared.contracts.notify import NotificationDelivered
+from palermo_shared.contracts.draw import (
+    CohortsDrawn,
+    DrawnReviewer,
+    ExceptionalDecision,
+    LotsDrawn,
+    LotsRedrawn,
+    MeetingRecorded,
+    MeetingReference,
+    RedrawRequested,
+    ReviewPhaseOpened,
+    SeedCommitted,
+    StatePartyUpdated,
+)
+from palermo_shared.contracts.notify import (
+    NotificationDelivered,
+)
 from palermo_shared.contracts.questionnaire import (
     QuestionnairePublished,
+    QuestionnaireResponseUpdated,
     QuestionnaireSubmitted,
+    TechnicalAssistanceNeed,
+    TechnicalAssistanceNeedsIdentified,
 )
-from palermo_shared.contracts.review import DeskReviewCompleted, DeskReviewStarted
+from palermo_shared.contracts.review import (
+    DeskReviewCompleted,
+    DeskReviewReviewersChanged,
+    DeskReviewStarted,
+)
 
 __all__ = [
+    "CohortsDrawn",
     "DeskReviewCompleted",
+    "DeskReviewReviewersChanged",
     "DeskReviewStarted",
     "DrawnReviewer",
+    "ExceptionalDecision",
     "LotsDrawn",
+    "LotsRedrawn",
+    "MeetingRecorded",
+    "MeetingReference",
     "NotificationDelivered",
     "QuestionnairePublished",
+    "QuestionnaireResponseUpdated",
     "QuestionnaireSubmitted",
+    "RedrawRequested",
     "ReviewPhaseOpened",
+    "SeedCommitted",
+    "StatePartyUpdated",
+    "TechnicalAssistanceNeed",
+    "TechnicalAssistanceNeedsIdentified",
 ]

@@ -4,6 +4,7 @@ import functools
 
 from palermo_notify.consumers import (
     desk_review_completed,
+    desk_review_reviewers_changed,
     desk_review_started,
     lots_drawn,
     questionnaire_submitted,
@@ -11,6 +12,7 @@ from palermo_notify.consumers import (
 from palermo_notify.settings import NotifySettings
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
@@ -25,6 +27,7 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
         QuestionnaireSubmitted.event_type: questionnaire_submitted,
         DeskReviewStarted.event_type: desk_review_started,
         DeskReviewCompleted.event_type: desk_review_completed,
+        DeskReviewReviewersChanged.event_type: desk_review_reviewers_changed,
     }
     return ConsumerSpec(
         handlers={

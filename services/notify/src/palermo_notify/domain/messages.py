@@ -11,6 +11,7 @@ from typing import Any
 
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
@@ -31,6 +32,7 @@ MESSAGE_KINDS = {
     QuestionnaireSubmitted.event_type: "questionnaire_submitted",
     DeskReviewStarted.event_type: "desk_review_started",
     DeskReviewCompleted.event_type: "desk_review_completed",
+    DeskReviewReviewersChanged.event_type: "desk_review_reviewers_changed",
 }
 
 
@@ -42,6 +44,7 @@ def message_facts(payload: Any, *, occurred_at: dt.datetime) -> dict[str, Any]:
     }
     facts.setdefault("state_under_review", facts.get("state"))
     facts["reviewing_states"] = _reviewing_states(data)
+    facts["replaced_states"] = [str(code) for code in data.get("removed") or []]
     facts["occurred_at"] = occurred_at
     return facts
 
@@ -56,6 +59,7 @@ def step_path(event_type: str, facts: dict[str, Any]) -> str:
     if "review_id" in facts and event_type in (
         DeskReviewStarted.event_type,
         DeskReviewCompleted.event_type,
+        DeskReviewReviewersChanged.event_type,
     ):
         return f"/api/v1/review/reviews/{facts['review_id']}"
     return f"/api/v1/draw/phases/{facts['phase_id']}"

@@ -22,6 +22,7 @@ from typing import Any
 from palermo_notify.domain.contacts import ContactRole
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
@@ -103,6 +104,16 @@ RULES: tuple[NotificationRule, ...] = (
         },
         notifies_secretariat=True,
     ),
+    NotificationRule(
+        event_type=DeskReviewReviewersChanged.event_type,
+        description="Reviewers changed by a redraw: the State under review, the "
+        "new reviewers and the replaced ones learn of the hand-over.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=True,
+    ),
 )
 
 RULES_BY_EVENT_TYPE = {rule.event_type: rule for rule in RULES}
@@ -137,11 +148,20 @@ def _desk_review(
     return ReviewParties(payload.state_under_review, tuple(payload.reviewers))
 
 
+def _reviewers_changed(
+    payload: DeskReviewReviewersChanged, _drawn: Sequence[str]
+) -> ReviewParties:
+    # The replaced reviewers are told too, since they lose access.
+    concerned = (*payload.reviewers, *payload.removed)
+    return ReviewParties(payload.state_under_review, concerned)
+
+
 PARTIES_OF: dict[str, Callable[[Any, Sequence[str]], ReviewParties]] = {
     LotsDrawn.event_type: _lots_drawn,
     QuestionnaireSubmitted.event_type: _questionnaire_submitted,
     DeskReviewStarted.event_type: _desk_review,
     DeskReviewCompleted.event_type: _desk_review,
+    DeskReviewReviewersChanged.event_type: _reviewers_changed,
 }
 
 
