@@ -41,6 +41,7 @@ from tests.e2e.processes import (
 DRAW_DATE = "2026-12-04"
 LOTS_DRAWN = "palermo.draw.lots_drawn"
 COMPLETED = "palermo.review.desk_review_completed"
+REVIEWERS_CHANGED = "palermo.review.desk_review_reviewers_changed"
 WEBHOOK_STATES = ("FRA", "KEN", "BRA")
 
 
@@ -171,6 +172,11 @@ async def test_whole_phase_over_kafka(
                 (palermo["review"], signal.SIGKILL),
             ],
         )
+        await wait_for_reviews(
+            client, run.phase_id, status="in_progress", expected=len(targets)
+        )
+        redrawn, replaced = await _redraw_one_reviewer(client, run)
+        await _wait_for_handover(client, run.phase_id, redrawn)
         started = await wait_for_reviews(
             client, run.phase_id, status="in_progress", expected=len(targets)
         )
@@ -204,6 +210,10 @@ async def test_whole_phase_over_kafka(
             channel="webhook",
             status="delivered",
         )
+        # Each review of a redrawn assignment (two clusters) told four States.
+        handovers = await _wait_for_notifications(
+            client, 4 * 2 * len(redrawn), event_type=REVIEWERS_CHANGED, channel="inbox"
+        )
 
     # The draw covers every party with a regional group, under the rules.
     drawn_pairs = {
@@ -226,7 +236,7 @@ async def test_whole_phase_over_kafka(
     reviewers_of = {
         (a["state_under_review"], a["instrument"]): a["reviewers"]
         for a in run.draw["assignments"]
-    }
+    } | redrawn
     assert all(
         r["reviewers"] == reviewers_of[(r["state_under_review"], r["instrument"])]
         for r in reviews
@@ -235,12 +245,87 @@ async def test_whole_phase_over_kafka(
     # Every State concerned was told once of each step, despite the restarts.
     _assert_three_recipients_once(lots_notices, len(run.draw["assignments"]))
     _assert_three_recipients_once(completion_notices, len(targets))
+    _assert_handover_told(handovers, redrawn, replaced)
     assert len(webhooks) == expected_webhooks
     received_ids = [
         w["headers"]["palermo-notification-id"] for w in webhook_receiver.received
     ]
     completion_webhook_ids = {w["id"] for w in webhooks}
     assert completion_webhook_ids <= set(received_ids)
+
+
+async def _redraw_one_reviewer(
+    client: httpx.AsyncClient, run: PhaseRun
+) -> tuple[dict[tuple[str, str], list[str]], str]:
+    """Have one State under review redraw its other-group reviewer at a session.
+
+    Returns the reviewers of every assignment the redraw changed, and the
+    replaced reviewer.
+    """
+    target = next(a for a in run.draw["assignments"] if a["instrument"] == "convention")
+    state, replaced = target["state_under_review"], target["reviewers"][1]
+    phase_url = f"/api/v1/draw/phases/{run.phase_id}"
+    meeting = {
+        "kind": "regular_session",
+        "date": DRAW_DATE,
+        "states_present": [state, *target["reviewers"]],
+    }
+    recorded = await client.post(f"{phase_url}/meetings", json=meeting)
+    assert recorded.status_code == 201, recorded.text
+    request = {
+        "instrument": "convention",
+        "state_under_review": state,
+        "requested_by": state,
+        "reason": "End-to-end test of the hand-over to a redrawn reviewer",
+        "meeting_id": recorded.json()["id"],
+        "seed": "e2e-redraw",
+        "reviewers": [replaced],
+    }
+    response = await client.post(f"{phase_url}/redraws", json=request)
+    assert response.status_code == 201, response.text
+    changed = {
+        (a["state_under_review"], a["instrument"]): [
+            a["same_group_reviewer"],
+            a["other_group_reviewer"],
+        ]
+        for a in response.json()["result"]
+    }
+    return changed, replaced
+
+
+async def _wait_for_handover(
+    client: httpx.AsyncClient,
+    phase_id: str,
+    redrawn: dict[tuple[str, str], list[str]],
+) -> None:
+    """Wait until every review of the redrawn assignments has the new pair."""
+    for _ in range(600):
+        reviews = await list_reviews(client, phase_id)
+        current = {
+            (r["state_under_review"], r["instrument"]): r["reviewers"]
+            for r in reviews
+            if (r["state_under_review"], r["instrument"]) in redrawn
+        }
+        if current == redrawn:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"reviews still have {current}, expected {redrawn}")
+
+
+def _assert_handover_told(
+    notices: list[dict[str, Any]],
+    redrawn: dict[tuple[str, str], list[str]],
+    replaced: str,
+) -> None:
+    recipients: dict[str, set[str]] = defaultdict(set)
+    subjects: dict[str, str] = {}
+    for notice in notices:
+        recipients[notice["event_id"]].add(notice["recipient_state"])
+        subjects[notice["event_id"]] = notice["subject"]
+    assert len(recipients) == 2 * len(redrawn)
+    for event_id, states in recipients.items():
+        state, instrument = subjects[event_id].split("/")
+        assert states == {state, *redrawn[(state, instrument)], replaced}
 
 
 def _assert_three_recipients_once(notices: list[dict[str, Any]], events: int) -> None:
