@@ -1,7 +1,7 @@
 """Drive a whole review phase through the gateway's HTTP API, as a client would.
 
 Used by `palermo demo` and by the end-to-end tests. Questionnaire answers
-are synthetic and say so in every explanation; no State wrote them.
+are synthetic, and every explanation is marked as such: no State wrote them.
 
 Requests are retried while the gateway answers 502, 503 or 504 (a service
 restarting). A write whose answer was lost may have been committed, so the
@@ -91,7 +91,7 @@ async def request(
 def _expect(response: httpx.Response, *statuses: int) -> Any:
     if response.status_code not in statuses:
         raise PhaseError(
-            f"{response.request.method} {response.request.url} answered "
+            f"{response.request.method} {response.request.url} returned "
             f"{response.status_code}: {response.text[:500]}"
         )
     return response.json()

@@ -210,7 +210,7 @@ async def test_whole_phase_over_kafka(
             channel="webhook",
             status="delivered",
         )
-        # Each review of a redrawn assignment (two clusters) told four States.
+        # Each review of a redrawn assignment (two clusters) notified four States.
         handovers = await _wait_for_notifications(
             client, 4 * 2 * len(redrawn), event_type=REVIEWERS_CHANGED, channel="inbox"
         )
@@ -242,7 +242,7 @@ async def test_whole_phase_over_kafka(
         for r in reviews
     )
 
-    # Every State concerned was told once of each step, despite the restarts.
+    # Every State concerned was notified once of each step, despite the restarts.
     _assert_three_recipients_once(lots_notices, len(run.draw["assignments"]))
     _assert_three_recipients_once(completion_notices, len(targets))
     _assert_handover_told(handovers, redrawn, replaced)

@@ -48,7 +48,7 @@ async def test_slow_service_is_504(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get("/api/v1/notify/slow", params={"seconds": "2"})
 
     assert response.status_code == 504
-    assert response.json()["detail"] == "the notify service did not answer in time"
+    assert response.json()["detail"] == "the notify service did not respond in time"
 
 
 async def test_health_probes_are_separate(gateway: httpx.AsyncClient) -> None:

@@ -208,8 +208,8 @@ def create_service_app(
 def health_router(is_ready: Callable[[Request], Awaitable[bool]]) -> APIRouter:
     """Return separate liveness and readiness probes.
 
-    Liveness only says the process serves HTTP, so an orchestrator does not
-    restart a service that waits for its database or broker; readiness says
+    Liveness only reports that the process serves HTTP, so an orchestrator does not
+    restart a service that waits for its database or broker; readiness reports
     whether it can do its work.
     """
     router = APIRouter(prefix="/healthz", tags=["health"])

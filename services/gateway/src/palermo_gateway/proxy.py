@@ -1,8 +1,8 @@
 """Forwarding `/api/v1/{service}/...` to the service that owns the resource.
 
-Upstream failures are answered here, once: 502 when a service cannot be
+Upstream failures are mapped to HTTP statuses here, once: 502 when a service cannot be
 reached (refused or timed-out connection) or breaks the connection, 504
-when it accepted the request but did not answer in time. A failed connect
+when it accepted the request but did not respond in time. A failed connect
 counts as unreachable because the aiohttp transport reports a refused
 connection as a connect timeout.
 """
@@ -98,7 +98,7 @@ class Proxy:
         except httpx.TimeoutException as error:
             logger.warning("%s: timed out: %r", target, error)
             raise UpstreamTimeout(
-                f"the {service} service did not answer in time"
+                f"the {service} service did not respond in time"
             ) from error
         except httpx.TransportError as error:
             logger.error("%s: failed: %r", target, error)

@@ -4,7 +4,7 @@ from palermo_shared.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):
-    """Where the services are, and the limits of the proxy and the event stream."""
+    """Service addresses, and the limits of the proxy and the event stream."""
 
     service_name: ClassVar[str] = "gateway"
 

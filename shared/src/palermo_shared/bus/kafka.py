@@ -82,7 +82,7 @@ def _raise_topic_errors(topic_errors: Sequence[tuple[object, ...]]) -> None:
         if code not in (0, TopicAlreadyExistsError.errno)
     ]
     if failures:
-        raise BusError(f"broker refused to create topics: {'; '.join(failures)}")
+        raise BusError(f"broker rejected the creation of topics: {'; '.join(failures)}")
 
 
 class KafkaPublisher:
