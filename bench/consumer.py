@@ -28,7 +28,7 @@ from palermo_shared.contracts import DrawnReviewer, LotsDrawn
 from palermo_shared.events import ALL_TOPICS, TOPIC_DRAW, encode, new_event
 from palermo_shared.reference.instruments import Cluster, Instrument
 
-EVENTS = 3_000
+EVENTS = 5_000
 
 
 def lots_drawn_records(count: int) -> list[Record]:
