@@ -4,10 +4,16 @@ Domain code raises these; `install_error_handlers` maps each to its status
 code with a short, stable body:
 
     DomainError
-    +-- NotFound          404  an id or code that does not exist
-    +-- InvalidInput      422  a value that breaks a rule (names the field)
-    +-- Forbidden         403  the caller may not act on this resource
-    +-- Conflict          409  the resource's state does not allow the step
+    +-- NotFound               404  an id or code that does not exist
+    +-- InvalidInput           422  a value that breaks a rule (names the field)
+    +-- Forbidden              403  the caller may not act on this resource
+    +-- Conflict               409  the resource's state does not allow the step
+    +-- PreconditionFailed     412  If-Match names a revision no longer current
+    +-- PreconditionRequired   428  an update came without If-Match
+    +-- PayloadTooLarge        413  an upload exceeds its size limit
+    +-- UnsupportedMediaType   415  an upload's type is not allowed
+
+The last four also name the field (the header or the upload) at fault.
 """
 
 from typing import Any
@@ -50,6 +56,31 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status_code = 409
     code = "conflict"
+
+
+class _FieldError(DomainError):
+    def __init__(self, message: str, *, field: str, **details: Any) -> None:
+        super().__init__(message, field=field, **details)
+
+
+class PreconditionFailed(_FieldError):
+    status_code = 412
+    code = "precondition_failed"
+
+
+class PreconditionRequired(_FieldError):
+    status_code = 428
+    code = "precondition_required"
+
+
+class PayloadTooLarge(_FieldError):
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(_FieldError):
+    status_code = 415
+    code = "unsupported_media_type"
 
 
 async def _handle_domain_error(_request: Request, error: Exception) -> JSONResponse:

@@ -10,14 +10,18 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_questionnaire.errors import PayloadTooLarge, UnsupportedMediaType
 from palermo_questionnaire.responses import (
     ResponseKey,
     applicable_questionnaire,
     require_response,
 )
 from palermo_questionnaire.tables import Attachment, Contribution
-from palermo_shared.errors import InvalidInput, NotFound
+from palermo_shared.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,6 @@ from palermo_questionnaire.domain.rules import (
     differences,
     shown_answers,
 )
-from palermo_questionnaire.errors import PreconditionFailed, PreconditionRequired
 from palermo_questionnaire.events import record_submission
 from palermo_questionnaire.tables import (
     Attachment,
@@ -35,7 +34,13 @@ from palermo_questionnaire.tables import (
     StateUnderReview,
 )
 from palermo_shared.clock import utcnow
-from palermo_shared.errors import Conflict, InvalidInput, NotFound
+from palermo_shared.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states
 
