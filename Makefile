@@ -22,7 +22,7 @@ demo: $(VENV_STAMP)
 # server that the test run starts from Debian's binaries.
 test: $(VENV_STAMP) postgresql-binaries
 	.venv/bin/pytest
-	.venv/bin/pytest --database=postgresql shared services tests/e2e tests/test_migrations.py
+	.venv/bin/pytest --database=postgresql shared services tests/e2e tests/faults tests/test_migrations.py
 
 postgresql-binaries:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \

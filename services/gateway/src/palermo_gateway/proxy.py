@@ -13,6 +13,7 @@ import httpx
 from fastapi import Request, Response
 
 from palermo_shared.errors import DomainError, NotFound
+from palermo_shared.telemetry import inject_headers
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,15 @@ class Proxy:
         self, client: httpx.AsyncClient, service: str, path: str, request: Request
     ) -> httpx.Response:
         target = f"{request.method} {service}/{path}"
+        # The gateway's own trace context replaces the caller's, because the
+        # aiohttp transport is not instrumented and would send none.
+        trace_headers = [(k, v.decode()) for k, v in inject_headers()]
+        traced = {k for k, _ in trace_headers}
         headers = [
             (k, v)
             for k, v in request.headers.items()
-            if k.lower() not in _SKIPPED_REQUEST_HEADERS
-        ]
+            if k.lower() not in _SKIPPED_REQUEST_HEADERS and k.lower() not in traced
+        ] + trace_headers
         try:
             return await client.request(
                 request.method,
