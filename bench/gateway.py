@@ -4,7 +4,7 @@ Starts the draw service and two gateways in front of it (one forwarding with
 httpx's own transport, one with the aiohttp transport), all as separate
 processes on loopback ports, then runs the same closed-loop load against
 each in turn: `CONCURRENCY` clients, each sending `GET /states/KEN` as soon
-as its previous answer arrives, for `DURATION` seconds. The direct run is
+as its previous response arrives, for `DURATION` seconds. The direct run is
 repeated at the end to show how much the machine drifted meanwhile. The
 latency a hop adds is measured apart, with one client, so that it is not
 mixed with queueing.

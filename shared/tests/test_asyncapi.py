@@ -27,7 +27,7 @@ def _resolve(document: dict[str, Any], ref: str) -> Any:
     return node
 
 
-def test_every_event_type_is_a_message_on_its_topic() -> None:
+def test_event_types_are_topic_messages() -> None:
     document = build_document("test")
 
     for (event_type, schema_version), payload in EVENT_TYPES.items():

@@ -10,7 +10,7 @@ from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 from palermo_shared.bus import BusError, Delivery, PublishError, Record
 from palermo_shared.bus.kafka import KafkaBus, KafkaSubscription, _raise_topic_errors
 
-# Tansu 0.6.0 answered each group join after about 5 s here, so one join fits.
+# Tansu 0.6.0 completed each group join in about 5 s here, so one join fits.
 FETCH_DEADLINE_SECONDS = 8.0
 
 

@@ -80,7 +80,7 @@ def test_firearms_has_no_law_enforcement_cluster() -> None:
     assert LAW not in ARTICLES[Instrument.FIREARMS]
 
 
-def test_note_a_drops_articles_8_and_9_for_uncac_parties() -> None:
+def test_uncac_party_skips_articles_8_9() -> None:
     only_without_uncac = CONVENTION_ARTICLES_ONLY_WITHOUT_UNCAC
     articles = articles_for(Instrument.CONVENTION, CRIM, party_to_uncac=True)
 
@@ -88,7 +88,7 @@ def test_note_a_drops_articles_8_and_9_for_uncac_parties() -> None:
     assert articles == (2, 5, 6, 10, 15, 23)
 
 
-def test_note_a_keeps_articles_8_and_9_without_uncac() -> None:
+def test_non_uncac_party_keeps_articles_8_9() -> None:
     articles = articles_for(Instrument.CONVENTION, CRIM, party_to_uncac=False)
 
     assert 8 in articles
@@ -103,7 +103,7 @@ def test_note_a_keeps_articles_8_and_9_without_uncac() -> None:
         Instrument.FIREARMS,
     ],
 )
-def test_note_a_applies_only_to_convention(instrument: Instrument) -> None:
+def test_articles_8_9_rule_convention_only(instrument: Instrument) -> None:
     for cluster in Cluster:
         with_uncac = articles_for(instrument, cluster, party_to_uncac=True)
         without_uncac = articles_for(instrument, cluster, party_to_uncac=False)

@@ -3,7 +3,7 @@
 Used by `palermo demo` and by the end-to-end tests. Questionnaire answers
 are synthetic, and every explanation is marked as such: no State wrote them.
 
-Requests are retried while the gateway answers 502, 503 or 504 (a service
+Requests are retried while the gateway returns 502, 503 or 504 (a service
 restarting). A write whose answer was lost may have been committed, so the
 review steps accept 409 as done, and the questionnaire steps read the
 response and its ETag again before each attempt.
@@ -230,7 +230,7 @@ async def _save_and_submit(
     """Return False when the step must be retried from a fresh read.
 
     That is when another writer changed the response in between (409, 412,
-    428), or when the service was unavailable (502, 503, 504, no answer).
+    428), or when the service was unavailable (502, 503, 504, or no response).
     """
     headers = {}
     if current.status_code == 200:

@@ -3,9 +3,10 @@
 The phase covers every State party and all four instruments for years
 III-VI. While questionnaires are being submitted, the questionnaire service
 is stopped with SIGTERM (a graceful shutdown, with requests in flight) and
-the review service killed with SIGKILL, each then restarted; while reviews
-are being completed, the notify service is killed and restarted. The
-outcome is read back through the gateway.
+the review service is killed with SIGKILL, and each is restarted. One
+reviewer is then redrawn. While reviews are being completed, the notify
+service is killed and restarted. The outcome is read back through the
+gateway.
 """
 
 import asyncio

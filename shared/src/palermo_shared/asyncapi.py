@@ -1,8 +1,8 @@
 """The AsyncAPI 3.0 document of every event, generated from the contracts.
 
-Each topic is a channel; each event type and version is a message whose
-payload is the CloudEvents envelope with `data` constrained to the payload's
-JSON Schema, so the document cannot drift from the code.
+Each topic is a channel, and each event type and version is a message. A
+message's payload is the CloudEvents envelope with `data` constrained to the
+payload's JSON Schema, so the document cannot drift from the code.
 """
 
 from typing import Any

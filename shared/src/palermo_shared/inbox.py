@@ -157,8 +157,8 @@ class EventConsumer:
         """Handle a batch in one transaction, then retry its failures one by one.
 
         Each event runs in a savepoint, so a failing handler rolls back only
-        its own changes; committing once per batch instead of once per event
-        is what lets a consumer keep up with thousands of events a second.
+        its own changes. Committing once per batch instead of once per event
+        saves a commit, and on PostgreSQL a disk flush, per event.
         """
         events = [event for d in batch if (event := await self._parse(d)) is not None]
         try:

@@ -1,7 +1,7 @@
-"""What every service process runs besides its routes.
+"""The parts every service process runs besides its routes.
 
 `ServiceRuntime` owns the database engine, the outbox relay and the event
-consumers of one service; `create_service_app` wraps a service's routers in
+consumers of one service. `create_service_app` wraps a service's routers in
 a FastAPI app whose lifespan starts and stops them, with separate liveness
 and readiness probes.
 
@@ -209,7 +209,7 @@ def health_router(is_ready: Callable[[Request], Awaitable[bool]]) -> APIRouter:
     """Return separate liveness and readiness probes.
 
     Liveness only reports that the process serves HTTP, so an orchestrator does not
-    restart a service that waits for its database or broker; readiness reports
+    restart a service that waits for its database or broker. Readiness reports
     whether it can do its work.
     """
     router = APIRouter(prefix="/healthz", tags=["health"])

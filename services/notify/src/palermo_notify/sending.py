@@ -1,4 +1,4 @@
-"""What the delivery worker needs from a channel's sender."""
+"""Interface between the delivery worker and each channel's sender."""
 
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,7 +16,7 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class SendFailure:
-    """Why one attempt failed; a permanent failure is dead-lettered at once."""
+    """Reason one attempt failed. A permanent failure is dead-lettered at once."""
 
     reason: str
     permanent: bool = False

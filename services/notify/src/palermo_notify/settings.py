@@ -66,7 +66,7 @@ class NotifySettings(ServiceSettings):
     )
     secretariat_emails: list[str] = Field(
         default_factory=list,
-        description="Addresses of the Secretariat, told of the steps its rules name",
+        description="E-mail addresses notified of the steps the rules name",
     )
     secretariat_language: Language = Field(
         default=Language.ENGLISH, description="Language of e-mails to the Secretariat"

@@ -82,7 +82,7 @@ class WebhookSubscription(SQLModel, table=True):
 
 
 class Contact(SQLModel, table=True):
-    """A focal point or expert of a State, and how they want to be told."""
+    """A focal point or expert of a State, with their language and channels."""
 
     __tablename__ = "contact"
     __table_args__ = (UniqueConstraint("state", "email"),)

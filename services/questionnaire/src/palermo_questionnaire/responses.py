@@ -245,7 +245,7 @@ def _update_draft(
 
 async def _flush_or_conflict(session: AsyncSession, response: Response) -> None:
     # Two first saves of one response can race on PostgreSQL, where the
-    # second sees no row yet; the unique key stops it here.
+    # second finds no row yet. The unique key stops it here.
     try:
         await session.flush()
     except IntegrityError:

@@ -1,9 +1,9 @@
 """Kafka transport through aiokafka.
 
 The producer batches (linger) and waits for acknowledgement from all in-sync
-replicas; every publish has a deadline, because an aiokafka producer whose
-broker is down can otherwise wait forever. Consumers never auto-commit: the
-caller commits after its database transaction.
+replicas. Every publish has a deadline, because an aiokafka producer whose
+broker is down can otherwise wait forever. Consumers never auto-commit, so
+the caller commits after its database transaction.
 
 The producer is not idempotent, because the test broker (Tansu) does not
 support it; consumers deduplicate by event id instead.

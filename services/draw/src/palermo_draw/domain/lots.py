@@ -80,7 +80,7 @@ from palermo_shared.reference.instruments import Instrument
 class Redraw:
     """One repeat of the drawing of lots for one review, as requested.
 
-    `excluded` holds every reviewer replaced in this review so far, this
+    `excluded` contains every reviewer replaced in this review so far, this
     request's included: none of them can be drawn again for the review.
     """
 

@@ -23,7 +23,7 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Party:
-    """A party to an instrument as the draw sees it, on the date of the draw."""
+    """A party to an instrument, with the fields the draw uses, on the draw date."""
 
     iso3: str
     regional_group: str | None
@@ -72,7 +72,7 @@ class DrawResult:
 
 
 class NoCandidate(Exception):
-    """Raised when the rules leave no candidate; the message says why."""
+    """Raised when the rules leave no candidate. The message gives the reason."""
 
 
 def similar(a: Party, b: Party) -> bool:

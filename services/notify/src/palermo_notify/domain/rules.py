@@ -151,7 +151,7 @@ def _desk_review(
 def _reviewers_changed(
     payload: DeskReviewReviewersChanged, _drawn: Sequence[str]
 ) -> ReviewParties:
-    # The replaced reviewers are told too, since they lose access.
+    # The replaced reviewers are notified too, because they lose access.
     concerned = (*payload.reviewers, *payload.removed)
     return ReviewParties(payload.state_under_review, concerned)
 
