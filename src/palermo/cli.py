@@ -1,7 +1,8 @@
-"""Command line: `palermo demo` and `palermo serve`."""
+"""Command line: `palermo demo`, `palermo serve`, `palermo token`."""
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
@@ -11,7 +12,10 @@ from pathlib import Path
 from palermo.demo import run_demo
 from palermo.embedded import run_embedded
 from palermo_shared.asyncapi import build_document
+from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
+from palermo_shared.errors import Unauthorized
 from palermo_shared.logs import configure_logging
+from palermo_shared.settings import ServiceSettings
 from palermo_shared.telemetry import configure_tracing
 
 
@@ -69,7 +73,44 @@ def _parser() -> argparse.ArgumentParser:
         default=8000,
         help="loopback port of the gateway (default: 8000)",
     )
+    token = commands.add_parser(
+        "token",
+        help="print a bearer token signed with the local key (embedded default)",
+    )
+    token.add_argument("--subject", required=True, help="who the token is for")
+    token.add_argument(
+        "--role", required=True, choices=[r.value for r in Role], help="their role"
+    )
+    token.add_argument(
+        "--state", help="ISO 3166-1 alpha-3 code; for focal points and experts"
+    )
+    token.add_argument(
+        "--hours", type=float, default=8.0, help="lifetime in hours (default: 8)"
+    )
+    token.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var"),
+        help="folder holding signing-key.pem, as given to serve (default: var)",
+    )
     return parser
+
+
+def _print_token(args: argparse.Namespace) -> None:
+    settings = ServiceSettings(data_dir=args.data_dir)
+    try:
+        token = issue_token(
+            load_or_create_signing_key(settings.signing_key_path()),
+            subject=args.subject,
+            role=Role(args.role),
+            state=args.state,
+            issuer=settings.auth_issuer,
+            audience=settings.auth_audience,
+            lifetime=dt.timedelta(hours=args.hours),
+        )
+    except Unauthorized as error:
+        sys.exit(f"palermo token: {error.message}")
+    print(token)
 
 
 async def _serve(data_dir: Path, port: int) -> None:
@@ -90,6 +131,9 @@ def main() -> None:
     args = _parser().parse_args()
     if args.command == "asyncapi":
         _write_asyncapi(args.output)
+        return
+    if args.command == "token":
+        _print_token(args)
         return
     configure_tracing("palermo-embedded", otlp_endpoint=None)
     if args.command == "demo":

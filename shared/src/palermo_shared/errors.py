@@ -4,6 +4,7 @@ Domain code raises these; `install_error_handlers` maps each to its status
 code with a short, stable body:
 
     DomainError
+    +-- Unauthorized           401  no bearer token, or one that fails checks
     +-- NotFound               404  an id or code that does not exist
     +-- InvalidInput           422  a value that breaks a rule (names the field)
     +-- Forbidden              403  the caller may not act on this resource
@@ -33,6 +34,11 @@ class DomainError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"detail": self.message, "code": self.code, **self.details}
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = "unauthorized"
 
 
 class NotFound(DomainError):
@@ -85,7 +91,11 @@ class UnsupportedMediaType(_FieldError):
 
 async def _handle_domain_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    return JSONResponse(status_code=error.status_code, content=error.body())
+    challenge = isinstance(error, Unauthorized)
+    headers = {"WWW-Authenticate": "Bearer"} if challenge else None
+    return JSONResponse(
+        status_code=error.status_code, content=error.body(), headers=headers
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -197,6 +197,7 @@ def create_service_app(
 
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)
     app.include_router(health_router(_runtime_ready))
     for router in routers:

@@ -9,6 +9,13 @@ from typing import ClassVar, Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from palermo_shared.auth import (
+    JwksKeySource,
+    KeySource,
+    LocalKeySource,
+    TokenVerifier,
+    load_or_create_signing_key,
+)
 from palermo_shared.bus import Bus
 from palermo_shared.bus.kafka import KafkaBus
 from palermo_shared.bus.memory import MemoryBus
@@ -34,6 +41,10 @@ class ServiceSettings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
+    auth_jwks_url: str | None = None
+    auth_signing_key_file: Path | None = None
+    auth_issuer: str = "palermo"
+    auth_audience: str = "palermo"
 
     @model_validator(mode="after")
     def default_database(self) -> "ServiceSettings":
@@ -42,6 +53,19 @@ class ServiceSettings(BaseSettings):
                 f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
             )
         return self
+
+    def signing_key_path(self) -> Path:
+        """The local key file; shared by every service of one embedded run."""
+        return self.auth_signing_key_file or self.data_dir / "signing-key.pem"
+
+    def build_token_verifier(self) -> TokenVerifier:
+        """Verify with the provider's JWKS when one is set, else the local key."""
+        keys: KeySource
+        if self.auth_jwks_url:
+            keys = JwksKeySource(self.auth_jwks_url)
+        else:
+            keys = LocalKeySource(load_or_create_signing_key(self.signing_key_path()))
+        return TokenVerifier(keys, issuer=self.auth_issuer, audience=self.auth_audience)
 
     def build_bus(self) -> Bus:
         if self.bus_transport == "memory":

@@ -1,0 +1,248 @@
+"""Caller authentication: bearer JWTs, their roles and the State they act for.
+
+Every request carries an OAuth2 bearer token. Its claims name the caller
+(`sub`), the role (`role`) and, for focal points and experts, the State
+(`state`, an ISO 3166-1 alpha-3 code). The keys that sign tokens come from
+one of two places:
+
+- a JWKS URL published by an OIDC provider such as Keycloak, fetched over
+  HTTP and refreshed when a token names a key id not yet seen;
+- a local Ed25519 key file, created on first use, for the embedded default
+  and development. `palermo token` issues tokens signed with it.
+
+The gateway checks the token before it forwards a request, and each service
+checks it again, so a service reached past the gateway trusts nothing.
+"""
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Protocol
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import Depends, Request
+
+from palermo_shared.errors import Unauthorized
+
+logger = logging.getLogger(__name__)
+
+LOCAL_ALGORITHM = "EdDSA"
+JWKS_ALGORITHMS = ("RS256", "ES256", "EdDSA")
+JWKS_REFRESH_SECONDS = 300.0
+
+
+class Role(StrEnum):
+    SECRETARIAT = "secretariat"
+    FOCAL_POINT = "focal_point"
+    EXPERT = "expert"
+    OBSERVER = "observer"
+
+
+STATE_ROLES = frozenset({Role.FOCAL_POINT, Role.EXPERT})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The verified caller of one request."""
+
+    subject: str
+    role: Role
+    state: str | None = None
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role is Role.SECRETARIAT
+
+    def acts_for(self, state: str) -> bool:
+        """Return whether the caller is a focal point or expert of `state`."""
+        return self.role in STATE_ROLES and self.state == state
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """Build a principal from verified claims, or raise `Unauthorized`."""
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise Unauthorized("the token names no subject (claim 'sub')")
+    try:
+        role = Role(claims.get("role"))
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise Unauthorized(
+            f"the token's role {claims.get('role')!r} is not one of: {allowed}"
+        ) from None
+    state = claims.get("state")
+    if role in STATE_ROLES and not (isinstance(state, str) and len(state) == 3):
+        raise Unauthorized(
+            f"a token for role {role.value} must name a State (claim 'state')"
+        )
+    if role not in STATE_ROLES and state is not None:
+        raise Unauthorized(f"a token for role {role.value} names no State")
+    return Principal(subject=subject, role=role, state=state)
+
+
+class KeySource(Protocol):
+    algorithms: tuple[str, ...]
+
+    async def key_for(self, token: str) -> Any: ...
+
+
+class LocalKeySource:
+    """Key source backed by the public half of a local Ed25519 key."""
+
+    algorithms = (LOCAL_ALGORITHM,)
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        self._public_key = private_key.public_key()
+
+    async def key_for(self, token: str) -> Any:
+        return self._public_key
+
+
+class JwksKeySource:
+    """Key source backed by the keys an OIDC provider publishes at a JWKS URL.
+
+    The key set is cached. A token whose `kid` is not in the cache triggers a
+    refresh, at most once per `min_refresh_seconds`, so rotated keys are picked
+    up while forged key ids cannot flood the provider with requests.
+    """
+
+    algorithms = JWKS_ALGORITHMS
+
+    def __init__(self, url: str, *, min_refresh_seconds: float = 5.0) -> None:
+        self._url = url
+        self._min_refresh = min_refresh_seconds
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+
+    async def key_for(self, token: str) -> Any:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid")
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"the token is malformed: {error}") from None
+        if kid not in self._keys or self._stale():
+            await self._refresh()
+        if kid not in self._keys:
+            raise Unauthorized(f"the token's key id {kid!r} is not in the key set")
+        return self._keys[kid]
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._fetched_at > JWKS_REFRESH_SECONDS
+
+    async def _refresh(self) -> None:
+        if time.monotonic() - self._fetched_at < self._min_refresh:
+            return
+        self._fetched_at = time.monotonic()
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._url)
+                response.raise_for_status()
+            key_set = jwt.PyJWKSet.from_dict(response.json())
+        except (httpx.HTTPError, ValueError, jwt.PyJWTError) as error:
+            logger.error("cannot fetch the JWKS at %s: %s", self._url, error)
+            raise Unauthorized("the signing keys cannot be fetched now") from None
+        self._keys = {key.key_id: key.key for key in key_set.keys if key.key_id}
+        logger.info("fetched %d signing keys from %s", len(self._keys), self._url)
+
+
+class TokenVerifier:
+    """Verifier of a bearer token's signature, expiry, issuer and audience."""
+
+    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+        self._keys = keys
+        self._issuer = issuer
+        self._audience = audience
+
+    async def verify(self, token: str) -> Principal:
+        key = await self._keys.key_for(token)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=list(self._keys.algorithms),
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"the token is not valid: {error}") from None
+        return principal_from_claims(claims)
+
+
+def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
+    """Return the local signing key at `path`, creating it (mode 0600) if absent."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(
+                f"invalid signing key file {path}: not an Ed25519 private key"
+            )
+        return key
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_bytes(pem)
+    logger.warning("created a new local signing key at %s", path)
+    return key
+
+
+def issue_token(
+    key: Ed25519PrivateKey,
+    *,
+    subject: str,
+    role: Role,
+    state: str | None = None,
+    issuer: str,
+    audience: str,
+    lifetime: dt.timedelta = dt.timedelta(hours=8),
+) -> str:
+    """Sign a token for local use; the claims are checked as a verifier would."""
+    principal_from_claims({"sub": subject, "role": role.value, "state": state})
+    now = dt.datetime.now(dt.UTC)
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "role": role.value,
+        "iss": issuer,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime,
+    }
+    if state is not None:
+        claims["state"] = state
+    return jwt.encode(claims, key, algorithm=LOCAL_ALGORITHM)
+
+
+def bearer_token(request: Request) -> str:
+    """Return the bearer token of `request`, or raise `Unauthorized`."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send an 'Authorization: Bearer <token>' header")
+    return token.strip()
+
+
+async def current_principal(request: Request) -> Principal:
+    """Return the verified caller of this request (a FastAPI dependency)."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    verifier: TokenVerifier = request.app.state.token_verifier
+    principal = await verifier.verify(bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+"""Type of a route parameter that receives the verified caller."""

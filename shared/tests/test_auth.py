@@ -1,0 +1,213 @@
+"""Bearer tokens: issued with the local key, or checked against a JWKS URL
+served by a real loopback HTTP server."""
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from palermo_shared.auth import (
+    JwksKeySource,
+    LocalKeySource,
+    Principal,
+    Role,
+    TokenVerifier,
+    issue_token,
+    load_or_create_signing_key,
+)
+from palermo_shared.errors import Unauthorized
+
+ISSUER = "palermo"
+AUDIENCE = "palermo"
+
+
+@pytest.fixture
+def key(tmp_path: Path) -> Ed25519PrivateKey:
+    return load_or_create_signing_key(tmp_path / "signing-key.pem")
+
+
+@pytest.fixture
+def verifier(key: Ed25519PrivateKey) -> TokenVerifier:
+    return TokenVerifier(LocalKeySource(key), issuer=ISSUER, audience=AUDIENCE)
+
+
+def _token(key: Ed25519PrivateKey, **overrides: object) -> str:
+    fields: dict[str, object] = {
+        "subject": "ana@example.org",
+        "role": Role.FOCAL_POINT,
+        "state": "ITA",
+        "issuer": ISSUER,
+        "audience": AUDIENCE,
+    }
+    fields.update(overrides)
+    return issue_token(key, **fields)  # type: ignore[arg-type]
+
+
+async def test_local_token_names_role_and_state(
+    key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    principal = await verifier.verify(_token(key))
+
+    assert principal == Principal("ana@example.org", Role.FOCAL_POINT, "ITA")
+
+
+async def test_expired_token_is_refused(
+    key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    token = _token(key, lifetime=dt.timedelta(seconds=-1))
+
+    with pytest.raises(Unauthorized, match="expired"):
+        await verifier.verify(token)
+
+
+async def test_other_audience_is_refused(
+    key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    with pytest.raises(Unauthorized, match="Audience"):
+        await verifier.verify(_token(key, audience="someone-else"))
+
+
+async def test_token_of_another_key_is_refused(verifier: TokenVerifier) -> None:
+    stranger = Ed25519PrivateKey.generate()
+
+    with pytest.raises(Unauthorized, match="not valid"):
+        await verifier.verify(_token(stranger))
+
+
+async def test_expert_without_state_is_refused(
+    key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    token = jwt.encode(
+        {
+            "sub": "x",
+            "role": "expert",
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+        },
+        key,
+        algorithm="EdDSA",
+    )
+
+    with pytest.raises(Unauthorized, match="must name a State"):
+        await verifier.verify(token)
+
+
+def test_issuing_checks_the_claims(key: Ed25519PrivateKey) -> None:
+    with pytest.raises(Unauthorized, match="names no State"):
+        _token(key, role=Role.SECRETARIAT, state="ITA")
+
+
+def test_signing_key_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "keys" / "signing-key.pem"
+    first = load_or_create_signing_key(path)
+
+    second = load_or_create_signing_key(path)
+
+    assert first.public_key() == second.public_key()
+
+
+def test_signing_key_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "signing-key.pem"
+
+    load_or_create_signing_key(path)
+
+    assert path.stat().st_mode & 0o077 == 0
+
+
+class _JwksServer:
+    """JWKS document server on 127.0.0.1 that counts the fetches."""
+
+    def __init__(self) -> None:
+        self.document: dict[str, object] = {"keys": []}
+        self.fetches = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.fetches += 1
+                body = json.dumps(outer.document).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/certs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def publish(self, kid: str, key: Ed25519PrivateKey) -> None:
+        jwk = json.loads(jwt.algorithms.OKPAlgorithm.to_jwk(key.public_key()))
+        self.document = {"keys": [{**jwk, "kid": kid, "alg": "EdDSA", "use": "sig"}]}
+
+
+@pytest.fixture
+def jwks() -> Iterator[_JwksServer]:
+    server = _JwksServer()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def _provider_token(key: Ed25519PrivateKey, kid: str) -> str:
+    claims = {
+        "sub": "secretariat-1",
+        "role": "secretariat",
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+    }
+    return jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": kid})
+
+
+async def test_jwks_token_is_verified(jwks: _JwksServer) -> None:
+    key = Ed25519PrivateKey.generate()
+    jwks.publish("k1", key)
+    verifier = TokenVerifier(JwksKeySource(jwks.url), issuer=ISSUER, audience=AUDIENCE)
+
+    principal = await verifier.verify(_provider_token(key, "k1"))
+
+    assert principal.role is Role.SECRETARIAT
+
+
+async def test_rotated_key_is_fetched(jwks: _JwksServer) -> None:
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    jwks.publish("k1", old)
+    source = JwksKeySource(jwks.url, min_refresh_seconds=0.0)
+    verifier = TokenVerifier(source, issuer=ISSUER, audience=AUDIENCE)
+    await verifier.verify(_provider_token(old, "k1"))
+    jwks.publish("k2", new)
+
+    principal = await verifier.verify(_provider_token(new, "k2"))
+
+    assert principal.subject == "secretariat-1"
+
+
+async def test_unknown_key_ids_refresh_once(jwks: _JwksServer) -> None:
+    key = Ed25519PrivateKey.generate()
+    jwks.publish("k1", key)
+    verifier = TokenVerifier(JwksKeySource(jwks.url), issuer=ISSUER, audience=AUDIENCE)
+    await verifier.verify(_provider_token(key, "k1"))
+
+    for _ in range(5):
+        with pytest.raises(Unauthorized, match="not in the key set"):
+            await verifier.verify(_provider_token(key, "forged"))
+
+    assert jwks.fetches == 1
+
+
+async def test_unreachable_jwks_is_refused(unused_port: int) -> None:
+    source = JwksKeySource(f"http://127.0.0.1:{unused_port}/certs")
+    verifier = TokenVerifier(source, issuer=ISSUER, audience=AUDIENCE)
+
+    with pytest.raises(Unauthorized, match="cannot be fetched"):
+        await verifier.verify(_provider_token(Ed25519PrivateKey.generate(), "k1"))
