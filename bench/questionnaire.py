@@ -21,7 +21,8 @@ import httpx
 from results import record
 
 from palermo.embedded import run_embedded
-from palermo.phase import open_and_draw, synthetic_answers
+from palermo.phase import open_and_draw, phase_client, synthetic_answers
+from palermo_shared.auth import LocalIssuer
 
 STATES = 50
 INSTRUMENT = "convention"
@@ -114,11 +115,12 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 async def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as data_dir:
+        tokens = LocalIssuer.from_key_file(Path(data_dir) / "signing-key.pem")
         async with (
             run_embedded(Path(data_dir)) as url,
-            httpx.AsyncClient(base_url=url, timeout=120.0) as client,
+            phase_client(url, tokens, timeout=120.0) as client,
         ):
-            phase = await open_and_draw(client, years="III-VI", seed="bench")
+            phase = await open_and_draw(client, tokens, years="III-VI", seed="bench")
             states = sorted(
                 {
                     a["state_under_review"]

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from palermo_shared.auth import (
     JwksKeySource,
+    LocalIssuer,
     LocalKeySource,
     Principal,
     Role,
@@ -211,3 +213,23 @@ async def test_unreachable_jwks_is_refused(unused_port: int) -> None:
 
     with pytest.raises(Unauthorized, match="cannot be fetched"):
         await verifier.verify(_provider_token(Ed25519PrivateKey.generate(), "k1"))
+
+
+def test_concurrent_creators_share_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "signing-key.pem"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = list(pool.map(lambda _: load_or_create_signing_key(path), range(8)))
+
+    public_keys = {key.public_key().public_bytes_raw() for key in keys}
+
+    assert len(public_keys) == 1
+
+
+async def test_local_issuer_signs_for_each_role(
+    key: Ed25519PrivateKey, verifier: TokenVerifier
+) -> None:
+    issuer = LocalIssuer(key, issuer=ISSUER, audience=AUDIENCE)
+
+    principal = await verifier.verify(issuer.token(Role.EXPERT, "BRA"))
+
+    assert principal.acts_for("BRA")

@@ -16,10 +16,12 @@ from palermo.phase import (
     complete_review,
     for_each,
     open_and_draw,
+    phase_client,
     request,
     wait_for_reviews,
     write_draw_csv,
 )
+from palermo_shared.auth import LocalIssuer
 
 COMPLETED_EVENT = "palermo.review.desk_review_completed"
 
@@ -28,21 +30,28 @@ async def run_demo(output: Path, *, seed: str, years: str, concurrency: int) -> 
     """Run the phase and return the summary to print."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="palermo-demo-") as data_dir:
+        tokens = LocalIssuer.from_key_file(Path(data_dir) / "signing-key.pem")
         async with (
             run_embedded(Path(data_dir)) as url,
-            httpx.AsyncClient(base_url=url, timeout=60.0) as client,
+            phase_client(url, tokens, timeout=60.0) as client,
         ):
             summary = await _drive(
-                client, output, seed=seed, years=years, concurrency=concurrency
+                client, tokens, output, seed=seed, years=years, concurrency=concurrency
             )
     summary["seconds"] = time.perf_counter() - started
     return _format(summary)
 
 
 async def _drive(
-    client: httpx.AsyncClient, output: Path, *, seed: str, years: str, concurrency: int
+    client: httpx.AsyncClient,
+    tokens: LocalIssuer,
+    output: Path,
+    *,
+    seed: str,
+    years: str,
+    concurrency: int,
 ) -> dict[str, Any]:
-    run = await open_and_draw(client, years=years, seed=seed)
+    run = await open_and_draw(client, tokens, years=years, seed=seed)
     draw_csv = write_draw_csv(run, output)
     targets = run.targets()
 
@@ -53,7 +62,7 @@ async def _drive(
         client, run.phase_id, status="in_progress", expected=len(targets)
     )
     await for_each(
-        started, lambda r: complete_review(client, r), concurrency=concurrency
+        started, lambda r: complete_review(client, run, r), concurrency=concurrency
     )
     completed = await wait_for_reviews(
         client, run.phase_id, status="completed", expected=len(targets)

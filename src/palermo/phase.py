@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
 
 logger = logging.getLogger(__name__)
@@ -45,11 +46,23 @@ class ReviewTarget:
     cluster: str
 
 
+def phase_client(
+    base_url: str, tokens: LocalIssuer, **options: Any
+) -> httpx.AsyncClient:
+    """Return a client of the gateway that acts as the Secretariat by default.
+
+    Steps taken by a State (answering, reviewing) pass their own header.
+    """
+    headers = tokens.headers(Role.SECRETARIAT)
+    return httpx.AsyncClient(base_url=base_url, headers=headers, **options)
+
+
 @dataclass
 class PhaseRun:
     phase_id: str
     clusters: list[str]
     draw: dict[str, Any]
+    tokens: LocalIssuer
     timings: dict[str, float] = field(default_factory=dict)
 
     def targets(self) -> list[ReviewTarget]:
@@ -73,12 +86,15 @@ async def request(
     *,
     json: Any = None,
     params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
     attempts: int = 30,
 ) -> httpx.Response:
     """Send a request, retrying while the gateway reports a service unavailable."""
     for attempt in range(1, attempts + 1):
         try:
-            response = await client.request(method, url, json=json, params=params)
+            response = await client.request(
+                method, url, json=json, params=params, headers=headers
+            )
         except httpx.TransportError as error:
             logger.warning("%s %s failed (%r), attempt %d", method, url, error, attempt)
         else:
@@ -98,7 +114,12 @@ def _expect(response: httpx.Response, *statuses: int) -> Any:
 
 
 async def open_and_draw(
-    client: httpx.AsyncClient, *, years: str, seed: str, draw_date: str | None = None
+    client: httpx.AsyncClient,
+    tokens: LocalIssuer,
+    *,
+    years: str,
+    seed: str,
+    draw_date: str | None = None,
 ) -> PhaseRun:
     """Open a phase, commit the seed, record the meeting and draw the lots there.
 
@@ -125,7 +146,9 @@ async def open_and_draw(
     draw = _expect(await request(client, "POST", draw_url, json=draw_body), 201, 409)
     if "assignments" not in draw:
         draw = _expect(await request(client, "GET", draw_url), 200)
-    run = PhaseRun(phase_id=phase["id"], clusters=phase["clusters"], draw=draw)
+    run = PhaseRun(
+        phase_id=phase["id"], clusters=phase["clusters"], draw=draw, tokens=tokens
+    )
     run.timings["draw"] = time.perf_counter() - started
     return run
 
@@ -206,16 +229,19 @@ async def answer_questionnaire(
     """
     base = f"/api/v1/questionnaire/phases/{run.phase_id}"
     form_url = f"{base}/questionnaires/{target.instrument}/{target.cluster}"
-    questionnaire = await _wait_for_questionnaire(client, form_url, target.state)
+    focal_point = run.tokens.headers(Role.FOCAL_POINT, target.state)
+    questionnaire = await _wait_for_questionnaire(
+        client, form_url, target.state, focal_point
+    )
     response_url = (
         f"{base}/responses/{target.state}/{target.instrument}/{target.cluster}"
     )
     answers = synthetic_answers(questionnaire["sections"], target.state)
     for attempt in range(1, WRITE_ATTEMPTS + 1):
-        current = await request(client, "GET", response_url)
+        current = await request(client, "GET", response_url, headers=focal_point)
         if current.status_code == 200 and current.json()["status"] == "submitted":
             return
-        if await _save_and_submit(client, response_url, answers, current):
+        if await _save_and_submit(client, response_url, answers, current, focal_point):
             return
         await asyncio.sleep(min(0.2 * attempt, 2.0))
     raise PhaseError(f"{response_url}: not submitted after {WRITE_ATTEMPTS} attempts")
@@ -226,13 +252,14 @@ async def _save_and_submit(
     url: str,
     answers: dict[str, Any],
     current: httpx.Response,
+    focal_point: dict[str, str],
 ) -> bool:
     """Return False when the step must be retried from a fresh read.
 
     That is when another writer changed the response in between (409, 412,
     428), or when the service was unavailable (502, 503, 504, or no response).
     """
-    headers = {}
+    headers = dict(focal_point)
     if current.status_code == 200:
         headers["If-Match"] = current.headers["ETag"]
     else:
@@ -243,7 +270,7 @@ async def _save_and_submit(
             return False
         _expect(saved, 200)
         submitted = await client.post(
-            f"{url}/submit", headers={"If-Match": saved.headers["ETag"]}
+            f"{url}/submit", headers={**focal_point, "If-Match": saved.headers["ETag"]}
         )
     except httpx.TransportError as error:
         logger.warning("%s: write failed (%r), retrying", url, error)
@@ -255,13 +282,20 @@ async def _save_and_submit(
 
 
 async def _wait_for_questionnaire(
-    client: httpx.AsyncClient, url: str, state: str, *, timeout: float = 60.0
+    client: httpx.AsyncClient,
+    url: str,
+    state: str,
+    headers: dict[str, str],
+    *,
+    timeout: float = 60.0,
 ) -> Any:
     # The questionnaire service learns of a phase from the bus, shortly after
     # the draw service opened it.
     deadline = time.monotonic() + timeout
     while True:
-        response = await request(client, "GET", url, params={"state": state})
+        response = await request(
+            client, "GET", url, params={"state": state}, headers=headers
+        )
         if response.status_code != 404 or time.monotonic() > deadline:
             return _expect(response, 200)
         await asyncio.sleep(0.2)
@@ -318,9 +352,12 @@ async def wait_for_reviews(
     return await list_reviews(client, phase_id, status)
 
 
-async def complete_review(client: httpx.AsyncClient, review: dict[str, Any]) -> None:
+async def complete_review(
+    client: httpx.AsyncClient, run: PhaseRun, review: dict[str, Any]
+) -> None:
     """Record one observation from the first reviewer and complete the review."""
     url = f"/api/v1/review/reviews/{review['id']}"
+    expert = run.tokens.headers(Role.EXPERT, review["reviewers"][0])
     articles = ARTICLES[Instrument(review["instrument"])][Cluster(review["cluster"])]
     observation = {
         "reviewer": review["reviewers"][0],
@@ -329,12 +366,19 @@ async def complete_review(client: httpx.AsyncClient, review: dict[str, Any]) -> 
         "text": "Synthetic observation generated by the Palermo demo.",
     }
     _expect(
-        await request(client, "POST", f"{url}/observations", json=observation), 201, 409
+        await request(
+            client, "POST", f"{url}/observations", json=observation, headers=expert
+        ),
+        201,
+        409,
     )
     summary = {
         "summary": "Synthetic desk review summary generated by the Palermo demo."
     }
-    _expect(await request(client, "POST", f"{url}/complete", json=summary), 200, 409)
+    completion = await request(
+        client, "POST", f"{url}/complete", json=summary, headers=expert
+    )
+    _expect(completion, 200, 409)
 
 
 def write_draw_csv(run: PhaseRun, folder: Path) -> Path:

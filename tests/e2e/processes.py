@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from palermo_shared.auth import LocalIssuer
 from tests.support.network import free_port, wait_for_port
 from tests.support.tansu import TansuBroker
 
@@ -27,6 +28,7 @@ class ServiceProcess:
         self.name = name
         self.port = int(env["HTTP_PORT"])
         self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = Path(env["DATA_DIR"])
         self._env = {**os.environ, **env}
         self._log_path = log_dir / f"{name}.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -75,6 +77,11 @@ class ServiceProcess:
             )
 
 
+def local_issuer(data_dir: Path) -> LocalIssuer:
+    """Return the issuer of tokens that services with this `DATA_DIR` accept."""
+    return LocalIssuer.from_key_file(data_dir / "signing-key.pem")
+
+
 def start_palermo(
     broker: TansuBroker,
     work_dir: Path,
@@ -92,6 +99,8 @@ def start_palermo(
         "DATA_DIR": str(work_dir / "data"),
         "LOG_LEVEL": "INFO",
     }
+    # The services verify tokens with this key, which the test signs with.
+    local_issuer(work_dir / "data")
     ports = {name: free_port() for name in (*SERVICES, "gateway")}
     processes = {}
     for name in SERVICES:

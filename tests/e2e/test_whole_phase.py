@@ -27,6 +27,7 @@ from palermo.phase import (
     for_each,
     list_reviews,
     open_and_draw,
+    phase_client,
     wait_for_reviews,
 )
 from palermo_shared.reference.instruments import Instrument
@@ -36,6 +37,7 @@ from tests.e2e.processes import (
     ServiceProcess,
     TansuBroker,
     WebhookReceiver,
+    local_issuer,
     start_palermo,
 )
 
@@ -153,7 +155,8 @@ def _check_draw_rules(run: PhaseRun) -> None:
 async def test_whole_phase_over_kafka(
     palermo: dict[str, ServiceProcess], webhook_receiver: WebhookReceiver
 ) -> None:
-    async with httpx.AsyncClient(base_url=palermo["gateway"].url, timeout=60) as client:
+    tokens = local_issuer(palermo["gateway"].data_dir)
+    async with phase_client(palermo["gateway"].url, tokens, timeout=60) as client:
         for state in WEBHOOK_STATES:
             subscription = {"state": state, "url": webhook_receiver.url}
             response = await client.post(
@@ -162,7 +165,7 @@ async def test_whole_phase_over_kafka(
             assert response.status_code == 201, response.text
 
         run = await open_and_draw(
-            client, years="III-VI", seed="e2e", draw_date=DRAW_DATE
+            client, tokens, years="III-VI", seed="e2e", draw_date=DRAW_DATE
         )
         targets = run.targets()
         await _halves_with_restarts(
@@ -183,7 +186,7 @@ async def test_whole_phase_over_kafka(
         )
         await _halves_with_restarts(
             started,
-            lambda r: complete_review(client, r),
+            lambda r: complete_review(client, run, r),
             [(palermo["notify"], signal.SIGKILL)],
         )
         await wait_for_reviews(

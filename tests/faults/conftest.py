@@ -17,6 +17,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 
+from palermo.phase import phase_client
+from palermo_shared.auth import LocalIssuer
 from palermo_shared.bus import Delivery, Record
 from palermo_shared.bus.kafka import KafkaBus
 from tests.e2e.processes import (
@@ -24,6 +26,7 @@ from tests.e2e.processes import (
     ServiceProcess,
     TansuBroker,
     free_port,
+    local_issuer,
     start_palermo,
 )
 
@@ -225,10 +228,15 @@ def palermo(
 
 
 @pytest.fixture
+def tokens(palermo: dict[str, ServiceProcess]) -> LocalIssuer:
+    return local_issuer(palermo["gateway"].data_dir)
+
+
+@pytest.fixture
 async def client(
-    palermo: dict[str, ServiceProcess],
+    palermo: dict[str, ServiceProcess], tokens: LocalIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=palermo["gateway"].url, timeout=60) as client:
+    async with phase_client(palermo["gateway"].url, tokens, timeout=60) as client:
         yield client
 
 

@@ -25,6 +25,7 @@ from palermo.phase import (
     synthetic_answers,
     wait_for_reviews,
 )
+from palermo_shared.auth import LocalIssuer
 from tests.e2e.processes import ServiceProcess
 from tests.faults.conftest import FreezableBroker, Topics
 from tests.faults.phases import (
@@ -66,10 +67,11 @@ async def test_outage_loses_no_submission(
     palermo: dict[str, ServiceProcess],
     broker: FreezableBroker,
     client: httpx.AsyncClient,
+    tokens: LocalIssuer,
     topics: Topics,
     seed: str,
 ) -> None:
-    run = await open_and_draw(client, years="III-VI", seed=seed)
+    run = await open_and_draw(client, tokens, years="III-VI", seed=seed)
     targets = small_targets(run, states=6)
     before, during = targets[: len(targets) // 2], targets[len(targets) // 2 :]
     await for_each(

@@ -25,6 +25,7 @@ from palermo.phase import (
     request,
     wait_for_reviews,
 )
+from palermo_shared.auth import LocalIssuer
 from palermo_shared.bus import Record
 from palermo_shared.events import DOMAIN_TOPICS
 from tests.e2e.processes import ServiceProcess
@@ -75,9 +76,9 @@ async def _snapshot(
 
 
 async def _run_small_phase(
-    client: httpx.AsyncClient, topics: Topics, seed: str
+    client: httpx.AsyncClient, tokens: LocalIssuer, topics: Topics, seed: str
 ) -> tuple[PhaseRun, list[ReviewTarget]]:
-    run = await open_and_draw(client, years="III-VI", seed=seed)
+    run = await open_and_draw(client, tokens, years="III-VI", seed=seed)
     targets = small_targets(run, states=4)
     await for_each(
         targets, lambda t: answer_questionnaire(client, run, t), concurrency=4
@@ -85,7 +86,7 @@ async def _run_small_phase(
     started = await wait_for_reviews(
         client, run.phase_id, status="in_progress", expected=len(targets)
     )
-    await for_each(started, lambda r: complete_review(client, r), concurrency=4)
+    await for_each(started, lambda r: complete_review(client, run, r), concurrency=4)
     await wait_for_reviews(
         client, run.phase_id, status="completed", expected=len(targets)
     )
@@ -101,10 +102,11 @@ async def _run_small_phase(
 async def test_replay_changes_no_projection(
     palermo: dict[str, ServiceProcess],
     client: httpx.AsyncClient,
+    tokens: LocalIssuer,
     topics: Topics,
     seed: str,
 ) -> None:
-    run, targets = await _run_small_phase(client, topics, seed)
+    run, targets = await _run_small_phase(client, tokens, topics, seed)
     await topics.wait_until_caught_up(CONSUMED_TOPICS)
     before = await _snapshot(client, run, targets)
 

@@ -32,6 +32,7 @@ from palermo.phase import (
     request,
     wait_for_reviews,
 )
+from palermo_shared.auth import LocalIssuer
 from tests.e2e.processes import ServiceProcess
 from tests.faults.conftest import CONSUMED_TOPICS, Topics
 from tests.faults.phases import (
@@ -105,10 +106,11 @@ async def test_instance_killed_mid_phase(
     palermo: dict[str, ServiceProcess],
     second_review: ServiceProcess,
     client: httpx.AsyncClient,
+    tokens: LocalIssuer,
     topics: Topics,
     seed: str,
 ) -> None:
-    run = await open_and_draw(client, years="III-VI", seed=seed)
+    run = await open_and_draw(client, tokens, years="III-VI", seed=seed)
     targets = small_targets(run, states=8)
     middle = len(targets) // 2
     await for_each(

@@ -16,7 +16,10 @@ checks it again, so a service reached past the gateway trusts nothing.
 
 import datetime as dt
 import logging
+import os
+import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, Request
 
-from palermo_shared.errors import Unauthorized
+from palermo_shared.errors import Forbidden, Unauthorized
 
 logger = logging.getLogger(__name__)
 
@@ -177,25 +180,37 @@ class TokenVerifier:
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
-    """Return the local signing key at `path`, creating it (mode 0600) if absent."""
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(
-                f"invalid signing key file {path}: not an Ed25519 private key"
-            )
-        return key
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
+    """Return the local signing key at `path`, creating it (mode 0600) if absent.
+
+    Several processes of one embedded run may start at once: the key is written
+    to a private temporary file and linked into place, so the first process to
+    link wins and every other one reads the same key.
+    """
+    if not path.exists():
+        _create_signing_key(path)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"invalid signing key file {path}: not an Ed25519 private key")
+    return key
+
+
+def _create_signing_key(path: Path) -> None:
+    pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600)
-    path.write_bytes(pem)
-    logger.warning("created a new local signing key at %s", path)
-    return key
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-key")
+    try:
+        os.write(descriptor, pem)
+        os.close(descriptor)
+        os.link(temporary, path)
+        logger.warning("created a new local signing key at %s", path)
+    except FileExistsError:
+        logger.info("another process created the signing key at %s first", path)
+    finally:
+        os.unlink(temporary)
 
 
 def issue_token(
@@ -224,6 +239,48 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=LOCAL_ALGORITHM)
 
 
+class LocalIssuer:
+    """Issuer of tokens signed with the local key, cached per role and State.
+
+    The embedded default, the demo and the tests use it to act as each role.
+    """
+
+    def __init__(self, key: Ed25519PrivateKey, *, issuer: str, audience: str) -> None:
+        self._key = key
+        self._issuer = issuer
+        self._audience = audience
+        self._tokens: dict[tuple[Role, str | None], str] = {}
+
+    @classmethod
+    def from_key_file(
+        cls, path: Path, *, issuer: str = "palermo", audience: str = "palermo"
+    ) -> "LocalIssuer":
+        return cls(load_or_create_signing_key(path), issuer=issuer, audience=audience)
+
+    @staticmethod
+    def subject(role: Role, state: str | None = None) -> str:
+        """Return the subject that tokens for `role` and `state` name."""
+        return f"{role.value}-{state or 'un'}@palermo.local".lower()
+
+    def token(self, role: Role, state: str | None = None) -> str:
+        """Return a token for `role` (acting for `state`), valid for a day."""
+        if (role, state) not in self._tokens:
+            self._tokens[role, state] = issue_token(
+                self._key,
+                subject=self.subject(role, state),
+                role=role,
+                state=state,
+                issuer=self._issuer,
+                audience=self._audience,
+                lifetime=dt.timedelta(days=1),
+            )
+        return self._tokens[role, state]
+
+    def headers(self, role: Role, state: str | None = None) -> dict[str, str]:
+        """Return the Authorization header for `role` (acting for `state`)."""
+        return {"Authorization": f"Bearer {self.token(role, state)}"}
+
+
 def bearer_token(request: Request) -> str:
     """Return the bearer token of `request`, or raise `Unauthorized`."""
     header = request.headers.get("authorization", "")
@@ -246,3 +303,25 @@ async def current_principal(request: Request) -> Principal:
 
 Caller = Annotated[Principal, Depends(current_principal)]
 """Type of a route parameter that receives the verified caller."""
+
+
+def require_role(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """Return a dependency that admits only callers with one of `roles`."""
+    names = ", ".join(role.value for role in roles)
+
+    async def admit(principal: Caller) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(
+                f"this action requires the role {names}; "
+                f"the token has the role {principal.role.value}"
+            )
+        return principal
+
+    return admit
+
+
+AUTHENTICATED = Depends(current_principal)
+"""Route or router dependency: any verified caller."""
+
+SECRETARIAT_ONLY = Depends(require_role(Role.SECRETARIAT))
+"""Route dependency: only the Secretariat."""
