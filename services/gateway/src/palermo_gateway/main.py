@@ -70,6 +70,7 @@ def create_app(
 
     app = FastAPI(title="Palermo gateway", lifespan=lifespan)
     app.state.settings = settings
+    app.state.token_verifier = settings.build_token_verifier()
     app.state.event_stream = stream
     app.state.proxy = proxy
     install_error_handlers(app)
