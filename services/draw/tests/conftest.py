@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from palermo_draw.main import create_app
 from palermo_draw.settings import DrawSettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.events import Envelope, decode
 from palermo_shared.reference.instruments import Instrument
@@ -52,6 +53,7 @@ class DrawService:
     app: FastAPI
     bus: MemoryBus
     client: httpx.AsyncClient
+    tokens: LocalIssuer
 
     def events(self, topic: str, event_type: str) -> list[Envelope]:
         envelopes = [decode(d.value) for d in self.bus.log(topic)]
@@ -78,13 +80,17 @@ async def wait_until(condition: Callable[[], bool], *, timeout: float) -> None:
 @pytest.fixture
 async def draw_service(tmp_path: Path) -> AsyncIterator[DrawService]:
     bus = MemoryBus()
-    app = create_app(DrawSettings(environment="test", data_dir=tmp_path), bus)
+    settings = DrawSettings(environment="test", data_dir=tmp_path)
+    app = create_app(settings, bus)
+    tokens = LocalIssuer.from_key_file(settings.signing_key_path())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://draw.test"
+            transport=transport,
+            base_url="http://draw.test",
+            headers=tokens.headers(Role.SECRETARIAT),
         ) as client:
-            yield DrawService(app, bus, client)
+            yield DrawService(app, bus, client, tokens)
             await _drain_outbox(app)
 
 

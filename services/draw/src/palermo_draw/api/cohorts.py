@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, status
 from palermo_draw import cohorts
 from palermo_draw.api.schemas import CohortCreate, CohortDrawPublic
 from palermo_draw.tables import CohortDraw
+from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter()
+router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 
 
@@ -28,7 +29,10 @@ def _public(cohort_draw: CohortDraw) -> CohortDrawPublic:
 
 
 @router.post(
-    "/cohorts", response_model=CohortDrawPublic, status_code=status.HTTP_201_CREATED
+    "/cohorts",
+    response_model=CohortDrawPublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def draw_cohorts(body: CohortCreate, runtime: Runtime) -> CohortDrawPublic:
     async with runtime.transaction() as session:

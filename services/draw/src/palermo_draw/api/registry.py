@@ -13,11 +13,12 @@ from palermo_draw.api.schemas import (
     StateChange,
     StatePublic,
 )
+from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.errors import InvalidInput, NotFound
 from palermo_shared.reference.states import StateParty
 from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter()
+router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 StateCode = Annotated[
     str, Path(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3")
@@ -66,7 +67,11 @@ async def get_state(
     return _state_public(state)
 
 
-@router.put("/states/{iso3}", response_model=RegistryChangePublic)
+@router.put(
+    "/states/{iso3}",
+    response_model=RegistryChangePublic,
+    dependencies=[SECRETARIAT_ONLY],
+)
 async def change_state(
     iso3: StateCode, body: StateChange, runtime: Runtime
 ) -> RegistryChangePublic:
@@ -79,7 +84,11 @@ async def change_state(
     return RegistryChangePublic.model_validate(change, from_attributes=True)
 
 
-@router.post("/states/import", response_model=RegistryImportPublic)
+@router.post(
+    "/states/import",
+    response_model=RegistryImportPublic,
+    dependencies=[SECRETARIAT_ONLY],
+)
 async def import_states(
     request: Request,
     runtime: Runtime,

@@ -25,11 +25,12 @@ from palermo_draw.domain.model import DrawMode
 from palermo_draw.domain.verification import verify
 from palermo_draw.record import DrawRecord, published_draw
 from palermo_draw.tables import Draw, LotAssignment, Phase, RedrawRow, SeedCommitment
+from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.errors import InvalidInput
 from palermo_shared.reference.instruments import WORKING_GROUPS, Instrument
 from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter()
+router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 
 
@@ -60,7 +61,12 @@ def _assignment_public(a: LotAssignment, groups: dict[str, str]) -> AssignmentPu
     )
 
 
-@router.post("/phases", response_model=PhasePublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/phases",
+    response_model=PhasePublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
+)
 async def open_phase(body: PhaseCreate, runtime: Runtime) -> PhasePublic:
     async with runtime.transaction() as session:
         phase = await phases.open_phase(
@@ -85,6 +91,7 @@ async def get_phase(phase_id: str, runtime: Runtime) -> PhasePublic:
     "/phases/{phase_id}/meetings",
     response_model=MeetingPublic,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def record_meeting(
     phase_id: str, body: MeetingCreate, runtime: Runtime
@@ -111,6 +118,7 @@ async def list_meetings(phase_id: str, runtime: Runtime) -> list[MeetingPublic]:
     "/phases/{phase_id}/seed-commitment",
     response_model=SeedCommitmentPublic,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def commit_seed(
     phase_id: str, body: SeedCommitmentCreate, runtime: Runtime
@@ -141,6 +149,7 @@ def _commitment_public(commitment: SeedCommitment) -> SeedCommitmentPublic:
     "/phases/{phase_id}/draw",
     response_model=DrawPublic,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def draw_lots(phase_id: str, body: DrawRequest, runtime: Runtime) -> DrawPublic:
     if (body.seed is None) == (body.announced_values is None):
@@ -222,6 +231,7 @@ def _verification(record: DrawRecord) -> VerificationPublic:
     "/phases/{phase_id}/redraws",
     response_model=RedrawPublic,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def request_redraw(
     phase_id: str, body: RedrawCreate, runtime: Runtime
