@@ -22,7 +22,7 @@ from results import record
 
 from palermo.embedded import run_embedded
 from palermo.phase import open_and_draw, phase_client, synthetic_answers
-from palermo_shared.auth import LocalIssuer
+from palermo_shared.auth import LocalIssuer, Role
 
 STATES = 50
 INSTRUMENT = "convention"
@@ -57,8 +57,13 @@ def full_answers(questionnaire: dict[str, Any], state: str) -> dict[str, Any]:
 
 
 async def one_state(
-    client: httpx.AsyncClient, timings: Timings, phase_id: str, state: str
+    client: httpx.AsyncClient,
+    timings: Timings,
+    phase_id: str,
+    state: str,
+    tokens: LocalIssuer,
 ) -> None:
+    focal_point = tokens.headers(Role.FOCAL_POINT, state)
     base = f"/api/v1/questionnaire/phases/{phase_id}"
     form = await timings.send(
         "form",
@@ -66,10 +71,13 @@ async def one_state(
         "GET",
         f"{base}/questionnaires/{INSTRUMENT}/{CLUSTER}",
         params={"state": state},
+        headers=focal_point,
     )
     answers = full_answers(form.json(), state)
     url = f"{base}/responses/{state}/{INSTRUMENT}/{CLUSTER}"
-    created = await timings.send("save", client, "PUT", url, json={"answers": answers})
+    created = await timings.send(
+        "save", client, "PUT", url, json={"answers": answers}, headers=focal_point
+    )
     assert created.status_code == 200, created.text
     etag = created.headers["ETag"]
 
@@ -87,7 +95,7 @@ async def one_state(
                 "PUT",
                 url,
                 json={"answers": edit},
-                headers={"If-Match": etag},
+                headers={**focal_point, "If-Match": etag},
             )
             for edit in edits
         )
@@ -95,7 +103,7 @@ async def one_state(
     statuses = [r.status_code for r in race]
     assert sorted(statuses) == [200, 412], f"{state}: race answered {statuses}"
     winner = statuses.index(200)
-    stored = (await client.get(url)).json()
+    stored = (await client.get(url, headers=focal_point)).json()
     assert stored["answers"] == edits[winner], f"{state}: the winner's edit was lost"
 
     submitted = await timings.send(
@@ -103,7 +111,7 @@ async def one_state(
         client,
         "POST",
         f"{url}/submit",
-        headers={"If-Match": race[winner].headers["ETag"]},
+        headers={**focal_point, "If-Match": race[winner].headers["ETag"]},
     )
     assert submitted.status_code == 200, submitted.text
 
@@ -131,7 +139,7 @@ async def run() -> dict[str, Any]:
             timings = Timings()
             started = time.perf_counter()
             await asyncio.gather(
-                *(one_state(client, timings, phase.phase_id, s) for s in states)
+                *(one_state(client, timings, phase.phase_id, s, tokens) for s in states)
             )
             elapsed = time.perf_counter() - started
     assert not timings.server_errors, timings.server_errors

@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from palermo_notify.main import create_app
 from palermo_notify.settings import NotifySettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import (
@@ -302,9 +303,14 @@ async def running_service(
     """Run the app until the block ends, as a process runs until stopped."""
     app = create_app(settings, bus)
     transport = httpx.ASGITransport(app=app)
+    secretariat = LocalIssuer.from_key_file(settings.signing_key_path()).headers(
+        Role.SECRETARIAT
+    )
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=secretariat
+        ) as client,
     ):
         yield Service(app, bus, client)
 

@@ -3,8 +3,9 @@ MemoryBus, and builders of phases and answers."""
 
 import asyncio
 import datetime as dt
+import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 
 from palermo_questionnaire.main import create_app
 from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import ReviewPhaseOpened
@@ -35,6 +37,7 @@ from palermo_shared.reference.states import load_states
 from palermo_shared.service import ServiceRuntime
 
 DRAW_DATE = dt.date(2025, 1, 1)
+RESPONSE_STATE = re.compile(r"/responses/([A-Za-z]{3})/")
 
 
 async def wait_until(
@@ -161,18 +164,48 @@ def settings(tmp_path: Path) -> QuestionnaireSettings:
     return QuestionnaireSettings(environment="test", data_dir=tmp_path)
 
 
+class ActAsOwner(httpx.Auth):
+    """Sign each request as the focal point of the State whose response it
+    touches, or as the Secretariat elsewhere, unless it names its own token."""
+
+    def __init__(self, tokens: LocalIssuer) -> None:
+        self.tokens = tokens
+
+    def auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        if "authorization" not in request.headers:
+            request.headers.update(self._headers(request.url.path))
+        yield request
+
+    def _headers(self, path: str) -> dict[str, str]:
+        match = RESPONSE_STATE.search(path)
+        if match:
+            return self.tokens.headers(Role.FOCAL_POINT, match.group(1).upper())
+        return self.tokens.headers(Role.SECRETARIAT)
+
+
+def owner_client(app: FastAPI, settings: QuestionnaireSettings) -> httpx.AsyncClient:
+    """Return a client of `app` that acts as each response's focal point."""
+    tokens = LocalIssuer.from_key_file(settings.signing_key_path())
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://questionnaire.test",
+        auth=ActAsOwner(tokens),
+    )
+
+
 @pytest.fixture
 async def service(
     settings: QuestionnaireSettings,
 ) -> AsyncIterator[QuestionnaireService]:
     bus = MemoryBus()
     app = create_app(settings, bus)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://questionnaire.test"
-        ) as client:
-            yield QuestionnaireService(app, bus, client)
+    async with (
+        app.router.lifespan_context(app),
+        owner_client(app, settings) as client,
+    ):
+        yield QuestionnaireService(app, bus, client)
 
 
 @pytest.fixture
@@ -184,13 +217,15 @@ async def draw_client(
     from palermo_draw.main import create_app as create_draw_app
     from palermo_draw.settings import DrawSettings
 
-    app = create_draw_app(
-        DrawSettings(environment="test", data_dir=tmp_path), service.bus
-    )
+    draw_settings = DrawSettings(environment="test", data_dir=tmp_path)
+    app = create_draw_app(draw_settings, service.bus)
+    tokens = LocalIssuer.from_key_file(draw_settings.signing_key_path())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://draw.test"
+            transport=transport,
+            base_url="http://draw.test",
+            headers=tokens.headers(Role.SECRETARIAT),
         ) as client:
             yield client
 

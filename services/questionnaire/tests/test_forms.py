@@ -17,6 +17,7 @@ from palermo_questionnaire.domain.forms import (
 )
 from palermo_questionnaire.main import create_app
 from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import ReviewPhaseOpened
@@ -95,9 +96,12 @@ async def running(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, MemoryBus]]:
     bus = MemoryBus()
     app = create_app(settings, bus)
+    tokens = LocalIssuer.from_key_file(settings.signing_key_path())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://questionnaire.test"
+            transport=transport,
+            base_url="http://questionnaire.test",
+            headers=tokens.headers(Role.SECRETARIAT),
         ) as client:
             yield client, bus

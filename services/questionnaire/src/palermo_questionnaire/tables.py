@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from palermo_shared.assignments import ReviewerAssignment
 from palermo_shared.clock import utcnow
 
 
@@ -110,4 +111,5 @@ MODELS = (
     ResponseVersion,
     Contribution,
     Attachment,
+    ReviewerAssignment,
 )

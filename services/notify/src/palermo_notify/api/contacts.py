@@ -9,9 +9,12 @@ from palermo_notify.api.schemas import ContactCreate, ContactPublic, ContactUpda
 from palermo_notify.contacts import ContactFields, contact_channels
 from palermo_notify.domain.contacts import ContactRole
 from palermo_notify.tables import Contact
+from palermo_shared.auth import SECRETARIAT_ONLY
 from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter(prefix="/contacts", tags=["contacts"])
+router = APIRouter(
+    prefix="/contacts", tags=["contacts"], dependencies=[SECRETARIAT_ONLY]
+)
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 
 

@@ -19,9 +19,17 @@ from palermo_notify.domain.rules import RULES, Audience, NotificationRule
 from palermo_notify.notifications import NotificationFilter
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification, WebhookSubscription
+from palermo_shared.auth import (
+    AUTHENTICATED,
+    SECRETARIAT_ONLY,
+    STATE_ROLES,
+    Caller,
+    Principal,
+)
+from palermo_shared.errors import Forbidden
 from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter()
+router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 StateFilter = Annotated[
     str | None,
@@ -32,6 +40,24 @@ StateFilter = Annotated[
 def _settings_of(request: Request) -> NotifySettings:
     settings: NotifySettings = request.app.state.runtime.settings
     return settings
+
+
+def _visible_state(principal: Principal, state: str | None) -> str | None:
+    """Return the State whose notifications `principal` may list.
+
+    The Secretariat lists any State's or all; a focal point or expert lists only
+    its own State's; observers list none.
+    """
+    if principal.is_secretariat:
+        return state.upper() if state else None
+    if principal.role not in STATE_ROLES:
+        raise Forbidden("notifications are visible to the Secretariat and States only")
+    if state and state.upper() != principal.state:
+        raise Forbidden(
+            f"a token of {principal.state} lists only the notifications of "
+            f"{principal.state}; remove the state filter or set it to that code"
+        )
+    return principal.state
 
 
 def _subscription_public(subscription: WebhookSubscription) -> SubscriptionPublic:
@@ -46,6 +72,7 @@ def _notification_public(notification: Notification) -> NotificationPublic:
     "/subscriptions",
     response_model=SubscriptionCreated,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def create_subscription(
     body: SubscriptionCreate,
@@ -62,7 +89,11 @@ async def create_subscription(
     return SubscriptionCreated.model_validate(subscription, from_attributes=True)
 
 
-@router.get("/subscriptions", response_model=list[SubscriptionPublic])
+@router.get(
+    "/subscriptions",
+    response_model=list[SubscriptionPublic],
+    dependencies=[SECRETARIAT_ONLY],
+)
 async def list_subscriptions(
     runtime: Runtime, state: StateFilter = None
 ) -> list[SubscriptionPublic]:
@@ -71,7 +102,11 @@ async def list_subscriptions(
     return [_subscription_public(s) for s in found]
 
 
-@router.delete("/subscriptions/{subscription_id}", status_code=204)
+@router.delete(
+    "/subscriptions/{subscription_id}",
+    status_code=204,
+    dependencies=[SECRETARIAT_ONLY],
+)
 async def delete_subscription(subscription_id: str, runtime: Runtime) -> Response:
     async with runtime.transaction() as session:
         await subscriptions.delete_subscription(session, subscription_id)
@@ -81,6 +116,7 @@ async def delete_subscription(subscription_id: str, runtime: Runtime) -> Respons
 @router.get("/notifications", response_model=NotificationPage)
 async def list_notifications(
     runtime: Runtime,
+    principal: Caller,
     state: StateFilter = None,
     event_id: Annotated[str | None, Query(max_length=64)] = None,
     event_type: Annotated[str | None, Query(max_length=200)] = None,
@@ -91,7 +127,7 @@ async def list_notifications(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> NotificationPage:
     where = NotificationFilter(
-        state=state.upper() if state else None,
+        state=_visible_state(principal, state),
         event_id=event_id,
         event_type=event_type,
         status=status,
@@ -107,15 +143,20 @@ async def list_notifications(
 
 @router.get("/notifications/{notification_id}", response_model=NotificationPublic)
 async def get_notification(
-    notification_id: str, runtime: Runtime
+    notification_id: str, runtime: Runtime, principal: Caller
 ) -> NotificationPublic:
     async with runtime.session() as session:
         notification = await notifications.get_notification(session, notification_id)
+    recipient = notification.recipient_state
+    if not (principal.is_secretariat or principal.acts_for(recipient or "")):
+        raise Forbidden(f"notification {notification_id} is not addressed to you")
     return _notification_public(notification)
 
 
 @router.post(
-    "/notifications/{notification_id}/resend", response_model=NotificationPublic
+    "/notifications/{notification_id}/resend",
+    response_model=NotificationPublic,
+    dependencies=[SECRETARIAT_ONLY],
 )
 async def resend_notification(
     notification_id: str, runtime: Runtime

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from palermo_questionnaire import consultation
-from palermo_questionnaire.api.routes import RESPONSE_PATH, Key, Runtime
+from palermo_questionnaire.api.access import DraftableKey, ReadableKey
+from palermo_questionnaire.api.keys import RESPONSE_PATH, Runtime
 from palermo_questionnaire.api.schemas import (
     AttachmentPublic,
     ContributionCreate,
@@ -20,9 +21,10 @@ from palermo_questionnaire.export_source import load_export
 from palermo_questionnaire.exports import ExportedResponse, as_csv, as_html, as_json
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_shared.auth import AUTHENTICATED
 from palermo_shared.service import ServiceRuntime
 
-router = APIRouter()
+router = APIRouter(dependencies=[AUTHENTICATED])
 NO_EXTERNAL_RESOURCES = "default-src 'none'; style-src 'unsafe-inline'"
 ExportLanguage = Annotated[
     Language | None,
@@ -42,7 +44,7 @@ Version = Annotated[
     status_code=201,
 )
 async def add_contribution(
-    key: Key, body: ContributionCreate, runtime: Runtime
+    key: DraftableKey, body: ContributionCreate, runtime: Runtime
 ) -> ContributionPublic:
     """Record a stakeholder's contribution from the national consultation."""
     async with runtime.transaction() as session:
@@ -51,7 +53,9 @@ async def add_contribution(
 
 
 @router.get(f"{RESPONSE_PATH}/contributions", response_model=list[ContributionPublic])
-async def list_contributions(key: Key, runtime: Runtime) -> list[ContributionPublic]:
+async def list_contributions(
+    key: ReadableKey, runtime: Runtime
+) -> list[ContributionPublic]:
     async with runtime.session() as session:
         stored = await consultation.list_contributions(session, key)
     return [ContributionPublic.model_validate(c, from_attributes=True) for c in stored]
@@ -69,7 +73,7 @@ async def list_contributions(key: Key, runtime: Runtime) -> list[ContributionPub
     },
 )
 async def add_attachment(
-    key: Key,
+    key: DraftableKey,
     request: Request,
     runtime: Runtime,
     filename: Annotated[str, Query(description="Name of the file, without a path")],
@@ -106,7 +110,9 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
 
 
 @router.get(f"{RESPONSE_PATH}/attachments", response_model=list[AttachmentPublic])
-async def list_attachments(key: Key, runtime: Runtime) -> list[AttachmentPublic]:
+async def list_attachments(
+    key: ReadableKey, runtime: Runtime
+) -> list[AttachmentPublic]:
     async with runtime.session() as session:
         stored = await consultation.list_attachments(session, key)
     return [AttachmentPublic.model_validate(a, from_attributes=True) for a in stored]
@@ -114,7 +120,7 @@ async def list_attachments(key: Key, runtime: Runtime) -> list[AttachmentPublic]
 
 @router.get(f"{RESPONSE_PATH}/attachments/{{attachment_id}}")
 async def download_attachment(
-    key: Key, attachment_id: str, runtime: Runtime
+    key: ReadableKey, attachment_id: str, runtime: Runtime
 ) -> Response:
     async with runtime.session() as session:
         stored = await consultation.get_attachment(session, key, attachment_id)
@@ -136,7 +142,10 @@ def _quote(filename: str) -> str:
 
 @router.get(f"{RESPONSE_PATH}/export.json")
 async def export_json(
-    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+    key: ReadableKey,
+    runtime: Runtime,
+    lang: ExportLanguage = None,
+    version: Version = None,
 ) -> JSONResponse:
     questionnaire, exported = await _exported(runtime, key, version, lang)
     return JSONResponse(as_json(questionnaire, exported))
@@ -144,7 +153,10 @@ async def export_json(
 
 @router.get(f"{RESPONSE_PATH}/export.csv", response_class=PlainTextResponse)
 async def export_csv(
-    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+    key: ReadableKey,
+    runtime: Runtime,
+    lang: ExportLanguage = None,
+    version: Version = None,
 ) -> PlainTextResponse:
     questionnaire, exported = await _exported(runtime, key, version, lang)
     filename = f"{key.state}-{key.instrument.value}-{key.cluster.value}.csv"
@@ -157,7 +169,10 @@ async def export_csv(
 
 @router.get(f"{RESPONSE_PATH}/export.html", response_class=HTMLResponse)
 async def export_html(
-    key: Key, runtime: Runtime, lang: ExportLanguage = None, version: Version = None
+    key: ReadableKey,
+    runtime: Runtime,
+    lang: ExportLanguage = None,
+    version: Version = None,
 ) -> HTMLResponse:
     """Return a printable document, self-contained, in `lang` or the response's
     language."""

@@ -6,9 +6,11 @@ when missing on an existing response).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from palermo_questionnaire import responses
+from palermo_questionnaire.api.access import DraftableKey, ReadableKey, SubmittableKey
+from palermo_questionnaire.api.keys import RESPONSE_PATH, STATE_CODE, IfMatch, Runtime
 from palermo_questionnaire.api.schemas import (
     ChangePublic,
     DiffPublic,
@@ -21,31 +23,10 @@ from palermo_questionnaire.api.schemas import (
 from palermo_questionnaire.api.views import RequestLanguage, questionnaire_public
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.tables import Response as StoredResponse
+from palermo_shared.auth import AUTHENTICATED
 from palermo_shared.reference.instruments import Cluster, Instrument
-from palermo_shared.service import ServiceRuntime, runtime_of
 
-router = APIRouter()
-Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-IfMatch = Annotated[
-    str | None,
-    Header(description="ETag of the response as last read; required on updates"),
-]
-STATE_CODE = "^[A-Za-z]{3}$"
-RESPONSE_PATH = "/phases/{phase_id}/responses/{state}/{instrument}/{cluster}"
-
-
-def response_key(
-    phase_id: str,
-    state: Annotated[
-        str, Path(pattern=STATE_CODE, description="ISO 3166-1 alpha-3 code")
-    ],
-    instrument: Instrument,
-    cluster: Cluster,
-) -> ResponseKey:
-    return ResponseKey(phase_id, state.upper(), instrument, cluster)
-
-
-Key = Annotated[ResponseKey, Depends(response_key)]
+router = APIRouter(dependencies=[AUTHENTICATED])
 
 
 def _public(stored: StoredResponse, http: Response) -> ResponsePublic:
@@ -75,7 +56,9 @@ async def get_questionnaire(
 
 
 @router.get(RESPONSE_PATH, response_model=ResponsePublic)
-async def get_response(key: Key, runtime: Runtime, http: Response) -> ResponsePublic:
+async def get_response(
+    key: ReadableKey, runtime: Runtime, http: Response
+) -> ResponsePublic:
     async with runtime.session() as session:
         stored = await responses.require_response(session, key)
     return _public(stored, http)
@@ -83,7 +66,7 @@ async def get_response(key: Key, runtime: Runtime, http: Response) -> ResponsePu
 
 @router.put(RESPONSE_PATH, response_model=ResponsePublic)
 async def save_draft(
-    key: Key,
+    key: DraftableKey,
     body: DraftSave,
     runtime: Runtime,
     language: RequestLanguage,
@@ -101,7 +84,7 @@ async def save_draft(
 
 @router.post(f"{RESPONSE_PATH}/submit", response_model=ResponsePublic)
 async def submit(
-    key: Key, runtime: Runtime, http: Response, if_match: IfMatch = None
+    key: SubmittableKey, runtime: Runtime, http: Response, if_match: IfMatch = None
 ) -> ResponsePublic:
     """Submit the draft after checking it is complete; lists every problem at once."""
     async with runtime.transaction() as session:
@@ -110,7 +93,7 @@ async def submit(
 
 
 @router.get(f"{RESPONSE_PATH}/versions", response_model=list[VersionSummary])
-async def list_versions(key: Key, runtime: Runtime) -> list[VersionSummary]:
+async def list_versions(key: ReadableKey, runtime: Runtime) -> list[VersionSummary]:
     async with runtime.session() as session:
         versions = await responses.list_versions(session, key)
     return [VersionSummary.model_validate(v, from_attributes=True) for v in versions]
@@ -118,7 +101,7 @@ async def list_versions(key: Key, runtime: Runtime) -> list[VersionSummary]:
 
 @router.get(f"{RESPONSE_PATH}/versions/{{version}}", response_model=VersionPublic)
 async def get_version(
-    key: Key, version: Annotated[int, Path(ge=1)], runtime: Runtime
+    key: ReadableKey, version: Annotated[int, Path(ge=1)], runtime: Runtime
 ) -> VersionPublic:
     async with runtime.session() as session:
         found = await responses.get_version(session, key, version)
@@ -127,7 +110,7 @@ async def get_version(
 
 @router.get(f"{RESPONSE_PATH}/versions/{{version}}/diff", response_model=DiffPublic)
 async def diff_versions(
-    key: Key,
+    key: ReadableKey,
     version: Annotated[int, Path(ge=1)],
     runtime: Runtime,
     against: Annotated[

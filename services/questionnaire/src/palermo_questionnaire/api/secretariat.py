@@ -5,16 +5,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from palermo_questionnaire import overview
-from palermo_questionnaire.api.routes import Runtime
+from palermo_questionnaire.api.keys import Runtime
 from palermo_questionnaire.api.schemas import (
     NeedPublic,
     OverviewGroup,
     OverviewPublic,
     StatementPublic,
 )
+from palermo_shared.auth import SECRETARIAT_ONLY
 from palermo_shared.reference.instruments import Cluster, Instrument
 
-router = APIRouter()
+router = APIRouter(dependencies=[SECRETARIAT_ONLY])
 
 
 @router.get("/phases/{phase_id}/overview", response_model=OverviewPublic)

@@ -1,0 +1,31 @@
+"""Path parameters shared by the questionnaire routes."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Path
+
+from palermo_questionnaire.responses import ResponseKey
+from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.service import ServiceRuntime, runtime_of
+
+Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
+IfMatch = Annotated[
+    str | None,
+    Header(description="ETag of the response as last read; required on updates"),
+]
+STATE_CODE = "^[A-Za-z]{3}$"
+RESPONSE_PATH = "/phases/{phase_id}/responses/{state}/{instrument}/{cluster}"
+
+
+def response_key(
+    phase_id: str,
+    state: Annotated[
+        str, Path(pattern=STATE_CODE, description="ISO 3166-1 alpha-3 code")
+    ],
+    instrument: Instrument,
+    cluster: Cluster,
+) -> ResponseKey:
+    return ResponseKey(phase_id, state.upper(), instrument, cluster)
+
+
+Key = Annotated[ResponseKey, Depends(response_key)]

@@ -1,0 +1,231 @@
+"""Who may read and write a State's response, before and after the draw."""
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from palermo_shared.auth import LocalIssuer, Role
+from palermo_shared.contracts import DrawnReviewer, LotsDrawn, LotsRedrawn
+from palermo_shared.contracts.draw import MeetingReference
+from palermo_shared.events import new_event
+from palermo_shared.reference.instruments import Cluster, Instrument
+
+RESPONSE = "/phases/phase-1/responses/ITA/convention/criminalization"
+ANSWERS = {"article-2.implementation": {"value": "yes"}}
+FIREARMS = {"instrument": Instrument.FIREARMS}
+FIREARMS_RESPONSE = "/phases/phase-1/responses/ITA/firearms/criminalization"
+
+
+@pytest.fixture
+def tokens(settings) -> LocalIssuer:
+    return LocalIssuer.from_key_file(settings.signing_key_path())
+
+
+@pytest.fixture
+async def drafted(service, phase) -> dict[str, Any]:
+    """ITA's focal point saved a draft of its convention response."""
+    saved = await service.client.put(RESPONSE, json={"answers": ANSWERS})
+    assert saved.status_code == 200, saved.text
+    body: dict[str, Any] = saved.json()
+    return body
+
+
+def _reviewer(iso3: str) -> DrawnReviewer:
+    return DrawnReviewer(
+        iso3=iso3,
+        regional_group="G",
+        legal_system=None,
+        role="same_regional_group",
+    )
+
+
+def _lots(*reviewers: str) -> LotsDrawn:
+    return LotsDrawn(
+        phase_id="phase-1",
+        instrument=Instrument.CONVENTION,
+        state_under_review="ITA",
+        regional_group="Western European and Others",
+        clusters=[Cluster.CRIMINALIZATION],
+        reviewers=[_reviewer(r) for r in reviewers],
+        similar_legal_system=False,
+    )
+
+
+def _redraw(number: int, *reviewers: str) -> LotsRedrawn:
+    lots = _lots(*reviewers)
+    return LotsRedrawn(
+        **lots.model_dump(
+            exclude={"redraw_count", "mode", "ruleset_version", "meeting"}
+        ),
+        replaced=["FRA"],
+        redraw_number=number,
+        requested_by="FRA",
+        reason="No expert available",
+        meeting=MeetingReference(
+            meeting_id="m-1",
+            kind="intersessional",
+            date="2025-03-01",
+            states_present=["ITA", "FRA", "BRA", "DEU"],
+        ),
+    )
+
+
+async def _deliver(service, payload: LotsDrawn | LotsRedrawn) -> None:
+    await service.deliver(new_event(payload, source="/palermo/draw", subject="ITA"))
+
+
+async def _read_as(
+    service, tokens, role: Role, state: str | None, path: str = RESPONSE
+) -> int:
+    response = await service.client.get(path, headers=tokens.headers(role, state))
+    return response.status_code
+
+
+async def _wait_for_status(
+    service, tokens, state: str, expected: int, path: str = RESPONSE
+) -> None:
+    """Wait until an expert of `state` gets `expected` reading `path`."""
+    deadline = time.monotonic() + 5
+    while await _read_as(service, tokens, Role.EXPERT, state, path) != expected:
+        assert time.monotonic() < deadline, f"{state} never got {expected}"
+        await asyncio.sleep(0.02)
+
+
+async def test_request_without_token_is_401(service, drafted) -> None:
+    response = await service.client.get(RESPONSE, headers={"Authorization": ""})
+
+    assert response.status_code == 401
+
+
+async def test_own_expert_drafts(service, drafted, tokens) -> None:
+    current = await service.client.get(RESPONSE)
+    headers = {
+        **tokens.headers(Role.EXPERT, "ITA"),
+        "If-Match": current.headers["ETag"],
+    }
+
+    saved = await service.client.put(RESPONSE, json={"answers": {}}, headers=headers)
+
+    assert saved.status_code == 200
+
+
+async def test_own_expert_cannot_submit(service, drafted, tokens) -> None:
+    current = await service.client.get(RESPONSE)
+    headers = {
+        **tokens.headers(Role.EXPERT, "ITA"),
+        "If-Match": current.headers["ETag"],
+    }
+
+    submitted = await service.client.post(f"{RESPONSE}/submit", headers=headers)
+    after = (await service.client.get(RESPONSE)).json()
+
+    assert submitted.status_code == 403
+    assert after["status"] == drafted["status"]
+
+
+@pytest.mark.parametrize(
+    ("role", "state"),
+    [(Role.SECRETARIAT, None), (Role.FOCAL_POINT, "FRA"), (Role.OBSERVER, None)],
+)
+async def test_others_cannot_draft(service, drafted, tokens, role, state) -> None:
+    headers = tokens.headers(role, state)
+
+    saved = await service.client.put(RESPONSE, json={"answers": {}}, headers=headers)
+    after = (await service.client.get(RESPONSE)).json()
+
+    assert saved.status_code == 403
+    assert after["answers"] == drafted["answers"]
+
+
+async def test_secretariat_reads(service, drafted, tokens) -> None:
+    assert await _read_as(service, tokens, Role.SECRETARIAT, None) == 200
+
+
+async def test_observer_cannot_read(service, drafted, tokens) -> None:
+    assert await _read_as(service, tokens, Role.OBSERVER, None) == 403
+
+
+async def test_reviewer_cannot_read_before_draw(service, drafted, tokens) -> None:
+    response = await service.client.get(
+        RESPONSE, headers=tokens.headers(Role.EXPERT, "FRA")
+    )
+
+    assert response.status_code == 403
+    assert "answers" not in response.json()
+
+
+async def test_reviewer_reads_after_draw(service, drafted, tokens) -> None:
+    await _deliver(service, _lots("FRA", "BRA"))
+
+    await _wait_for_status(service, tokens, "FRA", 200)
+    export = await service.client.get(
+        f"{RESPONSE}/export.json", headers=tokens.headers(Role.FOCAL_POINT, "BRA")
+    )
+
+    assert export.status_code == 200
+
+
+async def test_reviewer_cannot_draft(service, drafted, tokens) -> None:
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+    headers = tokens.headers(Role.FOCAL_POINT, "FRA")
+
+    saved = await service.client.put(RESPONSE, json={"answers": {}}, headers=headers)
+
+    assert saved.status_code == 403
+
+
+async def test_other_state_cannot_read_after_draw(service, drafted, tokens) -> None:
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+
+    assert await _read_as(service, tokens, Role.EXPERT, "KEN") == 403
+
+
+async def test_redraw_moves_access(service, drafted, tokens) -> None:
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+
+    await _deliver(service, _redraw(1, "DEU", "BRA"))
+    await _wait_for_status(service, tokens, "DEU", 200)
+
+    assert await _read_as(service, tokens, Role.EXPERT, "FRA") == 403
+
+
+async def test_replayed_draw_keeps_the_redraw(service, drafted, tokens) -> None:
+    await _deliver(service, _redraw(1, "DEU", "BRA"))
+    await _wait_for_status(service, tokens, "DEU", 200)
+
+    await _deliver(service, _lots("FRA", "BRA"))
+    # Events of one subject are handled in order: once KEN may reach ITA's
+    # firearms response (404, as none exists), the replayed draw was handled.
+    await _deliver(service, _lots("KEN", "BRA").model_copy(update=FIREARMS))
+    await _wait_for_status(service, tokens, "KEN", 404, FIREARMS_RESPONSE)
+
+    assert await _read_as(service, tokens, Role.EXPERT, "FRA") == 403
+
+
+async def test_other_states_response_is_out_of_reach(service, phase, tokens) -> None:
+    """ITA's focal point changes the State in the URL to write FRA's response."""
+    other = RESPONSE.replace("/ITA/", "/FRA/")
+    headers = tokens.headers(Role.FOCAL_POINT, "ITA")
+
+    saved = await service.client.put(other, json={"answers": {}}, headers=headers)
+    stored = await service.client.get(other)
+
+    assert saved.status_code == 403
+    assert stored.status_code == 404
+
+
+async def test_overview_is_for_the_secretariat(service, phase, tokens) -> None:
+    path = "/phases/phase-1/overview"
+
+    refused = await service.client.get(
+        path, headers=tokens.headers(Role.FOCAL_POINT, "ITA")
+    )
+    allowed = await service.client.get(path)
+
+    assert refused.status_code == 403
+    assert allowed.status_code == 200
