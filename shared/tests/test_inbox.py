@@ -275,6 +275,31 @@ async def test_consumer_continues_after_failing_handler(db: Sessions) -> None:
     assert len(bus.log(TOPIC_DEAD_LETTER)) == 1
 
 
+async def test_failure_keeps_rest_of_batch(db: Sessions) -> None:
+    bus = MemoryBus()
+    calls: list[str] = []
+
+    async def fail_on_second(
+        session: AsyncSession, envelope: Envelope, payload: EventPayload
+    ) -> None:
+        assert isinstance(payload, QuestionnairePublished)
+        calls.append(payload.questionnaire_id)
+        if payload.questionnaire_id == "q-2":
+            raise RuntimeError("cannot handle q-2")
+        await store_questionnaire(session, envelope, payload)
+
+    events = [make_event(f"q-{n}") for n in (1, 2, 3)]
+    await publish(bus, *(encode(e) for e in events))
+    consumer = consumer_for(bus, db, {PUBLISHED_TYPE: fail_on_second}, max_attempts=2)
+
+    await consume_all(consumer, bus)
+
+    assert await handled_ids(db) == ["q-1", "q-3"]
+    assert calls.count("q-2") == 2
+    assert consumer.handled_total == 2
+    assert len(bus.log(TOPIC_DEAD_LETTER)) == 1
+
+
 async def test_handler_recovers_within_attempts(db: Sessions) -> None:
     bus = MemoryBus()
     failures_left = [1]

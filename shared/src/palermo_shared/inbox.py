@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from opentelemetry import trace
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import (
@@ -70,6 +70,15 @@ class ProcessedEvent(SQLModel, table=True):
 
 class _Duplicate(Exception):
     pass
+
+
+class _HandlerFailed(Exception):
+    """A handler raised while its batch was handled at once."""
+
+    def __init__(self, event: "_Event", error: Exception) -> None:
+        super().__init__(f"handler of event {event.envelope.id} failed: {error!r}")
+        self.event = event
+        self.error = error
 
 
 @dataclass(frozen=True)
@@ -154,15 +163,48 @@ class EventConsumer:
         return []
 
     async def _process_batch(self, batch: list[Delivery]) -> None:
-        """Handle a batch in one transaction, then retry its failures one by one.
+        """Handle a batch in one transaction, falling back to finer steps on failure.
 
-        Each event runs in a savepoint, so a failing handler rolls back only
-        its own changes. Committing once per batch instead of once per event
-        saves a commit, and on PostgreSQL a disk flush, per event.
+        Committing once per batch instead of once per event saves a commit, and
+        on PostgreSQL a disk flush, per event. The batch is first handled with no
+        savepoint at all. If that fails, the other events are handled again with
+        a savepoint each, so a failing handler rolls back only its own changes,
+        and the events that failed are then retried one by one.
         """
         events = [event for d in batch if (event := await self._parse(d)) is not None]
+        if not events:
+            return
+        failed: list[tuple[_Event, Exception | None]] = []
         try:
-            failed = await self._handle_together(events)
+            await self._handle_at_once(events)
+            return
+        except _HandlerFailed as failure:
+            self._log_failure(failure.event, 1, failure.error)
+            failed.append((failure.event, failure.error))
+            events = [event for event in events if event is not failure.event]
+        except Exception as error:
+            logger.info(
+                "consumer %s: batch of %d events not committed (%r); handling "
+                "each event in a savepoint",
+                self.name,
+                len(events),
+                error,
+            )
+        failed += await self._handle_each_in_savepoint(events)
+        for event, event_error in failed:
+            with self._span(event):
+                await self._handle_alone(
+                    event,
+                    failed_attempts=int(event_error is not None),
+                    error=event_error,
+                )
+
+    async def _handle_each_in_savepoint(
+        self, events: list["_Event"]
+    ) -> list[tuple["_Event", Exception | None]]:
+        """Return the events to retry alone, each with its error if it had one."""
+        try:
+            return list(await self._handle_together(events))
         except Exception as error:
             logger.warning(
                 "consumer %s: batch of %d events not committed, handling them one "
@@ -171,13 +213,7 @@ class EventConsumer:
                 len(events),
                 error,
             )
-            for event in events:
-                with self._span(event):
-                    await self._handle_alone(event, failed_attempts=0, error=None)
-            return
-        for event, event_error in failed:
-            with self._span(event):
-                await self._handle_alone(event, failed_attempts=1, error=event_error)
+            return [(event, None) for event in events]
 
     async def _parse(self, delivery: Delivery) -> "_Event | None":
         """Return the event to handle, or None when skipped or dead-lettered."""
@@ -190,6 +226,53 @@ class EventConsumer:
             await self._dead_letter(delivery, str(error))
             return None
         return _Event(delivery, envelope, payload)
+
+    async def _handle_at_once(self, events: list["_Event"]) -> None:
+        """Handle events in one transaction; any failure rolls all of them back.
+
+        Events already in the inbox, or repeated within the batch, are skipped
+        after one query, and the inbox rows are written together at commit.
+        """
+        async with self._sessions() as session, session.begin():
+            fresh = await self._unseen(session, events)
+            session.add_all(
+                ProcessedEvent(
+                    consumer=self.name,
+                    event_id=e.envelope.id,
+                    event_type=e.envelope.type,
+                )
+                for e in fresh
+            )
+            for event in fresh:
+                with self._span(event):
+                    await self._run_handler(session, event)
+        for event in fresh:
+            self._log_handled(event)
+
+    async def _run_handler(self, session: AsyncSession, event: "_Event") -> None:
+        envelope = event.envelope
+        try:
+            await self._handlers[envelope.type](session, envelope, event.payload)
+        except Exception as error:
+            raise _HandlerFailed(event, error) from error
+
+    async def _unseen(
+        self, session: AsyncSession, events: list["_Event"]
+    ) -> list["_Event"]:
+        """Return the events of the batch not yet handled, each once."""
+        ids = [event.envelope.id for event in events]
+        query = select(ProcessedEvent.event_id).where(
+            ProcessedEvent.consumer == self.name, col(ProcessedEvent.event_id).in_(ids)
+        )
+        seen = set((await session.exec(query)).all())
+        fresh = []
+        for event in events:
+            if event.envelope.id in seen:
+                self._log_duplicate(event)
+                continue
+            seen.add(event.envelope.id)
+            fresh.append(event)
+        return fresh
 
     async def _handle_together(
         self, events: list["_Event"]
