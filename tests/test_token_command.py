@@ -1,0 +1,53 @@
+"""`palermo token`: tokens for local use, signed with a data folder's key."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from palermo_shared.auth import (
+    LocalKeySource,
+    Principal,
+    Role,
+    TokenVerifier,
+    load_or_create_signing_key,
+)
+
+
+def _palermo(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "palermo"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_token_verifies_with_the_folders_key(tmp_path: Path) -> None:
+    result = _palermo(
+        "token",
+        "--data-dir",
+        str(tmp_path),
+        "--subject",
+        "ana@example.org",
+        "--role",
+        "focal_point",
+        "--state",
+        "ITA",
+    )
+    key = load_or_create_signing_key(tmp_path / "signing-key.pem")
+    verifier = TokenVerifier(LocalKeySource(key), issuer="palermo", audience="palermo")
+
+    principal = await verifier.verify(result.stdout.strip())
+
+    assert principal == Principal("ana@example.org", Role.FOCAL_POINT, "ITA")
+
+
+def test_expert_without_state_is_rejected(tmp_path: Path) -> None:
+    result = _palermo(
+        "token", "--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"
+    )
+
+    assert result.returncode != 0
+    assert "must name a State" in result.stderr
+    assert result.stdout == ""
