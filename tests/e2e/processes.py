@@ -43,7 +43,7 @@ class ServiceProcess:
         )
         log.close()
 
-    def wait_ready(self, *, timeout: float = 60.0) -> None:
+    def wait_ready(self, *, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._raise_if_exited()

@@ -25,7 +25,7 @@ from palermo.phase import (
     synthetic_answers,
     wait_for_reviews,
 )
-from palermo_shared.auth import LocalIssuer
+from palermo_shared.auth import LocalIssuer, Role
 from tests.e2e.processes import ServiceProcess
 from tests.faults.conftest import FreezableBroker, Topics
 from tests.faults.phases import (
@@ -48,16 +48,19 @@ async def _submit_during_outage(
 
     No step is retried, so a failure caused by the outage shows in a status.
     """
+    focal_point = run.tokens.headers(Role.FOCAL_POINT, target.state)
     base = f"/api/v1/questionnaire/phases/{run.phase_id}"
     form = await client.get(
         f"{base}/questionnaires/{target.instrument}/{target.cluster}",
         params={"state": target.state},
+        headers=focal_point,
     )
     answers = synthetic_answers(form.json()["sections"], target.state)
     url = f"{base}/responses/{target.state}/{target.instrument}/{target.cluster}"
-    saved = await client.put(url, json={"answers": answers})
+    saved = await client.put(url, json={"answers": answers}, headers=focal_point)
     submitted = await client.post(
-        f"{url}/submit", headers={"If-Match": saved.headers.get("ETag", "")}
+        f"{url}/submit",
+        headers={**focal_point, "If-Match": saved.headers.get("ETag", "")},
     )
     return [form.status_code, saved.status_code, submitted.status_code]
 

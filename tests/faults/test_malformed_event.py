@@ -19,12 +19,13 @@ from typing import Any
 import httpx
 import pytest
 
+from palermo_shared.auth import Role
 from palermo_shared.bus import Record
 from palermo_shared.contracts import LotsDrawn
 from palermo_shared.contracts.draw import DrawnReviewer
 from palermo_shared.events import Envelope, encode, new_event
 from palermo_shared.reference.instruments import Cluster, Instrument
-from tests.e2e.processes import ServiceProcess
+from tests.e2e.processes import ServiceProcess, local_issuer
 from tests.faults.conftest import Topics
 
 SUBJECT = "KEN/smuggling_of_migrants"
@@ -78,9 +79,14 @@ def _invalid_data(phase_id: str) -> bytes:
     return encode(envelope)
 
 
-async def _wait_for_reviews(url: str, phase_id: str) -> list[dict[str, Any]]:
+async def _wait_for_reviews(
+    review: ServiceProcess, phase_id: str
+) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 60
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    secretariat = local_issuer(review.data_dir).headers(Role.SECRETARIAT)
+    async with httpx.AsyncClient(
+        base_url=review.url, headers=secretariat, timeout=10
+    ) as client:
         while True:
             page = await client.get("/reviews", params={"phase_id": phase_id})
             items: list[dict[str, Any]] = page.json()["items"]
@@ -109,7 +115,7 @@ async def test_malformed_events_dead_lettered(
         ]
     )
 
-    reviews = await _wait_for_reviews(review.url, phase_id)
+    reviews = await _wait_for_reviews(review, phase_id)
     dead_letters = await topics.wait_for("palermo.deadletter", 2)
     draw_records = await topics.read("palermo.draw")
 

@@ -46,6 +46,7 @@ from palermo_questionnaire.main import create_app as create_questionnaire
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_review.main import create_app as create_review
 from palermo_review.settings import ReviewSettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.kafka import KafkaBus
 from palermo_shared.events import ALL_TOPICS
 from palermo_shared.telemetry import configure_tracing
@@ -168,12 +169,21 @@ async def gateway_url(
         gateway = await stack.enter_async_context(
             _served(create_gateway(settings, bus, transports))
         )
-        async with httpx.AsyncClient(base_url=gateway, timeout=10) as client:
+        secretariat = _secretariat(tmp_path)
+        async with httpx.AsyncClient(
+            base_url=gateway, headers=secretariat, timeout=10
+        ) as client:
             for name in services:
                 await _wait_ready(client, f"/api/v1/{name}/healthz/ready")
             await _wait_ready(client, "/healthz/ready")
         spans.clear()
         yield gateway
+
+
+def _secretariat(data_dir: Path) -> dict[str, str]:
+    """Return the Secretariat's header for services using `data_dir`."""
+    tokens = LocalIssuer.from_key_file(data_dir / "signing-key.pem")
+    return tokens.headers(Role.SECRETARIAT)
 
 
 def _consumer_span(
@@ -216,12 +226,14 @@ def _trace_id(span: ReadableSpan) -> str:
 
 @pytest.mark.timeout(180)
 async def test_phase_opening_is_one_trace(
-    gateway_url: str, spans: InMemorySpanExporter
+    gateway_url: str, spans: InMemorySpanExporter, tmp_path: Path
 ) -> None:
     # The test's own request carries no trace context, so the trace must
     # start at the gateway.
     with suppress_http_instrumentation():
-        async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        async with httpx.AsyncClient(
+            base_url=gateway_url, headers=_secretariat(tmp_path), timeout=30
+        ) as client:
             opened = await client.post("/api/v1/draw/phases", json={"years": "III-VI"})
 
     consumed = await asyncio.to_thread(_consumer_span, spans, "questionnaire")
