@@ -30,6 +30,7 @@ from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
 from palermo_shared.migrations import upgrade_to_head
 from palermo_shared.outbox import OutboxMessage, OutboxRelay
+from palermo_shared.request_id import RequestIdMiddleware
 from palermo_shared.retry import retry_until_done
 from palermo_shared.settings import ServiceSettings
 from palermo_shared.telemetry import instrument_app
@@ -199,6 +200,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router(_runtime_ready))
     for router in routers:
         app.include_router(router)
