@@ -1,67 +1,56 @@
 """The review service's HTTP API: observations and completion."""
 
-from typing import Any
-
 import pytest
 
-from palermo_shared.contracts import DeskReviewCompleted
+from palermo_shared.contracts import DeskReviewCompleted, ReviewOutcomeSubmitted
 from palermo_shared.events import payload_of
 
 
-def observation(**changes: Any) -> dict[str, Any]:
-    body = {
-        "reviewer": "FRA",
-        "article": 5,
-        "kind": "good_practice",
-        "text": "Participation in an organized criminal group is an offence.",
-    }
-    return {**body, **changes}
-
-
-async def observe(service, review_id: str, **changes: Any):
-    path = f"/reviews/{review_id}/observations"
-    return await service.client.post(path, json=observation(**changes))
-
-
-async def complete(service, review_id: str):
-    path = f"/reviews/{review_id}/complete"
-    return await service.client.post(path, json={"summary": "Desk review done."})
-
-
 async def test_unknown_review_not_found(service) -> None:
-    get = await service.client.get("/reviews/no-such-review")
-    post = await complete(service, "no-such-review")
+    get = await service.client.get("/reviews/no-such", headers=service.secretariat)
+    post = await service.client.post(
+        "/reviews/no-such/complete", json={}, headers=service.secretariat
+    )
 
     assert get.status_code == 404
     assert post.status_code == 404
 
 
-async def test_observation_recorded(service, started_review) -> None:
-    response = await observe(service, started_review)
+async def test_unauthenticated_rejected(service, started_review) -> None:
+    response = await service.client.get(f"/reviews/{started_review}")
+
+    assert response.status_code == 401
+
+
+async def test_observation_recorded(service, staffed_review) -> None:
+    response = await service.observe()
 
     assert response.status_code == 201
     [stored] = await service.observations()
     assert stored == response.json()
     assert stored["reviewer"] == "FRA"
     assert stored["article"] == 5
+    assert stored["published"] is False
 
 
-async def test_observation_by_non_reviewer_forbidden(service, started_review) -> None:
+async def test_observation_by_unappointed_expert_forbidden(
+    service, started_review
+) -> None:
+    await service.name_focal_points()
     before = await service.review()
 
-    response = await observe(service, started_review, reviewer="DEU")
+    response = await service.observe("FRA")
 
     assert response.status_code == 403
-    assert "DEU" in response.json()["detail"]
     assert await service.review() == before
     assert await service.observations() == []
 
 
-async def test_observation_outside_cluster_invalid(service, started_review) -> None:
+async def test_observation_outside_cluster_invalid(service, staffed_review) -> None:
     # Article 18 (mutual legal assistance) belongs to international cooperation.
     before = await service.review()
 
-    response = await observe(service, started_review, article=18)
+    response = await service.observe(article=18)
 
     assert response.status_code == 422
     assert response.json()["field"] == "article"
@@ -70,27 +59,31 @@ async def test_observation_outside_cluster_invalid(service, started_review) -> N
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "field"),
     [
-        {"reviewer": "fra"},
-        {"article": 0},
-        {"kind": "score"},
-        {"text": ""},
+        ({"article": 0}, "article"),
+        ({"kind": "score"}, "kind"),
+        ({"text": ""}, "text"),
     ],
 )
-async def test_observation_malformed_invalid(service, started_review, changes) -> None:
-    response = await observe(service, started_review, **changes)
+async def test_observation_malformed_invalid(
+    service, staffed_review, changes, field
+) -> None:
+    response = await service.observe(**changes)
 
     assert response.status_code == 422
+    assert field in response.text
     assert await service.observations() == []
 
 
 async def test_observation_awaiting_questionnaire_conflicts(
     service, awaiting_review
 ) -> None:
+    await service.name_focal_points()
+    assert (await service.appoint_expert("FRA")).status_code == 201
     before = await service.review()
 
-    response = await observe(service, awaiting_review)
+    response = await service.observe()
 
     assert response.status_code == 409
     assert response.json()["current_state"] == "awaiting_questionnaire"
@@ -98,71 +91,103 @@ async def test_observation_awaiting_questionnaire_conflicts(
     assert await service.observations() == []
 
 
-async def test_complete_awaiting_questionnaire_conflicts(
-    service, awaiting_review
-) -> None:
+async def test_complete_in_progress_names_missing(service, staffed_review) -> None:
+    await service.observe()
     before = await service.review()
 
-    response = await complete(service, awaiting_review)
+    response = await service.complete()
 
     assert response.status_code == 409
     body = response.json()
-    assert body["current_state"] == "awaiting_questionnaire"
-    assert body["allowed"] == ["receive_questionnaire"]
-    assert "awaiting_questionnaire" in body["detail"]
-    assert "receive_questionnaire" in body["detail"]
+    assert body["current_state"] == "in_progress"
+    assert "agree" in body["allowed"]
+    assert len(body["missing"]) == 3
+    assert "FRA" in body["detail"]
+    assert "BRA" in body["detail"]
     assert await service.review() == before
 
 
-async def test_review_completed(service, started_review) -> None:
-    response = await complete(service, started_review)
+async def test_review_completed(service, staffed_review) -> None:
+    review = await service.complete_fully()
 
-    assert response.status_code == 200
-    review = response.json()
     assert review["status"] == "completed"
     assert review["summary"] == "Desk review done."
-    assert review["completed_at"] is not None
+    assert review["completed_at"] == "2026-01-05T09:00:00Z"
     assert await service.review() == review
 
 
-async def test_second_completion_conflicts(service, started_review) -> None:
-    await complete(service, started_review)
+async def test_second_completion_conflicts(service, staffed_review) -> None:
+    await service.complete_fully()
     before = await service.review()
 
-    response = await complete(service, started_review)
+    response = await service.complete()
 
     assert response.status_code == 409
     body = response.json()
     assert body["current_state"] == "completed"
-    assert body["allowed"] == []
+    assert "complete" not in body["allowed"]
     assert await service.review() == before
 
 
-async def test_observation_after_completion_conflicts(service, started_review) -> None:
-    await observe(service, started_review)
-    await complete(service, started_review)
+async def test_observation_after_completion_conflicts(service, staffed_review) -> None:
+    await service.complete_fully()
     before = await service.observations()
 
-    response = await observe(service, started_review, reviewer="BRA")
+    response = await service.observe("BRA")
 
     assert response.status_code == 409
     assert response.json()["current_state"] == "completed"
     assert await service.observations() == before
 
 
-async def test_completion_event_counts_observations(service, started_review) -> None:
-    await observe(service, started_review)
-    await observe(service, started_review, reviewer="BRA", kind="difficulty")
-    await observe(service, started_review, article=23)
-    await complete(service, started_review)
-    await complete(service, started_review)
+async def test_completion_without_summary_invalid(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    await service.waive()
+    before = await service.review()
+
+    response = await service.client.post(
+        service.url("/complete"), json={}, headers=service.expert("FRA")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "summary"
+    assert await service.review() == before
+
+
+async def test_completion_publishes_outcome(service, staffed_review) -> None:
+    await service.observe()
+    await service.observe("BRA", kind="difficulty")
+    await service.observe(article=23)
+    await service.agree_both()
+    await service.waive()
+    await service.complete()
+    await service.complete()
 
     await service.wait_for_outbox()
 
-    [envelope] = service.events(DeskReviewCompleted.event_type)
-    event = payload_of(envelope)
+    [completed] = service.events(DeskReviewCompleted.event_type)
+    event = payload_of(completed)
     assert isinstance(event, DeskReviewCompleted)
-    assert event.review_id == started_review
+    assert event.review_id == staffed_review
     assert event.observation_count == 3
     assert event.reviewers == ["FRA", "BRA"]
     assert event.state_under_review == "ITA"
+    [submitted] = service.events(ReviewOutcomeSubmitted.event_type)
+    outcome = payload_of(submitted)
+    assert isinstance(outcome, ReviewOutcomeSubmitted)
+    assert outcome.summary == "Desk review done."
+    assert len(outcome.observations) == 3
+    assert outcome.comments == "waived"
+    assert outcome.working_group == "international_cooperation_and_technical_assistance"
+    assert outcome.submitted_to == ["working_group", "conference_of_the_parties"]
+
+
+async def test_no_ranking_field_anywhere(service, staffed_review) -> None:
+    await service.complete_fully()
+    schema = (await service.client.get("/openapi.json")).text.lower()
+    review = str(await service.review()).lower()
+
+    for word in ("score", "grade", "rank"):
+        assert word not in schema
+        assert word not in review

@@ -11,12 +11,6 @@ from palermo_shared.contracts import (
 from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Cluster
 
-OBSERVATION = {
-    "article": 5,
-    "kind": "good_practice",
-    "text": "Offences are defined in the penal code.",
-}
-
 
 def redrawn(service) -> LotsRedrawn:
     drawn = service.lots_drawn()
@@ -65,22 +59,36 @@ async def test_redraw_hands_review_over(service, started_review: str) -> None:
     assert change.redraw_number == 1
 
 
-async def test_replaced_reviewer_loses_access(service, started_review: str) -> None:
+async def test_replaced_reviewer_loses_access(service, staffed_review: str) -> None:
+    await service.name_focal_points("ARG")
     await service.publish(redrawn(service))
     await service.wait_for_handled(3)
 
-    url = f"/reviews/{started_review}/observations"
-    old = await service.client.post(url, json={**OBSERVATION, "reviewer": "BRA"})
-    new = await service.client.post(url, json={**OBSERVATION, "reviewer": "ARG"})
+    old_read = await service.client.get(service.url(), headers=service.expert("BRA"))
+    old = await service.observe("BRA")
+    appointed = await service.appoint_expert("ARG")
+    new = await service.observe("ARG")
 
+    assert old_read.status_code == 403
     assert old.status_code == 403
+    assert appointed.status_code == 201
     assert new.status_code == 201
 
 
-async def test_completed_review_keeps_reviewers(service, started_review: str) -> None:
-    url = f"/reviews/{started_review}/complete"
-    completed = await service.client.post(url, json={"summary": "Done."})
-    assert completed.status_code == 200
+async def test_replaced_focal_point_cannot_appoint(
+    service, staffed_review: str
+) -> None:
+    await service.publish(redrawn(service))
+    await service.wait_for_handled(3)
+
+    response = await service.appoint_expert("BRA")
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "you have no access to this desk review"
+
+
+async def test_completed_review_keeps_reviewers(service, staffed_review: str) -> None:
+    await service.complete_fully()
 
     await service.publish(redrawn(service))
     await service.wait_for_handled(3)

@@ -6,31 +6,48 @@ from palermo_review.domain.workflow import (
     TRANSITIONS,
     ReviewStatus,
     Step,
+    missing_for_completion,
     next_status,
 )
 from palermo_shared.errors import Conflict
 
+S = ReviewStatus
+STAGE_CHANGES = [
+    (S.AWAITING_LOTS, Step.RECEIVE_LOTS, S.IN_PROGRESS),
+    (S.AWAITING_QUESTIONNAIRE, Step.RECEIVE_QUESTIONNAIRE, S.IN_PROGRESS),
+    (S.IN_PROGRESS, Step.AGREE, S.AGREEING),
+    (S.AGREEING, Step.OPEN_COMMENTS, S.COMMENTING),
+    (S.AGREEING, Step.REOPEN, S.IN_PROGRESS),
+    (S.COMMENTING, Step.COMPLETE, S.COMPLETED),
+]
 ALLOWED = [
-    (ReviewStatus.AWAITING_LOTS, Step.RECEIVE_LOTS, ReviewStatus.IN_PROGRESS),
-    (
-        ReviewStatus.AWAITING_QUESTIONNAIRE,
-        Step.RECEIVE_QUESTIONNAIRE,
-        ReviewStatus.IN_PROGRESS,
-    ),
-    (ReviewStatus.IN_PROGRESS, Step.RECORD_OBSERVATION, ReviewStatus.IN_PROGRESS),
-    (ReviewStatus.IN_PROGRESS, Step.COMPLETE, ReviewStatus.COMPLETED),
+    (status, step, target)
+    for status, steps in TRANSITIONS.items()
+    for step, target in steps.items()
 ]
 REJECTED = [
     (status, step)
     for status in ReviewStatus
     for step in Step
-    if (status, step) not in {(s, t) for s, t, _ in ALLOWED}
+    if step not in TRANSITIONS[status]
 ]
 
 
 @pytest.mark.parametrize(("current", "step", "expected"), ALLOWED)
 def test_next_status_allowed(current, step, expected) -> None:
     assert next_status("r-1", current, step) is expected
+
+
+@pytest.mark.parametrize(("current", "step", "expected"), STAGE_CHANGES)
+def test_stage_changes_listed(current, step, expected) -> None:
+    assert TRANSITIONS[current][step] is expected
+
+
+def test_other_steps_keep_stage() -> None:
+    changes = {(c, s) for c, s, _ in STAGE_CHANGES}
+    self_loops = [(c, s, t) for c, s, t in ALLOWED if (c, s) not in changes]
+
+    assert all(current is target for current, _, target in self_loops)
 
 
 @pytest.mark.parametrize(("current", "step"), REJECTED)
@@ -45,9 +62,37 @@ def test_next_status_rejected(current, step) -> None:
     assert "r-1" in body["detail"]
 
 
-def test_completed_allows_nothing() -> None:
+def test_missing_parts_refuse_allowed_step() -> None:
     with pytest.raises(Conflict) as raised:
-        next_status("r-1", ReviewStatus.COMPLETED, Step.COMPLETE)
+        next_status("r-1", S.COMMENTING, Step.COMPLETE, missing=["the waiver"])
 
-    assert raised.value.body()["allowed"] == []
-    assert "allowed steps: none" in raised.value.body()["detail"]
+    body = raised.value.body()
+    assert body["missing"] == ["the waiver"]
+    assert "the waiver" in body["detail"]
+
+
+def test_completed_allows_no_work() -> None:
+    with pytest.raises(Conflict) as raised:
+        next_status("r-1", S.COMPLETED, Step.RECORD_OBSERVATION)
+
+    assert "complete" not in raised.value.body()["allowed"]
+
+
+def test_missing_names_each_reviewer() -> None:
+    missing = missing_for_completion(
+        reviewers=["FRA", "BRA"], cleared_agreements={"FRA"}, comments_closed=False
+    )
+
+    assert len(missing) == 2
+    assert "BRA" in missing[0]
+    assert "comments" in missing[1]
+
+
+def test_nothing_missing_when_done() -> None:
+    missing = missing_for_completion(
+        reviewers=["FRA", "BRA"],
+        cleared_agreements={"FRA", "BRA"},
+        comments_closed=True,
+    )
+
+    assert missing == []

@@ -1,11 +1,17 @@
 """Review service: desk reviews, from the draw and the questionnaire to the outcome."""
 
+import asyncio
+import contextlib
+import functools
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from palermo_review.api.routes import router
+from palermo_review.api import dialogue, outcome, participants, reviews, secretariat
+from palermo_review.clock import Clock, system_clock
 from palermo_review.consumers import lots_drawn, lots_redrawn, questionnaire_submitted
+from palermo_review.deadlines import run_periodic_check
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import MODELS
 from palermo_shared.bus import Bus
@@ -15,14 +21,22 @@ from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_
 
 
 def create_app(
-    settings: ReviewSettings | None = None, bus: Bus | None = None
+    settings: ReviewSettings | None = None,
+    bus: Bus | None = None,
+    *,
+    clock: Clock = system_clock,
 ) -> FastAPI:
+    """Build the app; tests pass a `clock` to move the service's time."""
     settings = settings or ReviewSettings()
+    modules = {
+        LotsDrawn.event_type: lots_drawn,
+        LotsRedrawn.event_type: lots_redrawn,
+        QuestionnaireSubmitted.event_type: questionnaire_submitted,
+    }
     consumers = ConsumerSpec(
         handlers={
-            LotsDrawn.event_type: lots_drawn.handle,
-            LotsRedrawn.event_type: lots_redrawn.handle,
-            QuestionnaireSubmitted.event_type: questionnaire_submitted.handle,
+            event_type: functools.partial(module.handle, clock=clock)
+            for event_type, module in modules.items()
         },
         topics=[TOPIC_DRAW, TOPIC_QUESTIONNAIRE],
     )
@@ -33,4 +47,35 @@ def create_app(
         consumers,
         migrations=Path(__file__).parent / "migrations",
     )
-    return create_service_app(runtime, [router], title="Palermo review service")
+    routers = [
+        reviews.router,
+        participants.router,
+        outcome.router,
+        dialogue.router,
+        secretariat.router,
+    ]
+    app = create_service_app(runtime, routers, title="Palermo review service")
+    app.state.clock = clock
+    _run_deadline_checks_with_app(app, runtime, settings, clock)
+    return app
+
+
+def _run_deadline_checks_with_app(
+    app: FastAPI, runtime: ServiceRuntime, settings: ReviewSettings, clock: Clock
+) -> None:
+    """Run the periodic deadline check inside the runtime's lifespan."""
+    service_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with service_lifespan(app):
+            task = asyncio.create_task(
+                run_periodic_check(runtime, settings, clock), name="review-deadlines"
+            )
+            try:
+                yield
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    app.router.lifespan_context = lifespan

@@ -1,27 +1,18 @@
-"""Desk reviews: opening them from events, observations and completion."""
+"""Desk reviews: their ids, loading, stage changes and the events they publish."""
 
+import datetime as dt
 import logging
 import uuid
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.domain.workflow import ReviewStatus, Step, next_status
-from palermo_review.tables import DeskReview, Observation
-from palermo_shared.clock import utcnow
-from palermo_shared.contracts import (
-    DeskReviewCompleted,
-    DeskReviewReviewersChanged,
-    DeskReviewStarted,
-    LotsDrawn,
-    LotsRedrawn,
-    QuestionnaireSubmitted,
-)
-from palermo_shared.errors import Forbidden, InvalidInput, NotFound
-from palermo_shared.events import Envelope, new_event
+from palermo_review.tables import DeskReview, StageChange
+from palermo_shared.contracts import DeskReviewStageChanged
+from palermo_shared.errors import NotFound
+from palermo_shared.events import Envelope, EventPayload, new_event
 from palermo_shared.outbox import record_event
-from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
+from palermo_shared.reference.instruments import Cluster, Instrument
 
 logger = logging.getLogger(__name__)
 
@@ -36,142 +27,18 @@ def review_id(phase_id: str, state: str, instrument: str, cluster: str) -> str:
     )
 
 
-async def _get_or_create(
-    session: AsyncSession,
-    phase_id: str,
-    state: str,
-    instrument: str,
-    cluster: str,
-    *,
-    initial: ReviewStatus,
-) -> DeskReview:
-    rid = review_id(phase_id, state, instrument, cluster)
-    review = await session.get(DeskReview, rid)
-    if review is None:
-        review = DeskReview(
-            id=rid,
-            phase_id=phase_id,
-            state_under_review=state,
-            instrument=instrument,
-            cluster=cluster,
-            status=initial.value,
-        )
-        session.add(review)
-    return review
+def new_id() -> str:
+    return str(uuid.uuid4())
 
 
-async def receive_lots(session: AsyncSession, cause: Envelope, lots: LotsDrawn) -> None:
-    for cluster in lots.clusters:
-        review = await _get_or_create(
-            session,
-            lots.phase_id,
-            lots.state_under_review,
-            lots.instrument.value,
-            cluster.value,
-            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
-        )
-        review.reviewers = [r.iso3 for r in lots.reviewers]
-        review.lots_drawn_at = utcnow()
-        if review.status == ReviewStatus.AWAITING_LOTS:
-            _start(session, cause, review, Step.RECEIVE_LOTS)
-
-
-async def receive_redraw(
-    session: AsyncSession, cause: Envelope, redrawn: LotsRedrawn
-) -> None:
-    """Give the review the redrawn pair; a completed review keeps its reviewers.
-
-    Access follows `reviewers`, so a replaced reviewer can no longer act on
-    the review and the new one can.
-    """
-    reviewers = [r.iso3 for r in redrawn.reviewers]
-    for cluster in redrawn.clusters:
-        review = await _get_or_create(
-            session,
-            redrawn.phase_id,
-            redrawn.state_under_review,
-            redrawn.instrument.value,
-            cluster.value,
-            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
-        )
-        if review.status == ReviewStatus.COMPLETED:
-            logger.info(
-                "desk review %s was completed before redraw %d; its reviewers stay",
-                review.id,
-                redrawn.redraw_number,
-            )
-            continue
-        previous, review.reviewers = review.reviewers or [], reviewers
-        review.lots_drawn_at = utcnow()
-        session.add(review)
-        if review.status == ReviewStatus.AWAITING_LOTS:
-            _start(session, cause, review, Step.RECEIVE_LOTS)
-        elif previous != reviewers:
-            _record_reviewers_changed(session, cause, review, previous, redrawn)
-
-
-def _record_reviewers_changed(
-    session: AsyncSession,
-    cause: Envelope,
-    review: DeskReview,
-    previous: list[str],
-    redrawn: LotsRedrawn,
-) -> None:
-    reviewers = review.reviewers or []
-    payload = DeskReviewReviewersChanged(
-        review_id=review.id,
-        phase_id=review.phase_id,
-        state_under_review=review.state_under_review,
-        instrument=Instrument(review.instrument),
-        cluster=Cluster(review.cluster),
-        reviewers=reviewers,
-        added=[s for s in reviewers if s not in previous],
-        removed=[s for s in previous if s not in reviewers],
-        redraw_number=redrawn.redraw_number,
-    )
-    event = new_event(payload, source=SOURCE, subject=_subject(review), cause=cause)
-    record_event(session, event)
-
-
-async def receive_questionnaire(
-    session: AsyncSession, cause: Envelope, submitted: QuestionnaireSubmitted
-) -> None:
-    review = await _get_or_create(
-        session,
-        submitted.phase_id,
-        submitted.state,
-        submitted.instrument.value,
-        submitted.cluster.value,
-        initial=ReviewStatus.AWAITING_LOTS,
-    )
-    review.response_id = submitted.response_id
-    review.questionnaire_submitted_at = submitted.submitted_at
-    if review.status == ReviewStatus.AWAITING_QUESTIONNAIRE:
-        _start(session, cause, review, Step.RECEIVE_QUESTIONNAIRE)
-
-
-def _start(
-    session: AsyncSession, cause: Envelope, review: DeskReview, step: Step
-) -> None:
-    review.status = next_status(review.id, ReviewStatus(review.status), step).value
-    review.started_at = utcnow()
-    session.add(review)
-    payload = DeskReviewStarted(
-        review_id=review.id,
-        phase_id=review.phase_id,
-        state_under_review=review.state_under_review,
-        instrument=Instrument(review.instrument),
-        cluster=Cluster(review.cluster),
-        reviewers=review.reviewers or [],
-    )
-    record_event(
-        session,
-        new_event(payload, source=SOURCE, subject=_subject(review), cause=cause),
-    )
-
-
-def _subject(review: DeskReview) -> str:
+def subject_of(review: DeskReview) -> str:
+    """Return the event subject, the Kafka key that keeps a review's events in order."""
     return f"{review.state_under_review}/{review.instrument}"
+
+
+def states_of(review: DeskReview) -> list[str]:
+    """Return the States taking part in a review: the State under review first."""
+    return [review.state_under_review, *(review.reviewers or [])]
 
 
 async def get_review(session: AsyncSession, rid: str) -> DeskReview:
@@ -181,70 +48,56 @@ async def get_review(session: AsyncSession, rid: str) -> DeskReview:
     return review
 
 
-async def add_observation(
+def check_step(review: DeskReview, step: Step) -> ReviewStatus:
+    """Return the status `step` leads to, or raise `Conflict` if not allowed now."""
+    return next_status(review.id, ReviewStatus(review.status), step)
+
+
+def publish(
     session: AsyncSession,
-    rid: str,
-    *,
-    reviewer: str,
-    article: int,
-    kind: str,
-    text: str,
-) -> Observation:
-    review = await get_review(session, rid)
-    next_status(review.id, ReviewStatus(review.status), Step.RECORD_OBSERVATION)
-    if reviewer not in (review.reviewers or []):
-        raise Forbidden(f"{reviewer} is not a reviewing State of desk review {rid}")
-    articles = ARTICLES[Instrument(review.instrument)][Cluster(review.cluster)]
-    if article not in articles:
-        raise InvalidInput(
-            f"article {article} is not in the {review.cluster} cluster of "
-            f"{review.instrument}; expected one of {', '.join(map(str, articles))}",
-            field="article",
-        )
-    observation = Observation(
-        id=str(uuid.uuid4()),
-        review_id=rid,
-        reviewer=reviewer,
-        article=article,
-        kind=kind,
-        text=text,
+    review: DeskReview,
+    payload: EventPayload,
+    cause: Envelope | None = None,
+) -> None:
+    """Record an event about `review` in the caller's transaction."""
+    envelope = new_event(
+        payload, source=SOURCE, subject=subject_of(review), cause=cause
     )
-    session.add(observation)
-    return observation
+    record_event(session, envelope)
+    logger.info("review %s: recorded %s", review.id, envelope.type)
 
 
-async def complete(session: AsyncSession, rid: str, *, summary: str) -> DeskReview:
-    review = await get_review(session, rid)
-    review.status = next_status(
-        review.id, ReviewStatus(review.status), Step.COMPLETE
-    ).value
-    review.completed_at = utcnow()
-    review.summary = summary
+def take_step(
+    session: AsyncSession,
+    review: DeskReview,
+    step: Step,
+    now: dt.datetime,
+    cause: Envelope | None = None,
+) -> None:
+    """Apply `step`; a change of stage is stored and published."""
+    current = ReviewStatus(review.status)
+    target = next_status(review.id, current, step)
+    if target is current:
+        return
+    review.status = target.value
     session.add(review)
-    count = await count_observations(session, rid)
-    payload = DeskReviewCompleted(
+    session.add(
+        StageChange(
+            review_id=review.id,
+            from_stage=current.value,
+            to_stage=target.value,
+            changed_at=now,
+        )
+    )
+    payload = DeskReviewStageChanged(
         review_id=review.id,
         phase_id=review.phase_id,
         state_under_review=review.state_under_review,
         instrument=Instrument(review.instrument),
         cluster=Cluster(review.cluster),
-        reviewers=review.reviewers or [],
-        observation_count=count,
-        completed_at=review.completed_at,
+        regional_group=review.regional_group,
+        from_stage=current.value,
+        to_stage=target.value,
+        changed_at=now,
     )
-    record_event(session, new_event(payload, source=SOURCE, subject=_subject(review)))
-    return review
-
-
-async def count_observations(session: AsyncSession, rid: str) -> int:
-    query = select(func.count()).where(Observation.review_id == rid)
-    return (await session.exec(query)).one()
-
-
-async def list_observations(session: AsyncSession, rid: str) -> list[Observation]:
-    query = (
-        select(Observation)
-        .where(Observation.review_id == rid)
-        .order_by(col(Observation.created_at))
-    )
-    return list((await session.exec(query)).all())
+    publish(session, review, payload, cause)

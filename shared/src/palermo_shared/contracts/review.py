@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from palermo_shared.events import TOPIC_REVIEW, EventPayload, event
-from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.reference.instruments import Cluster, Instrument, WorkingGroup
 
 
 @event("palermo.review.desk_review_started", version=1, topic=TOPIC_REVIEW)
@@ -41,3 +43,83 @@ class DeskReviewReviewersChanged(EventPayload):
     added: list[str]
     removed: list[str]
     redraw_number: int
+
+
+@event("palermo.review.desk_review_stage_changed", version=1, topic=TOPIC_REVIEW)
+class DeskReviewStageChanged(EventPayload):
+    """A desk review moved from one stage of its workflow to the next."""
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    regional_group: str | None = None
+    from_stage: str
+    to_stage: str
+    changed_at: dt.datetime
+
+
+@event("palermo.review.desk_review_reminder_due", version=1, topic=TOPIC_REVIEW)
+class DeskReviewReminderDue(EventPayload):
+    """A stage of a desk review is due soon and is not done yet.
+
+    `states` are the States that still have to act on the stage.
+    """
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    stage: str
+    due_at: dt.datetime
+    days_left: int
+    states: list[str]
+
+
+@event("palermo.review.desk_review_overdue", version=1, topic=TOPIC_REVIEW)
+class DeskReviewOverdue(EventPayload):
+    """A stage of a desk review passed its due date, published once per due date.
+
+    `states` are the States that still have to act on the stage.
+    """
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    stage: str
+    due_at: dt.datetime
+    days_overdue: int
+    states: list[str] = Field(default_factory=list)
+
+
+class OutcomeObservation(BaseModel):
+    """One agreed observation of a desk review's outcome."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article: int
+    kind: str
+    text: str
+
+
+@event("palermo.review.review_outcome_submitted", version=1, topic=TOPIC_REVIEW)
+class ReviewOutcomeSubmitted(EventPayload):
+    """The outcome of a completed desk review, for its working group and the
+    Conference of the Parties. It carries no score, grade or ranking.
+    """
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    working_group: WorkingGroup
+    submitted_to: list[str]
+    summary: str
+    observations: list[OutcomeObservation]
+    comments: str
+    submitted_at: dt.datetime

@@ -1,12 +1,13 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.reviews import receive_questionnaire
+from palermo_review.clock import Clock
+from palermo_review.opening import receive_questionnaire
 from palermo_shared.contracts import QuestionnaireSubmitted
 from palermo_shared.events import Envelope, EventPayload
 
 
 async def handle(
-    session: AsyncSession, envelope: Envelope, payload: EventPayload
+    session: AsyncSession, envelope: Envelope, payload: EventPayload, *, clock: Clock
 ) -> None:
     assert isinstance(payload, QuestionnaireSubmitted)
-    await receive_questionnaire(session, envelope, payload)
+    await receive_questionnaire(session, envelope, payload, clock)

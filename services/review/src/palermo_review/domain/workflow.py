@@ -1,12 +1,19 @@
-"""The desk review's state machine; no I/O.
+"""The desk review's state machine, kept as data; no I/O.
 
 A review exists from the first of its two inputs (the lots drawn, the
-questionnaire submitted), starts when both are in, and is completed by
-its reviewers:
+questionnaire submitted) and starts when both are in. The reviewing States'
+experts then hold the dialogue and write observations. The first agreement
+to the final observations freezes them. Once both reviewing States' focal
+points cleared their agreement, the State under review has its comment
+period, and then the review can be completed:
 
     awaiting_lots ---------.
-                            +--> in_progress --> completed
-    awaiting_questionnaire -'
+                            +--> in_progress --> agreeing --> commenting --> completed
+    awaiting_questionnaire -'        ^              |
+                                     '-- reopen ----'
+
+Steps that keep the stage (an observation, a message) are listed too, so
+that every action on a review is checked against its stage in one place.
 """
 
 from enum import StrEnum
@@ -18,38 +25,122 @@ class ReviewStatus(StrEnum):
     AWAITING_LOTS = "awaiting_lots"
     AWAITING_QUESTIONNAIRE = "awaiting_questionnaire"
     IN_PROGRESS = "in_progress"
+    AGREEING = "agreeing"
+    COMMENTING = "commenting"
     COMPLETED = "completed"
 
 
 class Step(StrEnum):
     RECEIVE_LOTS = "receive_lots"
     RECEIVE_QUESTIONNAIRE = "receive_questionnaire"
+    APPOINT = "appoint"
+    HOLD_DIALOGUE = "hold_dialogue"
     RECORD_OBSERVATION = "record_observation"
+    AGREE = "agree"
+    OPEN_COMMENTS = "open_comments"
+    REOPEN = "reopen"
+    COMMENT = "comment"
+    EDIT_SUMMARY = "edit_summary"
     COMPLETE = "complete"
+    PUBLISH = "publish"
+    TRANSLATE = "translate"
 
 
+OPEN_STAGES = (
+    ReviewStatus.AWAITING_LOTS,
+    ReviewStatus.AWAITING_QUESTIONNAIRE,
+    ReviewStatus.IN_PROGRESS,
+    ReviewStatus.AGREEING,
+    ReviewStatus.COMMENTING,
+)
+
+_S = ReviewStatus
 TRANSITIONS: dict[ReviewStatus, dict[Step, ReviewStatus]] = {
-    ReviewStatus.AWAITING_LOTS: {Step.RECEIVE_LOTS: ReviewStatus.IN_PROGRESS},
-    ReviewStatus.AWAITING_QUESTIONNAIRE: {
-        Step.RECEIVE_QUESTIONNAIRE: ReviewStatus.IN_PROGRESS
+    _S.AWAITING_LOTS: {
+        Step.RECEIVE_LOTS: _S.IN_PROGRESS,
+        Step.APPOINT: _S.AWAITING_LOTS,
     },
-    ReviewStatus.IN_PROGRESS: {
-        Step.RECORD_OBSERVATION: ReviewStatus.IN_PROGRESS,
-        Step.COMPLETE: ReviewStatus.COMPLETED,
+    _S.AWAITING_QUESTIONNAIRE: {
+        Step.RECEIVE_QUESTIONNAIRE: _S.IN_PROGRESS,
+        Step.APPOINT: _S.AWAITING_QUESTIONNAIRE,
     },
-    ReviewStatus.COMPLETED: {},
+    _S.IN_PROGRESS: {
+        Step.APPOINT: _S.IN_PROGRESS,
+        Step.HOLD_DIALOGUE: _S.IN_PROGRESS,
+        Step.RECORD_OBSERVATION: _S.IN_PROGRESS,
+        Step.EDIT_SUMMARY: _S.IN_PROGRESS,
+        Step.AGREE: _S.AGREEING,
+    },
+    _S.AGREEING: {
+        Step.APPOINT: _S.AGREEING,
+        Step.HOLD_DIALOGUE: _S.AGREEING,
+        Step.EDIT_SUMMARY: _S.AGREEING,
+        Step.AGREE: _S.AGREEING,
+        Step.OPEN_COMMENTS: _S.COMMENTING,
+        Step.REOPEN: _S.IN_PROGRESS,
+    },
+    _S.COMMENTING: {
+        Step.APPOINT: _S.COMMENTING,
+        Step.HOLD_DIALOGUE: _S.COMMENTING,
+        Step.EDIT_SUMMARY: _S.COMMENTING,
+        Step.COMMENT: _S.COMMENTING,
+        Step.COMPLETE: _S.COMPLETED,
+    },
+    _S.COMPLETED: {
+        Step.EDIT_SUMMARY: _S.COMPLETED,
+        Step.PUBLISH: _S.COMPLETED,
+        Step.TRANSLATE: _S.COMPLETED,
+    },
 }
 
 
-def next_status(review_id: str, current: ReviewStatus, step: Step) -> ReviewStatus:
-    """Return the status after `step`, or raise `Conflict` naming the allowed steps."""
+def next_status(
+    review_id: str,
+    current: ReviewStatus,
+    step: Step,
+    *,
+    missing: list[str] | None = None,
+) -> ReviewStatus:
+    """Return the status after `step`, or raise `Conflict` naming the allowed steps.
+
+    `missing` lists what the review lacks for `step`; when given, the
+    conflict names it, and `step` is refused even where the stage allows it.
+    """
     allowed = TRANSITIONS[current]
-    if step not in allowed:
+    if step not in allowed or missing:
         names = ", ".join(s.value for s in allowed) or "none"
-        raise Conflict(
+        message = (
             f"cannot {step.value.replace('_', ' ')} review {review_id}: it is "
-            f"{current.value}; allowed steps: {names}",
+            f"{current.value}; allowed steps: {names}"
+        )
+        details = {}
+        if missing:
+            message += "; missing: " + "; ".join(missing)
+            details["missing"] = missing
+        raise Conflict(
+            message,
             current_state=current.value,
             allowed=[s.value for s in allowed],
+            **details,
         )
     return allowed[step]
+
+
+def missing_for_completion(
+    *,
+    reviewers: list[str],
+    cleared_agreements: set[str],
+    comments_closed: bool,
+) -> list[str]:
+    """Return what a review still lacks before it can be completed, in words."""
+    missing = [
+        f"the agreement of {state}, cleared by its focal point"
+        for state in reviewers
+        if state not in cleared_agreements
+    ]
+    if not comments_closed:
+        missing.append(
+            "the comments of the State under review, cleared by its focal point, "
+            "its waiver, or the end of its comment period"
+        )
+    return missing

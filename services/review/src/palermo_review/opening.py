@@ -1,0 +1,169 @@
+"""Opening desk reviews from the draw and the questionnaire, and following redraws."""
+
+import datetime as dt
+import logging
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_review.clock import Clock
+from palermo_review.domain.workflow import ReviewStatus, Step
+from palermo_review.reviews import publish, review_id, take_step
+from palermo_review.tables import DeskReview
+from palermo_shared.contracts import (
+    DeskReviewReviewersChanged,
+    DeskReviewStarted,
+    LotsDrawn,
+    LotsRedrawn,
+    QuestionnaireSubmitted,
+)
+from palermo_shared.events import Envelope
+from palermo_shared.reference.instruments import Cluster, Instrument
+
+logger = logging.getLogger(__name__)
+
+
+async def _get_or_create(
+    session: AsyncSession,
+    phase_id: str,
+    state: str,
+    instrument: str,
+    cluster: str,
+    *,
+    initial: ReviewStatus,
+    now: dt.datetime,
+) -> DeskReview:
+    rid = review_id(phase_id, state, instrument, cluster)
+    review = await session.get(DeskReview, rid)
+    if review is None:
+        review = DeskReview(
+            id=rid,
+            phase_id=phase_id,
+            state_under_review=state,
+            instrument=instrument,
+            cluster=cluster,
+            status=initial.value,
+            created_at=now,
+        )
+        session.add(review)
+    return review
+
+
+async def receive_lots(
+    session: AsyncSession, cause: Envelope, lots: LotsDrawn, clock: Clock
+) -> None:
+    for cluster in lots.clusters:
+        review = await _get_or_create(
+            session,
+            lots.phase_id,
+            lots.state_under_review,
+            lots.instrument.value,
+            cluster.value,
+            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
+            now=clock(),
+        )
+        review.reviewers = [r.iso3 for r in lots.reviewers]
+        review.regional_group = lots.regional_group
+        review.lots_drawn_at = clock()
+        if review.status == ReviewStatus.AWAITING_LOTS:
+            _start(session, cause, review, Step.RECEIVE_LOTS, clock)
+
+
+async def receive_redraw(
+    session: AsyncSession, cause: Envelope, redrawn: LotsRedrawn, clock: Clock
+) -> None:
+    """Give the review the redrawn pair; a completed review keeps its reviewers.
+
+    Access follows `reviewers`, so a replaced reviewer's focal point and
+    experts can no longer act on the review, and the new one's can once
+    appointed.
+    """
+    reviewers = [r.iso3 for r in redrawn.reviewers]
+    for cluster in redrawn.clusters:
+        review = await _get_or_create(
+            session,
+            redrawn.phase_id,
+            redrawn.state_under_review,
+            redrawn.instrument.value,
+            cluster.value,
+            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
+            now=clock(),
+        )
+        if review.status == ReviewStatus.COMPLETED:
+            logger.info(
+                "desk review %s was completed before redraw %d; its reviewers stay",
+                review.id,
+                redrawn.redraw_number,
+            )
+            continue
+        previous, review.reviewers = review.reviewers or [], reviewers
+        review.regional_group = redrawn.regional_group
+        review.lots_drawn_at = review.lots_drawn_at or clock()
+        session.add(review)
+        if review.status == ReviewStatus.AWAITING_LOTS:
+            _start(session, cause, review, Step.RECEIVE_LOTS, clock)
+        elif previous != reviewers:
+            _record_reviewers_changed(session, cause, review, previous, redrawn)
+
+
+def _record_reviewers_changed(
+    session: AsyncSession,
+    cause: Envelope,
+    review: DeskReview,
+    previous: list[str],
+    redrawn: LotsRedrawn,
+) -> None:
+    reviewers = review.reviewers or []
+    payload = DeskReviewReviewersChanged(
+        review_id=review.id,
+        phase_id=review.phase_id,
+        state_under_review=review.state_under_review,
+        instrument=Instrument(review.instrument),
+        cluster=Cluster(review.cluster),
+        reviewers=reviewers,
+        added=[s for s in reviewers if s not in previous],
+        removed=[s for s in previous if s not in reviewers],
+        redraw_number=redrawn.redraw_number,
+    )
+    publish(session, review, payload, cause)
+
+
+async def receive_questionnaire(
+    session: AsyncSession,
+    cause: Envelope,
+    submitted: QuestionnaireSubmitted,
+    clock: Clock,
+) -> None:
+    review = await _get_or_create(
+        session,
+        submitted.phase_id,
+        submitted.state,
+        submitted.instrument.value,
+        submitted.cluster.value,
+        initial=ReviewStatus.AWAITING_LOTS,
+        now=clock(),
+    )
+    review.response_id = submitted.response_id
+    review.questionnaire_submitted_at = submitted.submitted_at
+    if review.status == ReviewStatus.AWAITING_QUESTIONNAIRE:
+        _start(session, cause, review, Step.RECEIVE_QUESTIONNAIRE, clock)
+
+
+def _start(
+    session: AsyncSession,
+    cause: Envelope,
+    review: DeskReview,
+    step: Step,
+    clock: Clock,
+) -> None:
+    now = clock()
+    review.started_at = now
+    take_step(session, review, step, now, cause)
+    payload = DeskReviewStarted(
+        review_id=review.id,
+        phase_id=review.phase_id,
+        state_under_review=review.state_under_review,
+        instrument=Instrument(review.instrument),
+        cluster=Cluster(review.cluster),
+        reviewers=review.reviewers or [],
+    )
+    publish(session, review, payload, cause)

@@ -1,0 +1,272 @@
+"""The State under review's comments, completion, publication and translations."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_review.access import Action, authorize
+from palermo_review.clock import aware
+from palermo_review.domain.workflow import (
+    ReviewStatus,
+    Step,
+    missing_for_completion,
+    next_status,
+)
+from palermo_review.observations import cleared_agreements, list_observations
+from palermo_review.reviews import check_step, get_review, publish, take_step
+from palermo_review.tables import DeskReview, StateComment, SummaryTranslation
+from palermo_shared.auth import Principal
+from palermo_shared.contracts import (
+    DeskReviewCompleted,
+    OutcomeObservation,
+    ReviewOutcomeSubmitted,
+)
+from palermo_shared.errors import Conflict, InvalidInput
+from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
+
+logger = logging.getLogger(__name__)
+
+OFFICIAL_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+OUTCOME_RECIPIENTS = ["working_group", "conference_of_the_parties"]
+
+
+async def comment(
+    session: AsyncSession, principal: Principal, rid: str, text: str, now: dt.datetime
+) -> StateComment:
+    """Record the State under review's comments; its focal point's count at once."""
+    review = await get_review(session, rid)
+    participant = await authorize(session, review, principal, Action.COMMENT)
+    check_step(review, Step.COMMENT)
+    row = await session.get(StateComment, rid) or StateComment(review_id=rid)
+    row.text, row.written_by, row.written_at = text, principal.subject, now
+    row.cleared_by, row.cleared_at = None, None
+    if participant.is_focal_point:
+        row.cleared_by, row.cleared_at = principal.subject, now
+    session.add(row)
+    return row
+
+
+async def clear_comment(
+    session: AsyncSession, principal: Principal, rid: str, now: dt.datetime
+) -> StateComment:
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.CLEAR_COMMENT)
+    check_step(review, Step.COMMENT)
+    row = await session.get(StateComment, rid)
+    if row is None:
+        raise Conflict(
+            f"desk review {rid} has no comments to clear; write them or waive them",
+            current_state=review.status,
+            allowed=[Step.COMMENT.value],
+        )
+    row.cleared_by, row.cleared_at = principal.subject, now
+    session.add(row)
+    return row
+
+
+async def waive_comments(
+    session: AsyncSession, principal: Principal, rid: str
+) -> DeskReview:
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.CLEAR_COMMENT)
+    check_step(review, Step.COMMENT)
+    review.comments_waived = True
+    session.add(review)
+    return review
+
+
+def comment_period_ends(review: DeskReview, period: dt.timedelta) -> dt.datetime | None:
+    if review.comment_period_started_at is None:
+        return None
+    return aware(review.comment_period_started_at) + period
+
+
+async def comments_closed(
+    session: AsyncSession, review: DeskReview, now: dt.datetime, period: dt.timedelta
+) -> bool:
+    """Return whether the State under review commented, waived, or ran out of time."""
+    if review.comments_waived:
+        return True
+    ends = comment_period_ends(review, period)
+    if ends is not None and now >= ends:
+        return True
+    row = await session.get(StateComment, review.id)
+    return row is not None and row.cleared_at is not None
+
+
+async def missing_parts(
+    session: AsyncSession, review: DeskReview, now: dt.datetime, period: dt.timedelta
+) -> list[str]:
+    return missing_for_completion(
+        reviewers=review.reviewers or [],
+        cleared_agreements=await cleared_agreements(session, review),
+        comments_closed=await comments_closed(session, review, now, period),
+    )
+
+
+async def complete(
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    *,
+    summary: str | None,
+    now: dt.datetime,
+    comment_period: dt.timedelta,
+) -> DeskReview:
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.COMPLETE)
+    missing = await missing_parts(session, review, now, comment_period)
+    next_status(rid, ReviewStatus(review.status), Step.COMPLETE, missing=missing)
+    if summary is None and review.summary is None:
+        raise InvalidInput(
+            f"desk review {rid} has no summary yet; send one", field="summary"
+        )
+    take_step(session, review, Step.COMPLETE, now)
+
+    if summary is not None:
+        _set_summary(review, summary)
+    review.completed_at = now
+    session.add(review)
+    await _publish_outcome(session, review, now)
+    return review
+
+
+async def _publish_outcome(
+    session: AsyncSession, review: DeskReview, now: dt.datetime
+) -> None:
+    observations = await list_observations(session, review.id)
+    instrument, cluster = Instrument(review.instrument), Cluster(review.cluster)
+    common = {
+        "review_id": review.id,
+        "phase_id": review.phase_id,
+        "state_under_review": review.state_under_review,
+        "instrument": instrument,
+        "cluster": cluster,
+    }
+    completed = DeskReviewCompleted(
+        **common,
+        reviewers=review.reviewers or [],
+        observation_count=len(observations),
+        completed_at=now,
+    )
+    publish(session, review, completed)
+    outcome = ReviewOutcomeSubmitted(
+        **common,
+        working_group=WORKING_GROUPS[instrument],
+        submitted_to=OUTCOME_RECIPIENTS,
+        summary=review.summary or "",
+        observations=[
+            OutcomeObservation(article=o.article, kind=o.kind, text=o.text)
+            for o in observations
+        ],
+        comments=await _comments_status(session, review),
+        submitted_at=now,
+    )
+    publish(session, review, outcome)
+
+
+async def _comments_status(session: AsyncSession, review: DeskReview) -> str:
+    if review.comments_waived:
+        return "waived"
+    row = await session.get(StateComment, review.id)
+    if row is not None and row.cleared_at is not None:
+        return "commented"
+    return "comment_period_ended"
+
+
+def _set_summary(review: DeskReview, summary: str) -> None:
+    if summary != review.summary:
+        review.summary = summary
+        review.summary_revision += 1
+
+
+async def edit_summary(
+    session: AsyncSession, principal: Principal, rid: str, summary: str
+) -> DeskReview:
+    """Change the summary; translations of earlier revisions become outdated."""
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.EDIT_SUMMARY)
+    check_step(review, Step.EDIT_SUMMARY)
+    _set_summary(review, summary)
+    session.add(review)
+    return review
+
+
+async def decide_publication(
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    *,
+    summary: bool,
+    observation_ids: list[str],
+) -> DeskReview:
+    """Publish the listed parts of a completed review; the rest stays confidential."""
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.DECIDE_PUBLICATION)
+    check_step(review, Step.PUBLISH)
+    observations = await list_observations(session, rid)
+    unknown = set(observation_ids) - {o.id for o in observations}
+    if unknown:
+        raise InvalidInput(
+            f"observations {', '.join(sorted(unknown))} are not in desk review {rid}",
+            field="observation_ids",
+        )
+    review.summary_published = summary
+    session.add(review)
+    for observation in observations:
+        observation.published = observation.id in observation_ids
+        session.add(observation)
+    return review
+
+
+async def translate(
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    language: str,
+    text: str,
+    now: dt.datetime,
+) -> SummaryTranslation:
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.TRANSLATE)
+    check_step(review, Step.TRANSLATE)
+    if review.summary is None:
+        raise Conflict(
+            f"desk review {rid} has no summary to translate",
+            current_state=review.status,
+            allowed=[Step.EDIT_SUMMARY.value],
+        )
+    row = await session.get(SummaryTranslation, (rid, language))
+    row = row or SummaryTranslation(review_id=rid, language=language)
+    row.text, row.source_revision = text, review.summary_revision
+    row.translated_by, row.translated_at = principal.subject, now
+    session.add(row)
+    return row
+
+
+async def translations(session: AsyncSession, rid: str) -> list[SummaryTranslation]:
+    query = select(SummaryTranslation).where(SummaryTranslation.review_id == rid)
+    return list(
+        (await session.exec(query.order_by(col(SummaryTranslation.language)))).all()
+    )
+
+
+@dataclass(frozen=True)
+class PublishedOutcome:
+    review: DeskReview
+    summary_published: bool
+    observations: list
+    translations: list[SummaryTranslation]
+
+
+async def published_outcome(session: AsyncSession, rid: str) -> PublishedOutcome:
+    """Return what the State under review published of a completed review."""
+    review = await get_review(session, rid)
+    if review.status != ReviewStatus.COMPLETED:
+        return PublishedOutcome(review, False, [], [])
+    observations = [o for o in await list_observations(session, rid) if o.published]
+    shown = await translations(session, rid) if review.summary_published else []
+    return PublishedOutcome(review, review.summary_published, observations, shown)

@@ -1,0 +1,192 @@
+"""Focal points and governmental experts of the States in a desk review."""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_review.access import Action, authorize
+from palermo_review.domain.workflow import Step
+from palermo_review.reviews import check_step, get_review, new_id, states_of
+from palermo_review.tables import (
+    DeskReview,
+    Expert,
+    PhaseFocalPoint,
+    ReviewFocalPoint,
+)
+from palermo_shared.auth import Principal
+from palermo_shared.errors import Forbidden, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    subject: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class ExpertDetails:
+    person: Person
+    languages: list[str]
+    expertise: str
+
+
+@dataclass(frozen=True)
+class FocalPointView:
+    state: str
+    subject: str
+    name: str
+    email: str
+    named_at: dt.datetime
+    scope: str
+
+
+def require_secretariat(principal: Principal, action: str) -> None:
+    if not principal.is_secretariat:
+        raise Forbidden(f"only the Secretariat may {action}")
+
+
+async def name_phase_focal_points(
+    session: AsyncSession,
+    principal: Principal,
+    phase_id: str,
+    named: dict[str, Person],
+    now: dt.datetime,
+) -> None:
+    """Name each State's focal point for every review of a phase.
+
+    A focal point named on one review replaces the phase's one there.
+    """
+    require_secretariat(principal, "name focal points")
+    for state, person in named.items():
+        row = await session.get(PhaseFocalPoint, (phase_id, state))
+        row = row or PhaseFocalPoint(phase_id=phase_id, state=state, named_at=now)
+        row.subject, row.name, row.email = person.subject, person.name, person.email
+        row.named_at = now
+        session.add(row)
+    logger.info("phase %s: named %d focal points", phase_id, len(named))
+
+
+async def name_review_focal_point(
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    state: str,
+    person: Person,
+    now: dt.datetime,
+) -> DeskReview:
+    review = await get_review(session, rid)
+    await authorize(session, review, principal, Action.NAME_FOCAL_POINT)
+    check_step(review, Step.APPOINT)
+    if state not in states_of(review):
+        raise InvalidInput(
+            f"{state} takes no part in desk review {rid}; expected one of "
+            f"{', '.join(states_of(review))}",
+            field="state",
+        )
+    row = await session.get(ReviewFocalPoint, (rid, state))
+    row = row or ReviewFocalPoint(review_id=rid, state=state, named_at=now)
+    row.subject, row.name, row.email = person.subject, person.name, person.email
+    row.named_at = now
+    session.add(row)
+    return review
+
+
+async def focal_points(
+    session: AsyncSession, review: DeskReview
+) -> list[FocalPointView]:
+    """Return the focal point of each State of the review that has one."""
+    views = []
+    for state in states_of(review):
+        own = await session.get(ReviewFocalPoint, (review.id, state))
+        row = own or await session.get(PhaseFocalPoint, (review.phase_id, state))
+        if row is not None:
+            scope = "review" if own is not None else "phase"
+            views.append(
+                FocalPointView(
+                    state, row.subject, row.name, row.email, row.named_at, scope
+                )
+            )
+    return views
+
+
+async def appoint_experts(
+    session: AsyncSession,
+    principal: Principal,
+    review_ids: list[str],
+    details: ExpertDetails,
+    now: dt.datetime,
+) -> list[Expert]:
+    """Appoint one expert of the caller's State to each listed review, all or none.
+
+    Appointing a subject already appointed to a review updates its details.
+    """
+    appointed = []
+    for rid in dict.fromkeys(review_ids):
+        review = await get_review(session, rid)
+        participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
+        check_step(review, Step.APPOINT)
+        assert participant.state is not None
+        appointed.append(
+            await _appoint(session, review, participant.state, principal, details, now)
+        )
+    return appointed
+
+
+async def _appoint(
+    session: AsyncSession,
+    review: DeskReview,
+    state: str,
+    principal: Principal,
+    details: ExpertDetails,
+    now: dt.datetime,
+) -> Expert:
+    query = select(Expert).where(
+        Expert.review_id == review.id, Expert.subject == details.person.subject
+    )
+    expert = (await session.exec(query)).first()
+    if expert is not None and expert.state != state:
+        raise InvalidInput(
+            f"{details.person.subject} is already an expert of {expert.state} on "
+            f"desk review {review.id}",
+            field="subject",
+        )
+    expert = expert or Expert(id=new_id(), review_id=review.id, state=state)
+    expert.subject = details.person.subject
+    expert.name = details.person.name
+    expert.email = details.person.email
+    expert.languages = details.languages
+    expert.expertise = details.expertise
+    expert.appointed_by = principal.subject
+    expert.appointed_at = now
+    session.add(expert)
+    return expert
+
+
+async def list_experts(session: AsyncSession, rid: str) -> list[Expert]:
+    query = (
+        select(Expert)
+        .where(Expert.review_id == rid)
+        .order_by(col(Expert.state), col(Expert.appointed_at))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def remove_expert(
+    session: AsyncSession, principal: Principal, rid: str, expert_id: str
+) -> None:
+    """Withdraw an expert; only the focal point of the expert's State may."""
+    review = await get_review(session, rid)
+    participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
+    check_step(review, Step.APPOINT)
+    expert = await session.get(Expert, expert_id)
+    if expert is None or expert.review_id != rid:
+        raise NotFound(f"expert {expert_id} not found on desk review {rid}")
+    if expert.state != participant.state:
+        raise Forbidden(f"only the focal point of {expert.state} may withdraw it")
+    await session.delete(expert)

@@ -1,0 +1,193 @@
+"""The dialogue: requests, answers with files, clarifications and meetings."""
+
+import pytest
+
+REQUEST = {
+    "kind": "supplementary_information",
+    "text": "Please send the text of article 416 bis of the penal code.",
+    "due_date": "2026-02-05",
+}
+
+
+async def create_request(service, **changes):
+    return await service.client.post(
+        service.url("/requests"),
+        json={**REQUEST, **changes},
+        headers=service.expert("FRA"),
+    )
+
+
+async def answer(service, request_id: str, text: str = "Attached."):
+    return await service.client.post(
+        service.url(f"/requests/{request_id}/messages"),
+        json={"kind": "answer", "text": text},
+        headers=service.focal_point("ITA"),
+    )
+
+
+async def upload(service, request_id, message_id, content, content_type):
+    return await service.client.post(
+        service.url(f"/requests/{request_id}/messages/{message_id}/attachments"),
+        params={"filename": "penal-code.pdf"},
+        content=content,
+        headers={**service.focal_point("ITA"), "Content-Type": content_type},
+    )
+
+
+async def requests(service) -> list[dict]:
+    response = await service.client.get(
+        service.url("/requests"), headers=service.secretariat
+    )
+    return response.json()
+
+
+async def test_request_recorded(service, staffed_review) -> None:
+    response = await create_request(service)
+
+    assert response.status_code == 201
+    [stored] = await requests(service)
+    assert stored["from_state"] == "FRA"
+    assert stored["due_date"] == "2026-02-05"
+    assert stored["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"due_date": "2026-01-05"}, "due_date"),
+        ({"kind": "interrogation"}, "kind"),
+        ({"text": ""}, "text"),
+    ],
+)
+async def test_bad_request_invalid(service, staffed_review, changes, field) -> None:
+    response = await create_request(service, **changes)
+
+    assert response.status_code == 422
+    assert field in response.text
+    assert await requests(service) == []
+
+
+async def test_answer_with_attachment(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = (await answer(service, request_id)).json()
+    content = b"%PDF-1.7 article 416 bis"
+
+    uploaded = await upload(
+        service, request_id, message["id"], content, "application/pdf"
+    )
+    attachment = uploaded.json()
+    downloaded = await service.client.get(
+        service.url(
+            f"/requests/{request_id}/messages/{message['id']}"
+            f"/attachments/{attachment['id']}"
+        ),
+        headers=service.expert("BRA"),
+    )
+
+    assert uploaded.status_code == 201
+    assert attachment["size"] == len(content)
+    assert downloaded.content == content
+    assert downloaded.headers["content-type"] == "application/pdf"
+    [stored] = await requests(service)
+    assert stored["messages"][0]["attachments"][0]["id"] == attachment["id"]
+
+
+async def test_attachment_too_large(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = (await answer(service, request_id)).json()
+    limit = service.runtime.settings.attachment_max_bytes
+
+    response = await upload(
+        service, request_id, message["id"], b"x" * (limit + 1), "application/pdf"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["field"] == "body"
+    [stored] = await requests(service)
+    assert stored["messages"][0]["attachments"] == []
+
+
+async def test_attachment_type_unsupported(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = (await answer(service, request_id)).json()
+
+    response = await upload(
+        service, request_id, message["id"], b"MZ", "application/x-msdownload"
+    )
+
+    assert response.status_code == 415
+    assert response.json()["field"] == "content-type"
+    [stored] = await requests(service)
+    assert stored["messages"][0]["attachments"] == []
+
+
+async def test_attachment_to_clarification_invalid(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = await service.client.post(
+        service.url(f"/requests/{request_id}/messages"),
+        json={"kind": "clarification", "text": "Which paragraph?"},
+        headers=service.expert("BRA"),
+    )
+
+    response = await upload(
+        service, request_id, message.json()["id"], b"%PDF", "application/pdf"
+    )
+
+    assert message.status_code == 201
+    assert response.status_code == 422
+    assert response.json()["field"] == "message_id"
+
+
+async def test_clarification_thread_in_order(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    await answer(service, request_id, "Article 416 bis.")
+    service.clock.advance(hours=1)
+    await service.client.post(
+        service.url(f"/requests/{request_id}/messages"),
+        json={"kind": "clarification", "text": "Which paragraph?"},
+        headers=service.expert("FRA"),
+    )
+
+    [stored] = await requests(service)
+
+    assert [m["kind"] for m in stored["messages"]] == ["answer", "clarification"]
+    assert [m["state"] for m in stored["messages"]] == ["ITA", "FRA"]
+
+
+async def test_request_of_other_review_not_found(service, staffed_review) -> None:
+    response = await answer(service, "no-such-request")
+
+    assert response.status_code == 404
+
+
+async def test_meeting_recorded(service, staffed_review) -> None:
+    meeting = {
+        "date": "2026-01-05",
+        "participants": ["expert@fra.example", "focal.point@ita.example"],
+        "minutes": "Discussed the definition of an organized criminal group.",
+    }
+
+    response = await service.client.post(
+        service.url("/meetings"), json=meeting, headers=service.expert("BRA")
+    )
+    listed = await service.client.get(
+        service.url("/meetings"), headers=service.focal_point("ITA")
+    )
+
+    assert response.status_code == 201
+    assert listed.json()[0]["minutes"] == meeting["minutes"]
+
+
+async def test_future_meeting_invalid(service, staffed_review) -> None:
+    meeting = {"date": "2026-03-01", "participants": ["a"], "minutes": "Planned."}
+
+    response = await service.client.post(
+        service.url("/meetings"), json=meeting, headers=service.expert("BRA")
+    )
+    listed = await service.client.get(
+        service.url("/meetings"), headers=service.secretariat
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "date"
+    assert listed.json() == []

@@ -1,0 +1,293 @@
+"""Agreement, the State under review's comments, completion and publication."""
+
+from palermo_shared.auth import Role
+from palermo_shared.contracts import DeskReviewStageChanged
+from palermo_shared.events import payload_of
+
+
+def stage_changes(service) -> list[tuple[str, str]]:
+    envelopes = service.events(DeskReviewStageChanged.event_type)
+    return [(p.from_stage, p.to_stage) for p in map(payload_of, envelopes)]
+
+
+async def test_expert_agreement_needs_clearance(service, staffed_review) -> None:
+    await service.observe()
+
+    agreed = await service.agree(service.expert("FRA"))
+    before = agreed.json()
+    cleared = await service.client.post(
+        service.url("/agreement/clearance"), headers=service.focal_point("FRA")
+    )
+
+    assert agreed.status_code == 200
+    assert before["status"] == "agreeing"
+    assert len(before["missing_for_completion"]) == 3
+    assert cleared.status_code == 200
+    assert len(cleared.json()["missing_for_completion"]) == 2
+
+
+async def test_clearance_without_agreement_conflicts(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree(service.focal_point("FRA"))
+    before = await service.review()
+
+    response = await service.client.post(
+        service.url("/agreement/clearance"), headers=service.focal_point("BRA")
+    )
+
+    assert response.status_code == 409
+    assert "BRA" in response.json()["detail"]
+    assert await service.review() == before
+
+
+async def test_agreement_without_observations_conflicts(
+    service, staffed_review
+) -> None:
+    before = await service.review()
+
+    response = await service.agree(service.focal_point("FRA"))
+
+    assert response.status_code == 409
+    assert await service.review() == before
+
+
+async def test_first_agreement_freezes_observations(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree(service.focal_point("FRA"))
+
+    response = await service.observe("BRA")
+
+    assert response.status_code == 409
+    assert response.json()["current_state"] == "agreeing"
+    assert len(await service.observations()) == 1
+
+
+async def test_both_agreements_open_comments(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+
+    review = await service.review()
+
+    assert review["status"] == "commenting"
+    assert review["comment_period_started_at"] == "2026-01-05T09:00:00Z"
+    assert review["comment_period_ends_at"] == "2026-02-02T09:00:00Z"
+    assert len(review["missing_for_completion"]) == 1
+
+
+async def test_reopen_withdraws_agreements(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree(service.focal_point("FRA"))
+
+    response = await service.client.post(
+        service.url("/reopen"), headers=service.expert("BRA")
+    )
+    agreements = await service.client.get(
+        service.url("/agreements"), headers=service.secretariat
+    )
+
+    assert response.json()["status"] == "in_progress"
+    assert agreements.json() == []
+    assert (await service.observe("BRA")).status_code == 201
+
+
+async def test_completion_waits_for_comments(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    before = await service.review()
+
+    response = await service.complete()
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["current_state"] == "commenting"
+    assert body["missing"] == before["missing_for_completion"]
+    assert "comment period" in body["detail"]
+    assert await service.review() == before
+
+
+async def test_expert_comment_needs_clearance(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    assert (await service.appoint_expert("ITA")).status_code == 201
+
+    written = await service.client.put(
+        service.url("/comments"),
+        json={"text": "Italy notes the observations."},
+        headers=service.expert("ITA"),
+    )
+    refused = await service.complete()
+    cleared = await service.client.post(
+        service.url("/comments/clearance"), headers=service.focal_point("ITA")
+    )
+    completed = await service.complete()
+
+    assert written.status_code == 200
+    assert written.json()["cleared_at"] is None
+    assert refused.status_code == 409
+    assert cleared.status_code == 200
+    assert completed.status_code == 200
+
+
+async def test_comment_period_end_allows_completion(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    service.clock.advance(days=27)
+    early = await service.complete()
+
+    service.clock.advance(days=1)
+    late = await service.complete()
+
+    assert early.status_code == 409
+    assert late.status_code == 200
+
+
+async def test_comments_outside_period_conflict(service, staffed_review) -> None:
+    before = await service.review()
+
+    response = await service.waive()
+
+    assert response.status_code == 409
+    assert response.json()["current_state"] == "in_progress"
+    assert await service.review() == before
+
+
+async def test_every_transition_published(service, staffed_review) -> None:
+    await service.complete_fully()
+    await service.wait_for_outbox()
+
+    assert stage_changes(service) == [
+        ("awaiting_questionnaire", "in_progress"),
+        ("in_progress", "agreeing"),
+        ("agreeing", "commenting"),
+        ("commenting", "completed"),
+    ]
+    event = payload_of(service.events(DeskReviewStageChanged.event_type)[0])
+    assert event.regional_group == "Western European and Others"
+    assert event.state_under_review == "ITA"
+
+
+async def publish_parts(service, summary: bool, observation_ids: list[str]):
+    return await service.client.put(
+        service.url("/publication"),
+        json={"summary": summary, "observation_ids": observation_ids},
+        headers=service.focal_point("ITA"),
+    )
+
+
+async def test_observer_reads_published_parts(service, staffed_review) -> None:
+    shown = (await service.observe()).json()
+    await service.observe("BRA", kind="difficulty", text="Confidential difficulty.")
+    await service.agree_both()
+    await service.waive()
+    await service.complete()
+
+    decided = await publish_parts(service, True, [shown["id"]])
+    observer = await service.client.get(
+        service.url("/published"), headers=service.headers(Role.OBSERVER)
+    )
+    forbidden = await service.client.get(
+        service.url("/observations"), headers=service.headers(Role.OBSERVER)
+    )
+
+    assert decided.status_code == 200
+    body = observer.json()
+    assert body["summary"] == "Desk review done."
+    assert [o["id"] for o in body["observations"]] == [shown["id"]]
+    assert "Confidential difficulty." not in observer.text
+    assert forbidden.status_code == 403
+
+
+async def test_outcome_confidential_by_default(service, staffed_review) -> None:
+    await service.complete_fully()
+
+    observer = await service.client.get(
+        service.url("/published"), headers=service.headers(Role.OBSERVER)
+    )
+
+    assert observer.json()["summary"] is None
+    assert observer.json()["observations"] == []
+
+
+async def test_publication_before_completion_conflicts(service, staffed_review) -> None:
+    shown = (await service.observe()).json()
+
+    response = await publish_parts(service, True, [shown["id"]])
+
+    assert response.status_code == 409
+    assert (await service.observations())[0]["published"] is False
+
+
+async def test_publication_of_unknown_observation_invalid(
+    service, staffed_review
+) -> None:
+    await service.complete_fully()
+
+    response = await publish_parts(service, True, ["no-such-observation"])
+    review = await service.review()
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "observation_ids"
+    assert (
+        await service.client.get(service.url("/summary"), headers=service.secretariat)
+    ).json()["published"] is False
+    assert review["status"] == "completed"
+
+
+async def translate(service, language: str, text: str):
+    return await service.client.put(
+        service.url(f"/summary/translations/{language}"),
+        json={"text": text},
+        headers=service.secretariat,
+    )
+
+
+async def test_translation_outdated_by_summary_change(service, staffed_review) -> None:
+    await service.complete_fully()
+    await translate(service, "fr", "Examen terminé.")
+
+    changed = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Desk review done, with a correction."},
+        headers=service.secretariat,
+    )
+    await translate(service, "es", "Examen terminado, con una corrección.")
+    summary = await service.client.get(
+        service.url("/summary"), headers=service.secretariat
+    )
+
+    assert changed.status_code == 200
+    body = summary.json()
+    assert body["revision"] == 2
+    currency = {t["language"]: t["current"] for t in body["translations"]}
+    assert currency == {"es": True, "fr": False}
+    sources = {t["language"]: t["source_revision"] for t in body["translations"]}
+    assert sources == {"es": 2, "fr": 1}
+    assert body["languages_missing"] == ["ar", "zh", "ru"]
+
+
+async def test_translation_into_english_invalid(service, staffed_review) -> None:
+    await service.complete_fully()
+
+    response = await translate(service, "en", "Done.")
+    other = await translate(service, "de", "Fertig.")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "language"
+    assert other.status_code == 422
+
+
+async def test_same_summary_keeps_revision(service, staffed_review) -> None:
+    await service.complete_fully()
+    await translate(service, "fr", "Examen terminé.")
+
+    await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Desk review done."},
+        headers=service.secretariat,
+    )
+    summary = await service.client.get(
+        service.url("/summary"), headers=service.secretariat
+    )
+
+    assert summary.json()["revision"] == 1
+    assert summary.json()["translations"][0]["current"] is True
