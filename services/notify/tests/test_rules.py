@@ -5,7 +5,10 @@ import pytest
 from palermo_notify.domain.contacts import ContactRole
 from palermo_notify.domain.rules import distinct_states, plan_recipients, recipients_of
 from palermo_shared.contracts import (
+    AccountInvited,
     DeskReviewCompleted,
+    DeskReviewOverdue,
+    DeskReviewReminderDue,
     DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
@@ -80,6 +83,9 @@ async def test_rules_listed(service):
         DeskReviewStarted.event_type,
         DeskReviewCompleted.event_type,
         DeskReviewReviewersChanged.event_type,
+        DeskReviewReminderDue.event_type,
+        DeskReviewOverdue.event_type,
+        AccountInvited.event_type,
     }
     started = rules[DeskReviewStarted.event_type]["audiences"]
     assert [a["audience"] for a in started] == [

@@ -3,6 +3,11 @@
 Importing this package registers every schema in `palermo_shared.events.EVENT_TYPES`.
 """
 
+from palermo_shared.contracts.accounts import (
+    AccountActivated,
+    AccountEnded,
+    AccountInvited,
+)
 from palermo_shared.contracts.draw import (
     CohortsDrawn,
     DrawnReviewer,
@@ -28,14 +33,25 @@ from palermo_shared.contracts.questionnaire import (
 )
 from palermo_shared.contracts.review import (
     DeskReviewCompleted,
+    DeskReviewOverdue,
+    DeskReviewReminderDue,
     DeskReviewReviewersChanged,
+    DeskReviewStageChanged,
     DeskReviewStarted,
+    OutcomeObservation,
+    ReviewOutcomeSubmitted,
 )
 
 __all__ = [
+    "AccountActivated",
+    "AccountEnded",
+    "AccountInvited",
     "CohortsDrawn",
     "DeskReviewCompleted",
+    "DeskReviewOverdue",
+    "DeskReviewReminderDue",
     "DeskReviewReviewersChanged",
+    "DeskReviewStageChanged",
     "DeskReviewStarted",
     "DrawnReviewer",
     "ExceptionalDecision",
@@ -44,10 +60,12 @@ __all__ = [
     "MeetingRecorded",
     "MeetingReference",
     "NotificationDelivered",
+    "OutcomeObservation",
     "QuestionnairePublished",
     "QuestionnaireResponseUpdated",
     "QuestionnaireSubmitted",
     "RedrawRequested",
+    "ReviewOutcomeSubmitted",
     "ReviewPhaseOpened",
     "SeedCommitted",
     "StatePartyUpdated",

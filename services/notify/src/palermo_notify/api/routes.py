@@ -124,7 +124,8 @@ async def list_notifications(
     channel: Channel | None = None,
     contact_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # The databases take a 64-bit OFFSET; a larger one fails in the driver.
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
 ) -> NotificationPage:
     where = NotificationFilter(
         state=_visible_state(principal, state),

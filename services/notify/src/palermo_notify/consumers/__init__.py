@@ -3,7 +3,10 @@
 import functools
 
 from palermo_notify.consumers import (
+    account_invited,
     desk_review_completed,
+    desk_review_overdue,
+    desk_review_reminder_due,
     desk_review_reviewers_changed,
     desk_review_started,
     lots_drawn,
@@ -11,13 +14,21 @@ from palermo_notify.consumers import (
 )
 from palermo_notify.settings import NotifySettings
 from palermo_shared.contracts import (
+    AccountInvited,
     DeskReviewCompleted,
+    DeskReviewOverdue,
+    DeskReviewReminderDue,
     DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
 )
-from palermo_shared.events import TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW
+from palermo_shared.events import (
+    TOPIC_DRAW,
+    TOPIC_GATEWAY,
+    TOPIC_QUESTIONNAIRE,
+    TOPIC_REVIEW,
+)
 from palermo_shared.service import ConsumerSpec
 
 
@@ -28,11 +39,14 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
         DeskReviewStarted.event_type: desk_review_started,
         DeskReviewCompleted.event_type: desk_review_completed,
         DeskReviewReviewersChanged.event_type: desk_review_reviewers_changed,
+        DeskReviewReminderDue.event_type: desk_review_reminder_due,
+        DeskReviewOverdue.event_type: desk_review_overdue,
+        AccountInvited.event_type: account_invited,
     }
     return ConsumerSpec(
         handlers={
             event_type: functools.partial(module.handle, settings=settings)
             for event_type, module in modules.items()
         },
-        topics=(TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW),
+        topics=(TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW, TOPIC_GATEWAY),
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 from palermo_shared.contracts import (
     DeskReviewCompleted,
+    DeskReviewOverdue,
+    DeskReviewReminderDue,
     DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
@@ -33,6 +35,8 @@ MESSAGE_KINDS = {
     DeskReviewStarted.event_type: "desk_review_started",
     DeskReviewCompleted.event_type: "desk_review_completed",
     DeskReviewReviewersChanged.event_type: "desk_review_reviewers_changed",
+    DeskReviewReminderDue.event_type: "desk_review_reminder_due",
+    DeskReviewOverdue.event_type: "desk_review_overdue",
 }
 
 
@@ -60,6 +64,8 @@ def step_path(event_type: str, facts: dict[str, Any]) -> str:
         DeskReviewStarted.event_type,
         DeskReviewCompleted.event_type,
         DeskReviewReviewersChanged.event_type,
+        DeskReviewReminderDue.event_type,
+        DeskReviewOverdue.event_type,
     ):
         return f"/api/v1/review/reviews/{facts['review_id']}"
     return f"/api/v1/draw/phases/{facts['phase_id']}"

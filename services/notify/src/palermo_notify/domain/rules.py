@@ -4,7 +4,8 @@ Each `NotificationRule` names the audiences of one event type: the State
 under review, the reviewing States and the Secretariat. For each State
 audience it lists the contact roles that receive e-mail. The States
 themselves receive an inbox notification and one per webhook subscription,
-whatever the roles. Events without a rule notify nobody. A
+whatever the roles. A rule with an `address_field` instead e-mails the one
+address its event names, and no State. Events without a rule notify nobody. A
 `ReviewPhaseOpened` event has none, because it concerns every party at once.
 
 A submitted questionnaire does not name the reviewing States, so the notify
@@ -21,7 +22,10 @@ from typing import Any
 
 from palermo_notify.domain.contacts import ContactRole
 from palermo_shared.contracts import (
+    AccountInvited,
     DeskReviewCompleted,
+    DeskReviewOverdue,
+    DeskReviewReminderDue,
     DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
@@ -50,6 +54,9 @@ class NotificationRule:
     # Contact roles that receive e-mail, per State audience.
     roles: dict[Audience, tuple[ContactRole, ...]]
     notifies_secretariat: bool
+    # Payload field naming the one e-mail address the event goes to, for an
+    # event addressed to a person rather than to States (an invitation).
+    address_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class Recipients:
     states: tuple[str, ...] = ()
     roles_by_state: dict[str, frozenset[ContactRole]] = field(default_factory=dict)
     secretariat: bool = False
+    # E-mail addresses named by the event itself, outside any State's contacts.
+    addresses: tuple[str, ...] = ()
 
 
 BOTH_ROLES = (ContactRole.FOCAL_POINT, ContactRole.EXPERT)
@@ -114,6 +123,34 @@ RULES: tuple[NotificationRule, ...] = (
         },
         notifies_secretariat=True,
     ),
+    NotificationRule(
+        event_type=DeskReviewReminderDue.event_type,
+        description="Desk review stage due soon: the States that still have to "
+        "act on it are reminded.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=False,
+    ),
+    NotificationRule(
+        event_type=DeskReviewOverdue.event_type,
+        description="Desk review stage overdue: the States that still have to "
+        "act on it and the Secretariat are told.",
+        roles={
+            Audience.STATE_UNDER_REVIEW: FOCAL_POINT_ONLY,
+            Audience.REVIEWING_STATES: BOTH_ROLES,
+        },
+        notifies_secretariat=True,
+    ),
+    NotificationRule(
+        event_type=AccountInvited.event_type,
+        description="Account registered: the invited person receives the "
+        "activation link at the address the Secretariat registered.",
+        roles={},
+        notifies_secretariat=False,
+        address_field="email",
+    ),
 )
 
 RULES_BY_EVENT_TYPE = {rule.event_type: rule for rule in RULES}
@@ -156,12 +193,25 @@ def _reviewers_changed(
     return ReviewParties(payload.state_under_review, concerned)
 
 
+def _deadline_concerned(
+    payload: DeskReviewReminderDue | DeskReviewOverdue, _drawn: Sequence[str]
+) -> ReviewParties:
+    # Only the States that still have to act on the stage are notified. The
+    # State under review is one of them only when it is listed.
+    under_review = payload.state_under_review
+    listed = under_review if under_review in payload.states else ""
+    others = tuple(state for state in payload.states if state != under_review)
+    return ReviewParties(listed, others)
+
+
 PARTIES_OF: dict[str, Callable[[Any, Sequence[str]], ReviewParties]] = {
     LotsDrawn.event_type: _lots_drawn,
     QuestionnaireSubmitted.event_type: _questionnaire_submitted,
     DeskReviewStarted.event_type: _desk_review,
     DeskReviewCompleted.event_type: _desk_review,
     DeskReviewReviewersChanged.event_type: _reviewers_changed,
+    DeskReviewReminderDue.event_type: _deadline_concerned,
+    DeskReviewOverdue.event_type: _deadline_concerned,
 }
 
 
@@ -172,6 +222,8 @@ def plan_recipients(
     rule = RULES_BY_EVENT_TYPE.get(event_type)
     if rule is None:
         return Recipients()
+    if rule.address_field is not None:
+        return Recipients(addresses=(getattr(payload, rule.address_field),))
     parties = PARTIES_OF[event_type](payload, drawn)
 
     under_review = distinct_states([parties.state_under_review])
