@@ -1,0 +1,1 @@
+"""The Secretariat's dashboard: a projection of the event log, its API and page."""
