@@ -6,7 +6,7 @@ export UV_PYTHON_DOWNLOADS := never
 UV := $(PYTHON) -m uv
 VENV_STAMP := .venv/.synced
 
-.PHONY: demo test lint install clean postgresql-binaries
+.PHONY: demo test lint install clean postgresql-binaries chromium bench
 
 $(VENV_STAMP): pyproject.toml uv.lock shared/pyproject.toml services/*/pyproject.toml
 	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -20,13 +20,26 @@ demo: $(VENV_STAMP)
 
 # The database tests run twice: on SQLite, then on a throwaway PostgreSQL
 # server that the test run starts from Debian's binaries.
-test: $(VENV_STAMP) postgresql-binaries
+test: $(VENV_STAMP) postgresql-binaries chromium
 	.venv/bin/pytest
 	.venv/bin/pytest --database=postgresql shared services tests/e2e tests/faults tests/test_migrations.py
 
 postgresql-binaries:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+# The browser test drives Debian's Chromium through Playwright, which must not
+# download a browser of its own.
+chromium:
+	@test -x /usr/bin/chromium || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+# Every benchmark, one after the other; each rewrites its section of
+# bench/RESULTS.md.
+bench: $(VENV_STAMP)
+	for script in bench/*.py; do \
+		[ "$$script" = bench/results.py ] || .venv/bin/python "$$script" || exit 1; \
+	done
 
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .

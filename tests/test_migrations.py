@@ -14,7 +14,7 @@ from palermo_shared.db import create_engine
 from palermo_shared.migrations import metadata_of, upgrade_to_head
 from palermo_shared.service import base_models
 
-SERVICES = ("draw", "questionnaire", "review", "notify")
+SERVICES = ("draw", "questionnaire", "review", "notify", "gateway")
 
 
 def _service(name: str) -> tuple[Path, list[type[SQLModel]]]:

@@ -1,4 +1,4 @@
-"""Command line: `palermo demo`, `palermo serve`, `palermo token`."""
+"""Command line: `palermo demo`, `serve`, `token`, `asyncapi` and `audit verify`."""
 
 import argparse
 import asyncio
@@ -9,8 +9,12 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from palermo.demo import run_demo
 from palermo.embedded import run_embedded
+from palermo_gateway.audit.chain import verify_database
+from palermo_gateway.settings import GatewaySettings
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.errors import Unauthorized
@@ -93,7 +97,46 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("var"),
         help="folder holding signing-key.pem, as given to serve (default: var)",
     )
+    _add_audit_parser(commands)
     return parser
+
+
+def _add_audit_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    audit = commands.add_parser("audit", help="check the gateway's audit log")
+    actions = audit.add_subparsers(dest="audit_command", required=True)
+    verify = actions.add_parser(
+        "verify",
+        help="walk the hash chain of the audit log; exit 1 at the first broken link",
+    )
+    where = verify.add_mutually_exclusive_group()
+    where.add_argument(
+        "--database-url",
+        help="the gateway's DATABASE_URL (default: the SQLite file in --data-dir)",
+    )
+    where.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("var"),
+        help="folder holding gateway.db, as given to serve (default: var)",
+    )
+
+
+def _verify_audit(args: argparse.Namespace) -> None:
+    database_url = (
+        args.database_url
+        or GatewaySettings(data_dir=args.data_dir, database_url="").database_url
+    )
+    try:
+        report = asyncio.run(verify_database(database_url))
+    except SQLAlchemyError as error:
+        sys.exit(f"palermo audit verify: cannot read the audit log: {error}")
+    if report.broken is not None:
+        sys.exit(
+            f"palermo audit verify: the chain breaks at entry "
+            f"{report.broken.sequence}: {report.broken.reason} "
+            f"({report.entries} entries before it are intact)"
+        )
+    print(f"audit log intact: {report.entries} entries")
 
 
 def _print_token(args: argparse.Namespace) -> None:
@@ -134,6 +177,9 @@ def main() -> None:
         return
     if args.command == "token":
         _print_token(args)
+        return
+    if args.command == "audit":
+        _verify_audit(args)
         return
     configure_tracing("palermo-embedded", otlp_endpoint=None)
     if args.command == "demo":

@@ -89,8 +89,8 @@ def start_palermo(
 ) -> dict[str, ServiceProcess]:
     """Start every service and the gateway on the broker; wait until all are ready.
 
-    Services use SQLite files in `work_dir` unless `database_urls` names a
-    database for each.
+    Services and the gateway use SQLite files in `work_dir` unless
+    `database_urls` names a database for each.
     """
     common = {
         "BUS_TRANSPORT": "kafka",
@@ -116,6 +116,8 @@ def start_palermo(
             for name in SERVICES
         },
     }
+    if database_urls:
+        gateway_env["DATABASE_URL"] = database_urls["gateway"]
     processes["gateway"] = ServiceProcess("gateway", gateway_env, work_dir)
     try:
         for process in processes.values():

@@ -60,7 +60,7 @@ def palermo(
         if postgres_server is not None:
             database_urls = {
                 name: postgres_server.url(postgres_server.database_for(name))
-                for name in SERVICES
+                for name in (*SERVICES, "gateway")
             }
         processes = start_palermo(broker, work_dir, database_urls)
         yield processes

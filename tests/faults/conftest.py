@@ -34,7 +34,12 @@ from tests.e2e.processes import (
 CONSUMED_TOPICS = {
     "questionnaire": ("palermo.draw",),
     "review": ("palermo.draw", "palermo.questionnaire"),
-    "notify": ("palermo.draw", "palermo.questionnaire", "palermo.review"),
+    "notify": (
+        "palermo.draw",
+        "palermo.questionnaire",
+        "palermo.review",
+        "palermo.gateway",
+    ),
 }
 
 
@@ -185,7 +190,7 @@ def database_urls(tmp_path: Path, postgres_server: Any) -> dict[str, str] | None
         return None
     return {
         name: postgres_server.url(postgres_server.database_for(f"{tmp_path}/{name}"))
-        for name in SERVICES
+        for name in (*SERVICES, "gateway")
     }
 
 

@@ -1,8 +1,11 @@
 import asyncio
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from starlette.routing import Route
 
 from palermo_gateway.main import create_app
 from palermo_gateway.settings import GatewaySettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.memory import MemoryBus
 
 
@@ -56,6 +60,7 @@ async def _echo(request: Request) -> JSONResponse:
             "query": str(request.url.query),
             "body": (await request.body()).decode(),
             "x_custom": request.headers.get("x-custom"),
+            "request_id": request.headers.get("x-request-id"),
         },
         status_code=int(request.query_params.get("status", "200")),
         headers={"x-upstream": "yes"},
@@ -74,6 +79,8 @@ upstream_app = Starlette(
     ]
 )
 
+SERVICE_NAMES = ("draw", "questionnaire", "review", "notify")
+
 
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[ThreadedServer]:
@@ -87,11 +94,21 @@ def bus() -> MemoryBus:
 
 
 @pytest.fixture
+def tokens(tmp_path: Path) -> LocalIssuer:
+    """Issue tokens with the key that the gateway of `tmp_path` verifies."""
+    return LocalIssuer.from_key_file(tmp_path / "signing-key.pem")
+
+
+@pytest.fixture
 async def gateway(
-    upstream: ThreadedServer, bus: MemoryBus, tmp_path: object
+    upstream: ThreadedServer, bus: MemoryBus, tmp_path: Path, tokens: LocalIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Serve the gateway on real HTTP; `review` points at a closed port."""
+    """Serve the gateway on real HTTP; `review` points at a closed port.
+
+    The client sends a Secretariat token unless a request replaces it.
+    """
     settings = GatewaySettings(
+        data_dir=tmp_path,
         draw_url=upstream.url,
         questionnaire_url=upstream.url,
         review_url=f"http://127.0.0.1:{free_port()}",
@@ -108,8 +125,47 @@ async def gateway(
     while not server.started:
         await asyncio.sleep(0.02)
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", timeout=10
+        base_url=f"http://127.0.0.1:{port}",
+        timeout=10,
+        headers=tokens.headers(Role.SECRETARIAT),
     ) as client:
         yield client
     server.should_exit = True
     await serving
+
+
+ServeGateway = Callable[..., contextlib.AbstractAsyncContextManager[str]]
+
+
+@pytest.fixture
+def serve_gateway(
+    upstream: ThreadedServer, bus: MemoryBus, tmp_path: Path
+) -> ServeGateway:
+    """Return a function that serves a gateway with some settings replaced.
+
+    Every service points at the echo server unless replaced; the function's
+    context yields the gateway's base URL.
+    """
+
+    @contextlib.asynccontextmanager
+    async def serve(**replaced: Any) -> AsyncIterator[str]:
+        defaults: dict[str, Any] = {
+            f"{name}_url": upstream.url for name in SERVICE_NAMES
+        }
+        settings = GatewaySettings(**(defaults | {"data_dir": tmp_path} | replaced))
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, bus), host="127.0.0.1", port=port, log_config=None
+            )
+        )
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            await serving
+
+    return serve

@@ -7,7 +7,7 @@ async def test_forward_keeps_method_path_query_and_body(
     gateway: httpx.AsyncClient,
 ) -> None:
     response = await gateway.put(
-        "/api/v1/draw/phases/p1?x=1&x=2",
+        "/api/v1/draw/states/KEN?x=1&x=2",
         content=b'{"a": 1}',
         headers={"X-Custom": "kept"},
     )
@@ -15,7 +15,7 @@ async def test_forward_keeps_method_path_query_and_body(
     echoed = response.json()
     assert response.status_code == 200
     assert echoed["method"] == "PUT"
-    assert echoed["path"] == "/phases/p1"
+    assert echoed["path"] == "/states/KEN"
     assert echoed["query"] == "x=1&x=2"
     assert echoed["body"] == '{"a": 1}'
     assert echoed["x_custom"] == "kept"
@@ -66,3 +66,10 @@ async def test_asyncapi_document_served(gateway: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert document["asyncapi"] == "3.0.0"
     assert "palermo.draw" in document["channels"]
+
+
+async def test_forward_keeps_percent_encoding(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/draw/phases/a%1Ab%2Fc%20d/draw")
+
+    assert response.status_code == 200
+    assert response.json()["path"] == "/phases/a\x1ab/c d/draw"

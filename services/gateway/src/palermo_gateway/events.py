@@ -9,6 +9,10 @@ so far behind that its next events have left the history (or resumes from
 an id that old) gets a `stream.gap` event naming the missing range, then
 continues from the oldest event kept; a dashboard reloads its state from
 the API when it sees one.
+
+Each follower sees only the events its caller may see (`visibility`). The
+ids stay the stream's own sequence numbers, so a client resumes with
+Last-Event-ID across the events hidden from it.
 """
 
 import asyncio
@@ -18,9 +22,11 @@ import logging
 import uuid
 from collections import Counter, deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
+from palermo_gateway.visibility import SHOWN_TO_EVERYONE, Audience, audience_of
+from palermo_shared.auth import Principal
 from palermo_shared.bus import Bus
 from palermo_shared.events import DOMAIN_TOPICS, EventDecodeError, decode
 from palermo_shared.retry import retry_until_done
@@ -36,6 +42,7 @@ class StreamedEvent:
     sequence: int
     type: str
     data: str
+    audience: Audience = SHOWN_TO_EVERYONE
 
 
 class EventStream:
@@ -78,14 +85,19 @@ class EventStream:
             logger.warning("event stream skipped a malformed message: %s", error)
             return
         self._sequence += 1
-        event = StreamedEvent(self._sequence, envelope.type, envelope.model_dump_json())
+        data = envelope.model_dump_json()
+        audience = audience_of(json.loads(data))
+        event = StreamedEvent(self._sequence, envelope.type, data, audience)
         self._history.append(event)
         self.counts[envelope.type] += 1
 
-    async def follow(self, last_event_id: int | None) -> AsyncIterator[StreamedEvent]:
+    async def follow(
+        self, last_event_id: int | None, principal: Principal | None = None
+    ) -> AsyncIterator[StreamedEvent]:
         """Yield the events after `last_event_id`, then live ones as they arrive.
 
-        Without `last_event_id`, start from the oldest event kept.
+        Without `last_event_id`, start from the oldest event kept. With a
+        `principal`, yield only the events it may see, as it may see them.
         """
         cursor = last_event_id if last_event_id is not None else self._oldest() - 1
         while True:
@@ -94,8 +106,10 @@ class EventStream:
                 cursor = self._oldest() - 1
             events = self._after(cursor)
             for event in events:
-                yield event
                 cursor = event.sequence
+                data = event.audience.data_for(principal, event.data)
+                if data is not None:
+                    yield event if data is event.data else replace(event, data=data)
             if not events:
                 async with self._appended:
                     await self._appended.wait_for(partial(self._has_after, cursor))

@@ -8,8 +8,19 @@ import httpx
 from fastapi import FastAPI, Request
 from httpx_aiohttp import AiohttpTransport
 
+from palermo_gateway.accounts.install import install_account_guard
+from palermo_gateway.accounts.routes import router as accounts_router
+from palermo_gateway.accounts.stream_filter import BusWithoutInvitations
 from palermo_gateway.api.routes import router
+from palermo_gateway.audit.routes import router as audit_router
+from palermo_gateway.audit.writer import AuditWriter
+from palermo_gateway.dashboard.feed import DashboardFeed, reference_regional_groups
+from palermo_gateway.dashboard.projection import DashboardProjection
+from palermo_gateway.dashboard.routes import router as dashboard_router
+from palermo_gateway.database import build_runtime
 from palermo_gateway.events import EventStream
+from palermo_gateway.middleware import install_middleware
+from palermo_gateway.openapi import ApiDocument
 from palermo_gateway.proxy import Proxy
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.bus import Bus
@@ -55,26 +66,48 @@ def create_app(
     """Build the gateway; `transports` replaces the network hop (embedded mode)."""
     settings = settings or GatewaySettings()
     bus = bus or settings.build_bus()
-    stream = EventStream(bus, history_size=settings.event_history_size)
+    runtime = build_runtime(settings, bus)
+    audit_writer = AuditWriter(runtime)
+    # Invitations carry a live activation link: the stream never shows them.
+    stream = EventStream(
+        BusWithoutInvitations(bus), history_size=settings.event_history_size
+    )
     proxy = Proxy(_clients(settings, transports))
+    dashboard = DashboardProjection(reference_regional_groups())
+    dashboard_feed = DashboardFeed(bus, dashboard)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        audit_writer.start()
         task = asyncio.create_task(stream.run(), name="gateway-event-stream")
+        feeding = asyncio.create_task(dashboard_feed.run(), name="gateway-dashboard")
         try:
             yield
         finally:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            feeding.cancel()
+            await asyncio.gather(task, feeding, return_exceptions=True)
             await proxy.close()
+            await audit_writer.stop()
+            await runtime.stop()
 
-    app = FastAPI(title="Palermo gateway", lifespan=lifespan)
+    # The whole API's document is served at /api/v1/openapi.json instead.
+    app = FastAPI(title="Palermo gateway", lifespan=lifespan, openapi_url=None)
     app.state.settings = settings
     app.state.token_verifier = settings.build_token_verifier()
     app.state.event_stream = stream
     app.state.proxy = proxy
+    app.state.api_document = ApiDocument(proxy, list(settings.service_urls()))
+    app.state.runtime = runtime
+    app.state.dashboard = dashboard
     install_error_handlers(app)
+    install_account_guard(app, runtime, settings)
+    install_middleware(app, settings, audit_writer)
     app.include_router(health_router(_stream_ready))
+    app.include_router(dashboard_router)
+    app.include_router(accounts_router)
+    app.include_router(audit_router)
     app.include_router(router)
     instrument_app(app)
     return app

@@ -7,7 +7,11 @@ counts as unreachable because the aiohttp transport reports a refused
 connection as a connect timeout.
 """
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 from fastapi import Request, Response
@@ -66,7 +70,9 @@ class Proxy:
                 f"unknown service {service!r}; expected one of "
                 f"{', '.join(sorted(self._clients))}"
             )
-        upstream = await self._send(client, service, path, request)
+        upstream = await self._send(
+            client, service, _encoded_path(request, service, path), request
+        )
         headers = {
             k: v
             for k, v in upstream.headers.items()
@@ -74,10 +80,23 @@ class Proxy:
         }
         return Response(upstream.content, upstream.status_code, headers)
 
+    async def get_json(self, service: str, path: str) -> Any:
+        """Return the JSON body of a GET of `path` on `service`, or raise 502/504."""
+        client = self._clients[service]
+        async with _upstream_errors(service, f"GET {service}{path}"):
+            response = await client.get(path)
+        if response.status_code != 200:
+            logger.error("GET %s%s: status %d", service, path, response.status_code)
+            raise UpstreamUnavailable(
+                f"the {service} service returned status {response.status_code} "
+                f"for {path}"
+            )
+        return response.json()
+
     async def _send(
         self, client: httpx.AsyncClient, service: str, path: str, request: Request
     ) -> httpx.Response:
-        target = f"{request.method} {service}/{path}"
+        target = f"{request.method} {service}{path}"
         # The gateway's own trace context replaces the caller's, because the
         # aiohttp transport is not instrumented and would send none.
         trace_headers = [(k, v.decode()) for k, v in inject_headers()]
@@ -87,26 +106,42 @@ class Proxy:
             for k, v in request.headers.items()
             if k.lower() not in _SKIPPED_REQUEST_HEADERS and k.lower() not in traced
         ] + trace_headers
-        try:
+        async with _upstream_errors(service, target):
             return await client.request(
                 request.method,
-                f"/{path}",
+                path,
                 params=request.query_params.multi_items(),
                 headers=headers,
                 content=await request.body(),
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-            logger.error("%s: cannot connect: %r", target, error)
-            raise UpstreamUnavailable(
-                f"the {service} service is unavailable"
-            ) from error
-        except httpx.TimeoutException as error:
-            logger.warning("%s: timed out: %r", target, error)
-            raise UpstreamTimeout(
-                f"the {service} service did not respond in time"
-            ) from error
-        except httpx.TransportError as error:
-            logger.error("%s: failed: %r", target, error)
-            raise UpstreamUnavailable(
-                f"the {service} service is unavailable"
-            ) from error
+
+
+def _encoded_path(request: Request, service: str, path: str) -> str:
+    """Return the path to send upstream, percent-encoded as the client sent it.
+
+    The decoded `path` may hold characters that are invalid in a URL, such as
+    control characters a client sent percent-encoded.
+    """
+    raw_path: bytes = request.scope.get("raw_path") or b""
+    prefix = f"/api/v1/{service}/".encode()
+    if raw_path.startswith(prefix):
+        return "/" + raw_path.removeprefix(prefix).decode("latin-1")
+    return "/" + quote(path, safe="/")
+
+
+@contextlib.asynccontextmanager
+async def _upstream_errors(service: str, target: str) -> AsyncIterator[None]:
+    """Map the transport errors of a call to `service` to 502 and 504."""
+    try:
+        yield
+    except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+        logger.error("%s: cannot connect: %r", target, error)
+        raise UpstreamUnavailable(f"the {service} service is unavailable") from error
+    except httpx.TimeoutException as error:
+        logger.warning("%s: timed out: %r", target, error)
+        raise UpstreamTimeout(
+            f"the {service} service did not respond in time"
+        ) from error
+    except httpx.TransportError as error:
+        logger.error("%s: failed: %r", target, error)
+        raise UpstreamUnavailable(f"the {service} service is unavailable") from error

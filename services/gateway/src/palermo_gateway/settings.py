@@ -1,5 +1,7 @@
 from typing import ClassVar, Literal
 
+from pydantic import Field
+
 from palermo_shared.settings import ServiceSettings
 
 
@@ -20,6 +22,26 @@ class GatewaySettings(ServiceSettings):
     upstream_max_connections: int = 200
     event_history_size: int = 50_000
     event_heartbeat_seconds: float = 15.0
+    # Requests per second each client may sustain, and how many it may send
+    # at once after a pause. A client is a token's subject, or its address.
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=200, ge=1)
+    max_request_body_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Origins whose browser pages may call the API; none by default.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
+
+    # Accounts: how long an invitation lasts, where its link points ("{code}"
+    # is replaced by the code; after "#" the code never reaches a server log),
+    # and how long a token issued at activation lasts in local mode.
+    invitation_lifetime_days: float = Field(default=10.0, gt=0)
+    activation_url: str = Field(
+        default="http://127.0.0.1:8000/activate#code={code}", pattern=r"\{code\}"
+    )
+    account_token_hours: float = Field(default=8.0, gt=0)
+    # Secretariat token subjects accepted without an account with an OIDC
+    # provider, and whether local mode accepts the development identities.
+    accounts_bootstrap_subjects: list[str] = Field(default_factory=list)
+    accounts_local_identities: bool = True
 
     def service_urls(self) -> dict[str, str]:
         return {

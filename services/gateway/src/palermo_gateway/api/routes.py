@@ -3,12 +3,14 @@
 from importlib.metadata import version
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from palermo_gateway.events import EventStream
+from palermo_gateway.openapi import ApiDocument
 from palermo_gateway.proxy import Proxy
 from palermo_shared.asyncapi import build_document
+from palermo_shared.auth import Caller
 
 router = APIRouter(prefix="/api/v1")
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -17,13 +19,27 @@ PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 @router.get("/events", response_class=EventSourceResponse)
 async def stream_events(
     request: Request,
+    caller: Caller,
     last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    # Read and removed by the access middleware; declared for the OpenAPI
+    # document only.
+    access_token: Annotated[
+        str | None,
+        Query(
+            description="The bearer token, for browsers' EventSource, which "
+            "cannot send an Authorization header"
+        ),
+    ] = None,
 ) -> EventSourceResponse:
-    """Stream every domain event as Server-Sent Events, resumable by id."""
+    """Stream the domain events the caller may see as Server-Sent Events.
+
+    The stream is resumable by id: ids are the gateway's sequence numbers,
+    shared by every caller.
+    """
     stream: EventStream = request.app.state.event_stream
 
     async def events():  # type: ignore[no-untyped-def]
-        async for event in stream.follow(last_event_id):
+        async for event in stream.follow(last_event_id, caller):
             yield ServerSentEvent(
                 data=event.data, event=event.type, id=str(event.sequence)
             )
@@ -46,7 +62,16 @@ async def asyncapi_document() -> dict[str, Any]:
     return build_document(version("palermo-shared"))
 
 
-@router.api_route("/{service}/{path:path}", methods=PROXIED_METHODS)
+@router.get("/openapi.json")
+async def openapi_document(request: Request) -> dict[str, Any]:
+    """Return the OpenAPI document of the gateway and every service behind it."""
+    document: ApiDocument = request.app.state.api_document
+    return await document.get(request.app)
+
+
+@router.api_route(
+    "/{service}/{path:path}", methods=PROXIED_METHODS, include_in_schema=False
+)
 async def forward(service: str, path: str, request: Request) -> Response:
     proxy: Proxy = request.app.state.proxy
     return await proxy.forward(service, path, request)

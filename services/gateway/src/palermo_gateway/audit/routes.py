@@ -1,0 +1,71 @@
+"""`GET /api/v1/audit`: the Secretariat reads the audit log, a page at a time."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlmodel import col, select
+
+from palermo_gateway.audit.schemas import AuditEntryOut, AuditPage
+from palermo_gateway.audit.tables import AuditEntry
+from palermo_shared.auth import Caller
+from palermo_shared.errors import Forbidden, InvalidInput
+from palermo_shared.service import ServiceRuntime
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+MAX_PAGE_SIZE = 1000
+
+
+@router.get("")
+async def list_audit_entries(
+    request: Request,
+    caller: Caller,
+    subject: str | None = None,
+    kind: Literal["request", "event"] | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="last sequence already read")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
+) -> AuditPage:
+    """Return entries in sequence order, filtered by caller subject, kind and time.
+
+    `since` is inclusive and `until` exclusive, both on the time recorded.
+    """
+    if not caller.is_secretariat:
+        raise Forbidden("only the Secretariat may read the audit log")
+    _check_aware(since, "since")
+    _check_aware(until, "until")
+
+    query = select(AuditEntry).where(col(AuditEntry.sequence) > after)
+    if subject is not None:
+        query = query.where(col(AuditEntry.subject) == subject)
+    if kind is not None:
+        query = query.where(col(AuditEntry.kind) == kind)
+    if since is not None:
+        query = query.where(col(AuditEntry.recorded_at) >= since)
+    if until is not None:
+        query = query.where(col(AuditEntry.recorded_at) < until)
+    query = query.order_by(col(AuditEntry.sequence)).limit(limit)
+
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.session() as session:
+        entries = list((await session.exec(query)).all())
+    next_after = entries[-1].sequence if len(entries) == limit else None
+    return AuditPage(
+        entries=[
+            AuditEntryOut.model_validate(e, from_attributes=True) for e in entries
+        ],
+        next_after=next_after,
+    )
+
+
+def _check_aware(value: dt.datetime | None, field: str) -> None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(
+            f"{field} {value.isoformat()} has no time zone; "
+            "give one, e.g. 2026-01-31T00:00:00Z",
+            field=field,
+        )
