@@ -19,17 +19,16 @@ import asyncio
 import itertools
 import json
 import logging
-import uuid
 from collections import Counter, deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from functools import partial
 
+from palermo_gateway.reading import read_domain_topics
 from palermo_gateway.visibility import SHOWN_TO_EVERYONE, Audience, audience_of
 from palermo_shared.auth import Principal
 from palermo_shared.bus import Bus
-from palermo_shared.events import DOMAIN_TOPICS, EventDecodeError, decode
-from palermo_shared.retry import retry_until_done
+from palermo_shared.events import Envelope
 
 logger = logging.getLogger(__name__)
 
@@ -55,35 +54,15 @@ class EventStream:
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
-        group = f"gateway-stream-{uuid.uuid4()}"
-        subscription = self._bus.subscription(DOMAIN_TOPICS, group=group)
-        await retry_until_done(
-            self._bus.prepare, description="event stream: preparing the bus"
+        await read_domain_topics(
+            self._bus, "event stream", self.ready, self._append, self._wake_followers
         )
-        await retry_until_done(
-            subscription.start, description="event stream: joining the broker"
-        )
-        self.ready.set()
-        logger.info("event stream reading %s as %s", ", ".join(DOMAIN_TOPICS), group)
-        try:
-            while True:
-                batch = await subscription.fetch(max_records=1000, timeout=1.0)
-                for delivery in batch:
-                    self._append(delivery.value)
-                if batch:
-                    async with self._appended:
-                        self._appended.notify_all()
-        finally:
-            await subscription.stop()
 
-    def _append(self, raw: bytes | None) -> None:
-        try:
-            envelope = decode(raw)
-        except EventDecodeError as error:
-            # The service consumers dead-letter malformed messages; here they are
-            # only left out of the stream.
-            logger.warning("event stream skipped a malformed message: %s", error)
-            return
+    async def _wake_followers(self) -> None:
+        async with self._appended:
+            self._appended.notify_all()
+
+    def _append(self, envelope: Envelope) -> None:
         self._sequence += 1
         data = envelope.model_dump_json()
         audience = audience_of(json.loads(data))

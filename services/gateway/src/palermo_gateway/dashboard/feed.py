@@ -1,16 +1,11 @@
 """Feeding the dashboard projection from every domain topic, from the start."""
 
 import asyncio
-import logging
-import uuid
 
 from palermo_gateway.dashboard.projection import DashboardProjection
+from palermo_gateway.reading import read_domain_topics
 from palermo_shared.bus import Bus
-from palermo_shared.events import DOMAIN_TOPICS, EventDecodeError, decode
 from palermo_shared.reference.states import load_states
-from palermo_shared.retry import retry_until_done
-
-logger = logging.getLogger(__name__)
 
 
 class DashboardFeed:
@@ -26,32 +21,9 @@ class DashboardFeed:
         self.ready = asyncio.Event()
 
     async def run(self) -> None:
-        group = f"gateway-dashboard-{uuid.uuid4()}"
-        subscription = self._bus.subscription(DOMAIN_TOPICS, group=group)
-        await retry_until_done(
-            self._bus.prepare, description="dashboard: preparing the bus"
+        await read_domain_topics(
+            self._bus, "dashboard", self.ready, self._projection.apply
         )
-        await retry_until_done(
-            subscription.start, description="dashboard: joining the broker"
-        )
-        self.ready.set()
-        logger.info("dashboard reading %s as %s", ", ".join(DOMAIN_TOPICS), group)
-        try:
-            while True:
-                batch = await subscription.fetch(max_records=1000, timeout=1.0)
-                for delivery in batch:
-                    self._apply(delivery.value)
-        finally:
-            await subscription.stop()
-
-    def _apply(self, raw: bytes | None) -> None:
-        try:
-            envelope = decode(raw)
-        except EventDecodeError as error:
-            # The service consumers dead-letter malformed messages.
-            logger.warning("dashboard skipped a malformed message: %s", error)
-            return
-        self._projection.apply(envelope)
 
 
 def reference_regional_groups() -> dict[str, str | None]:
