@@ -2,8 +2,9 @@
 
 A service that decides who may read a State's documents keeps this table:
 `LotsDrawn` sets the pair, each `LotsRedrawn` replaces it. Events may be
-delivered twice or, after a replay, out of order; a stored pair is replaced
-only by one with a higher redraw number, so the latest redraw always wins.
+delivered twice or, after a replay, out of order. A stored pair is
+therefore replaced only by one with a higher redraw number, so the latest
+redraw wins.
 """
 
 import logging
@@ -37,7 +38,10 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
     stored = await session.get(ReviewerAssignment, key)
     if stored is not None and stored.redraw_number > number:
         logger.info(
-            "kept redraw %d of %s over redraw %d", stored.redraw_number, key, number
+            "review %s keeps redraw %d; the older redraw %d is ignored",
+            "/".join(key),
+            stored.redraw_number,
+            number,
         )
         return
 

@@ -1,4 +1,4 @@
-"""Who may read or write a State's response.
+"""Access rules for reading and writing a State's response.
 
 - The State's focal point and experts draft; only its focal point submits, since
   the focal point clears each output of its State.
