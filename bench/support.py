@@ -1,8 +1,8 @@
 """Helpers shared by the benchmarks: loopback servers and latency figures.
 
 The benchmarks run as `python bench/NAME.py`, so this folder is on the
-import path; the repository root is added too, for the test support code
-that starts brokers and finds free ports.
+import path. The repository root is added too, because the test support
+code that starts brokers and finds free ports lives there.
 """
 
 import sys

@@ -1,12 +1,12 @@
 """Each service killed with SIGKILL mid-phase and restarted loses and repeats nothing.
 
 The services run as separate processes on Tansu. The draw service is killed
-right after the draw, while its outbox is still publishing the lots; the
-questionnaire and review services halfway through the submissions; the
-notify service halfway through the completions. Each comes back on the same
-database. Afterwards every review exists once, every response was submitted
-once, every review started and completed once, and every State of every
-completed review was told once.
+right after the draw, while its outbox is still publishing the lots. The
+questionnaire and review services are killed halfway through the
+submissions, and the notify service halfway through the completions. Each
+comes back on the same database. Afterwards every review exists once, every
+response was submitted once, every review started and completed once, and
+every State of every completed review received one notice.
 """
 
 import asyncio

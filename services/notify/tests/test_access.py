@@ -21,7 +21,7 @@ def tokens(settings) -> LocalIssuer:
 
 @pytest.fixture
 async def notified(service, events) -> list[dict]:
-    """ITA and its reviewers FRA and BRA were told that ITA's review started."""
+    """Inbox notices to ITA and its reviewers FRA and BRA that ITA's review started."""
     await service.publish(events.desk_review_started())
     return await service.wait_for_notifications(3, channel="inbox")
 

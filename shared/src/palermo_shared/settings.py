@@ -55,7 +55,7 @@ class ServiceSettings(BaseSettings):
         return self
 
     def signing_key_path(self) -> Path:
-        """The local key file; shared by every service of one embedded run."""
+        """Return the local key file, which every service of one embedded run shares."""
         return self.auth_signing_key_file or self.data_dir / "signing-key.pem"
 
     def build_token_verifier(self) -> TokenVerifier:
