@@ -1,13 +1,18 @@
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from palermo_shared.bus import Bus
+from palermo_shared.bus import Bus, Record
 from palermo_shared.bus.kafka import KafkaBus
-from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.bus.memory import MemoryBus, MemoryPublisher
+from palermo_shared.contracts import QuestionnairePublished
+from palermo_shared.events import decode, new_event, topic_of
+from palermo_shared.outbox import record_event
+from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ConsumerSpec, ServiceRuntime, create_service_app
 from palermo_shared.settings import ServiceSettings
 
@@ -99,3 +104,55 @@ async def test_start_creates_sqlite_directory(tmp_path: Path) -> None:
     await runtime.stop()
 
     assert (tmp_path / "data" / "service.db").exists()
+
+
+class SlowPublisher(MemoryPublisher):
+    """Publishes to a MemoryBus after a delay; sets `started` when it begins."""
+
+    def __init__(self, bus: MemoryBus, delay: float, started: asyncio.Event) -> None:
+        super().__init__(bus)
+        self._delay = delay
+        self._started = started
+
+    async def publish(self, records: Sequence[Record], *, timeout: float) -> None:
+        self._started.set()
+        await asyncio.sleep(self._delay)
+        await super().publish(records, timeout=timeout)
+
+
+class SlowBus(MemoryBus):
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.publishing = asyncio.Event()
+
+    def publisher(self) -> MemoryPublisher:
+        return SlowPublisher(self, self.delay, self.publishing)
+
+
+async def test_stop_publishes_the_batch_in_hand(tmp_path: Path) -> None:
+    """Stopping lets the relay finish its batch instead of cancelling it.
+
+    A cancelled batch stayed claimed, so the final flush skipped it, and on
+    SQLite a statement cut short could keep the write lock.
+    """
+    bus = SlowBus(delay=0.5)
+    runtime = runtime_on(bus, tmp_path)
+    await runtime.start()
+    payload = QuestionnairePublished(
+        questionnaire_id="q-1",
+        phase_id="phase-1",
+        instrument=Instrument.CONVENTION,
+        cluster=Cluster.CRIMINALIZATION,
+        version=1,
+        articles=[2],
+    )
+    event = new_event(payload, source="test", subject="q-1")
+    async with runtime.transaction() as session:
+        record_event(session, event)
+
+    await asyncio.wait_for(bus.publishing.wait(), timeout=10)
+    await runtime.stop()
+
+    published = [decode(delivery.value).id for delivery in bus.log(topic_of(event))]
+    assert published == [event.id]

@@ -105,15 +105,25 @@ class OutboxRelay:
         self._lease = lease
         self._warn_after_attempts = warn_after_attempts
         self._wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
         self.published_total = 0
 
     def wake(self) -> None:
         """Tell the relay that new rows were committed."""
         self._wakeup.set()
 
+    def request_stop(self) -> None:
+        """Make `run` return once the batch in hand is published.
+
+        Cancelling the relay instead could interrupt a SQLite statement in
+        its transaction; the connection would then keep the write lock.
+        """
+        self._stopping.set()
+        self._wakeup.set()
+
     async def run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             try:
                 published = await self.publish_pending()
             except PublishError as error:
@@ -139,7 +149,9 @@ class OutboxRelay:
             delay,
             error,
         )
-        await asyncio.sleep(delay)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(delay):
+                await self._stopping.wait()
 
     async def publish_pending(self) -> int:
         """Publish every pending row; return how many were published.

@@ -107,9 +107,7 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         await self._stop_consumers()
-        if self._relay_task is not None:
-            self._relay_task.cancel()
-            await asyncio.gather(self._relay_task, return_exceptions=True)
+        await self._stop_relay()
         await self._flush_outbox()
         await self.publisher.stop()
         await self.engine.dispose()
@@ -153,6 +151,20 @@ class ServiceRuntime:
             task.cancel()
         await asyncio.gather(*self._consumer_tasks, return_exceptions=True)
         self._consumer_tasks.clear()
+
+    async def _stop_relay(self) -> None:
+        """Let the relay finish its batch; cancel it after the grace.
+
+        Before the bus is ready the task only retries connecting, so it is
+        cancelled at once.
+        """
+        if self._relay_task is None:
+            return
+        self.relay.request_stop()
+        if self.bus_ready.is_set():
+            await asyncio.wait({self._relay_task}, timeout=SHUTDOWN_GRACE_SECONDS)
+        self._relay_task.cancel()
+        await asyncio.gather(self._relay_task, return_exceptions=True)
 
     async def _flush_outbox(self) -> None:
         if not self.bus_ready.is_set():
