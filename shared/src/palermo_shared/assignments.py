@@ -8,6 +8,7 @@ redraw wins.
 """
 
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -15,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.contracts import LotsDrawn, LotsRedrawn
 from palermo_shared.events import Envelope, EventPayload
+from palermo_shared.preload import add_row, get_row, preload_rows
 
 logger = logging.getLogger(__name__)
 
@@ -31,11 +33,15 @@ class ReviewerAssignment(SQLModel, table=True):
     redraw_number: int = 0
 
 
+def _key(lots: LotsDrawn | LotsRedrawn) -> tuple[str, str, str]:
+    return (lots.phase_id, lots.instrument.value, lots.state_under_review)
+
+
 async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> None:
     """Store the pair of a draw or redraw unless a later redraw is already stored."""
     number = lots.redraw_number if isinstance(lots, LotsRedrawn) else 0
-    key = (lots.phase_id, lots.instrument.value, lots.state_under_review)
-    stored = await session.get(ReviewerAssignment, key)
+    key = _key(lots)
+    stored = await get_row(session, ReviewerAssignment, key)
     if stored is not None and stored.redraw_number > number:
         logger.info(
             "review %s keeps redraw %d; the older redraw %d is ignored",
@@ -45,9 +51,11 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
         )
         return
 
-    stored = stored or ReviewerAssignment(
-        phase_id=key[0], instrument=key[1], state_under_review=key[2], reviewers=[]
-    )
+    if stored is None:
+        stored = ReviewerAssignment(
+            phase_id=key[0], instrument=key[1], state_under_review=key[2], reviewers=[]
+        )
+        add_row(session, key, stored)
     stored.reviewers = [reviewer.iso3 for reviewer in lots.reviewers]
     stored.redraw_number = number
     session.add(stored)
@@ -61,8 +69,20 @@ async def handle_lots(
     await record_lots(session, payload)
 
 
+async def preload_lots(session: AsyncSession, payloads: Sequence[EventPayload]) -> None:
+    """Load the stored pairs of a batch of `LotsDrawn` and `LotsRedrawn` at once."""
+    keys = [_key(p) for p in payloads if isinstance(p, LotsDrawn | LotsRedrawn)]
+    await preload_rows(session, ReviewerAssignment, keys)
+
+
 LOTS_HANDLERS = {LotsDrawn.event_type: handle_lots, LotsRedrawn.event_type: handle_lots}
 """Handlers to merge into a service's consumer map."""
+
+LOTS_PRELOADERS = {
+    LotsDrawn.event_type: preload_lots,
+    LotsRedrawn.event_type: preload_lots,
+}
+"""Preloaders to merge into a service's consumer spec."""
 
 
 async def reviewers_of(

@@ -22,11 +22,13 @@ neither the id nor the handler's changes.
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from opentelemetry import trace
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
@@ -50,6 +52,7 @@ from palermo_shared.events import (
     decode,
     payload_of,
 )
+from palermo_shared.preload import Preloader
 from palermo_shared.retry import retry_until_done
 from palermo_shared.telemetry import extract_context
 
@@ -98,6 +101,7 @@ class EventConsumer:
         bus: Bus,
         topics: Sequence[str],
         handlers: dict[str, Handler],
+        preloaders: Mapping[str, Preloader] | None = None,
         sessions: async_sessionmaker[AsyncSession],
         dead_letters: Publisher,
         after_commit: Callable[[], None] = lambda: None,
@@ -109,6 +113,7 @@ class EventConsumer:
         self._bus = bus
         self._topics = tuple(topics)
         self._handlers = handlers
+        self._preloaders = dict(preloaders or {})
         self._sessions = sessions
         self._dead_letters = dead_letters
         self._after_commit = after_commit
@@ -231,23 +236,40 @@ class EventConsumer:
         """Handle events in one transaction; any failure rolls all of them back.
 
         Events already in the inbox, or repeated within the batch, are skipped
-        after one query, and the inbox rows are written together at commit.
+        after one query, the rows the handlers read are preloaded, and the
+        inbox rows are written in one statement.
         """
         async with self._sessions() as session, session.begin():
             fresh = await self._unseen(session, events)
-            session.add_all(
-                ProcessedEvent(
-                    consumer=self.name,
-                    event_id=e.envelope.id,
-                    event_type=e.envelope.type,
-                )
-                for e in fresh
-            )
+            if not fresh:
+                return
+            await self._preload(session, fresh)
             for event in fresh:
                 with self._span(event):
                     await self._run_handler(session, event)
+            await session.exec(
+                insert(ProcessedEvent),
+                params=[
+                    {
+                        "consumer": self.name,
+                        "event_id": e.envelope.id,
+                        "event_type": e.envelope.type,
+                        "handled_at": utcnow(),
+                    }
+                    for e in fresh
+                ],
+            )
         for event in fresh:
             self._log_handled(event)
+
+    async def _preload(self, session: AsyncSession, events: list["_Event"]) -> None:
+        payloads_by_type: defaultdict[str, list[EventPayload]] = defaultdict(list)
+        for event in events:
+            payloads_by_type[event.envelope.type].append(event.payload)
+        for event_type, payloads in payloads_by_type.items():
+            preloader = self._preloaders.get(event_type)
+            if preloader is not None:
+                await preloader(session, payloads)
 
     async def _run_handler(self, session: AsyncSession, event: "_Event") -> None:
         envelope = event.envelope

@@ -13,7 +13,7 @@ then connections close.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
 from palermo_shared.migrations import upgrade_to_head
 from palermo_shared.outbox import OutboxMessage, OutboxRelay
+from palermo_shared.preload import Preloader
 from palermo_shared.request_id import RequestIdMiddleware
 from palermo_shared.retry import retry_until_done
 from palermo_shared.settings import ServiceSettings
@@ -42,10 +43,15 @@ SHUTDOWN_GRACE_SECONDS = 10.0
 
 @dataclass
 class ConsumerSpec:
-    """Event types a service consumes, mapped to their handlers."""
+    """Event types a service consumes, mapped to their handlers.
+
+    `preloaders` load, once per batch, the rows that the handlers of an
+    event type read (see `palermo_shared.preload`).
+    """
 
     handlers: dict[str, Handler]
     topics: Sequence[str] = DOMAIN_TOPICS
+    preloaders: Mapping[str, Preloader] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +81,7 @@ class ServiceRuntime:
                     bus=self.bus,
                     topics=self.consumer_spec.topics,
                     handlers=self.consumer_spec.handlers,
+                    preloaders=self.consumer_spec.preloaders,
                     sessions=self.sessions,
                     dead_letters=self.publisher,
                     after_commit=self.relay.wake,

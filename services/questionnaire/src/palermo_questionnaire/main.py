@@ -9,7 +9,7 @@ from palermo_questionnaire.api.validation import install_validation_handler
 from palermo_questionnaire.consumers import review_phase_opened
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_questionnaire.tables import MODELS
-from palermo_shared.assignments import LOTS_HANDLERS
+from palermo_shared.assignments import LOTS_HANDLERS, LOTS_PRELOADERS
 from palermo_shared.bus import Bus
 from palermo_shared.contracts import ReviewPhaseOpened
 from palermo_shared.events import TOPIC_DRAW
@@ -24,6 +24,7 @@ def create_app(
     consumers = ConsumerSpec(
         handlers={ReviewPhaseOpened.event_type: on_phase_opened, **LOTS_HANDLERS},
         topics=[TOPIC_DRAW],
+        preloaders=LOTS_PRELOADERS,
     )
     runtime = ServiceRuntime(
         settings,

@@ -12,6 +12,7 @@ from palermo_review.api import dialogue, outcome, participants, reviews, secreta
 from palermo_review.clock import Clock, system_clock
 from palermo_review.consumers import lots_drawn, lots_redrawn, questionnaire_submitted
 from palermo_review.deadlines import run_periodic_check
+from palermo_review.opening import preload_reviews
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import MODELS
 from palermo_shared.bus import Bus
@@ -39,6 +40,7 @@ def create_app(
             for event_type, module in modules.items()
         },
         topics=[TOPIC_DRAW, TOPIC_QUESTIONNAIRE],
+        preloaders=dict.fromkeys(modules, preload_reviews),
     )
     runtime = ServiceRuntime(
         settings,

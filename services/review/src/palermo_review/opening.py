@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,7 +17,8 @@ from palermo_shared.contracts import (
     LotsRedrawn,
     QuestionnaireSubmitted,
 )
-from palermo_shared.events import Envelope
+from palermo_shared.events import Envelope, EventPayload
+from palermo_shared.preload import add_row, get_row, preload_rows
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 logger = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ async def _get_or_create(
     now: dt.datetime,
 ) -> DeskReview:
     rid = review_id(phase_id, state, instrument, cluster)
-    review = await session.get(DeskReview, rid)
+    review = await get_row(session, DeskReview, rid)
     if review is None:
         review = DeskReview(
             id=rid,
@@ -44,8 +46,40 @@ async def _get_or_create(
             status=initial.value,
             created_at=now,
         )
-        session.add(review)
+        add_row(session, rid, review)
     return review
+
+
+def _review_ids(payload: EventPayload) -> list[str]:
+    """Return the ids of the desk reviews that a consumed event opens or updates."""
+    if isinstance(payload, LotsDrawn | LotsRedrawn):
+        return [
+            review_id(
+                payload.phase_id,
+                payload.state_under_review,
+                payload.instrument.value,
+                cluster.value,
+            )
+            for cluster in payload.clusters
+        ]
+    if isinstance(payload, QuestionnaireSubmitted):
+        return [
+            review_id(
+                payload.phase_id,
+                payload.state,
+                payload.instrument.value,
+                payload.cluster.value,
+            )
+        ]
+    return []
+
+
+async def preload_reviews(
+    session: AsyncSession, payloads: Sequence[EventPayload]
+) -> None:
+    """Load the desk reviews of a batch of consumed events in one query."""
+    ids = [rid for payload in payloads for rid in _review_ids(payload)]
+    await preload_rows(session, DeskReview, ids)
 
 
 async def receive_lots(

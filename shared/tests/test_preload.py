@@ -1,0 +1,228 @@
+"""Rows preloaded for a consumer batch: read from memory, and kept consistent."""
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_shared import preload
+from palermo_shared.assignments import (
+    LOTS_HANDLERS,
+    LOTS_PRELOADERS,
+    ReviewerAssignment,
+)
+from palermo_shared.bus import Record
+from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.contracts import (
+    DrawnReviewer,
+    LotsDrawn,
+    LotsRedrawn,
+    MeetingReference,
+)
+from palermo_shared.db import create_tables
+from palermo_shared.events import TOPIC_DRAW, encode, new_event
+from palermo_shared.inbox import EventConsumer
+from palermo_shared.preload import add_row, get_row, preload_rows
+from palermo_shared.reference.instruments import Cluster, Instrument
+
+Sessions = async_sessionmaker[AsyncSession]
+CONSUMER = "preload-test"
+KEY = ("phase-1", "convention", "ITA")
+
+
+@pytest.fixture
+async def db(sessions: Sessions) -> Sessions:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    await create_tables(engine, [ReviewerAssignment])
+    return sessions
+
+
+@pytest.fixture
+def statements(db: Sessions) -> Iterator[list[str]]:
+    """The SQL statements sent to the database while the test runs."""
+    sent: list[str] = []
+    engine = db.kw["bind"].sync_engine
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield sent
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def assignment(state: str, reviewers: list[str]) -> ReviewerAssignment:
+    return ReviewerAssignment(
+        phase_id="phase-1",
+        instrument="convention",
+        state_under_review=state,
+        reviewers=reviewers,
+    )
+
+
+async def store(db: Sessions, *rows: SQLModel) -> None:
+    async with db() as session, session.begin():
+        session.add_all(rows)
+
+
+async def test_preloaded_rows_are_read_without_queries(
+    db: Sessions, statements: list[str]
+) -> None:
+    await store(db, assignment("ITA", ["FRA", "BRA"]), assignment("KEN", ["PER"]))
+    keys = [("phase-1", "convention", state) for state in ("ITA", "KEN", "JPN")]
+
+    async with db() as session:
+        await preload_rows(session, ReviewerAssignment, keys)
+        sent_by_preload = len(statements)
+        found = [await get_row(session, ReviewerAssignment, key) for key in keys]
+
+    assert len(statements) == sent_by_preload
+    assert [row.reviewers if row else None for row in found] == [
+        ["FRA", "BRA"],
+        ["PER"],
+        None,
+    ]
+
+
+async def test_preload_splits_long_key_lists(
+    db: Sessions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states = [f"S{number:02d}" for number in range(10)]
+    await store(db, *(assignment(state, ["AAA"]) for state in states))
+    monkeypatch.setattr(preload, "MAX_PARAMETERS", 6)
+
+    async with db() as session:
+        keys = [("phase-1", "convention", state) for state in states]
+        await preload_rows(session, ReviewerAssignment, keys)
+        found = [await get_row(session, ReviewerAssignment, key) for key in keys]
+
+    assert all(row is not None for row in found)
+
+
+async def test_added_row_is_found_before_the_flush(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        await preload_rows(session, ReviewerAssignment, [KEY])
+        added = assignment("ITA", ["FRA"])
+        add_row(session, KEY, added)
+
+        assert await get_row(session, ReviewerAssignment, KEY) is added
+
+    async with db() as session:
+        rows = (await session.exec(select(ReviewerAssignment))).all()
+    assert [row.reviewers for row in rows] == [["FRA"]]
+
+
+async def test_get_row_without_preload_reads_the_database(db: Sessions) -> None:
+    await store(db, assignment("ITA", ["FRA", "BRA"]))
+
+    async with db() as session:
+        row = await get_row(session, ReviewerAssignment, KEY)
+
+    assert row is not None and row.reviewers == ["FRA", "BRA"]
+
+
+def pair(*states: str) -> list[DrawnReviewer]:
+    roles = ("same_regional_group", "other_regional_group")
+    return [
+        DrawnReviewer(iso3=state, regional_group="G", legal_system=None, role=role)
+        for state, role in zip(states, roles, strict=True)
+    ]
+
+
+def lots_drawn(reviewers: tuple[str, str]) -> LotsDrawn:
+    return LotsDrawn(
+        phase_id="phase-1",
+        instrument=Instrument.CONVENTION,
+        state_under_review="ITA",
+        regional_group="G",
+        clusters=[Cluster.CRIMINALIZATION],
+        reviewers=pair(*reviewers),
+        similar_legal_system=True,
+    )
+
+
+def lots_redrawn(number: int, reviewers: tuple[str, str]) -> LotsRedrawn:
+    return LotsRedrawn(
+        phase_id="phase-1",
+        instrument=Instrument.CONVENTION,
+        state_under_review="ITA",
+        regional_group="G",
+        clusters=[Cluster.CRIMINALIZATION],
+        reviewers=pair(*reviewers),
+        replaced=["BRA"],
+        redraw_number=number,
+        requested_by="FRA",
+        reason="conflict of interest",
+        similar_legal_system=True,
+        meeting=MeetingReference(
+            meeting_id="wg-1",
+            kind="intersessional",
+            date=dt.date(2025, 3, 1),
+            states_present=["FRA", "ITA"],
+        ),
+    )
+
+
+async def consume(db: Sessions, payloads: list[LotsDrawn | LotsRedrawn]) -> None:
+    """Publish the events and let one consumer handle them, as one batch."""
+    bus = MemoryBus()
+    records = [
+        Record(TOPIC_DRAW, "ITA", encode(new_event(p, source="/draw", subject="ITA")))
+        for p in payloads
+    ]
+    await bus.publisher().publish(records, timeout=1.0)
+    consumer = EventConsumer(
+        CONSUMER,
+        bus=bus,
+        topics=[TOPIC_DRAW],
+        handlers=LOTS_HANDLERS,
+        preloaders=LOTS_PRELOADERS,
+        sessions=db,
+        dead_letters=bus.publisher(),
+    )
+    task = asyncio.create_task(consumer.run())
+    async with asyncio.timeout(5):
+        while bus.committed(CONSUMER, TOPIC_DRAW) < len(records):
+            await asyncio.sleep(0.01)
+    consumer.request_stop()
+    await task
+
+
+async def stored_pair(db: Sessions) -> list[str]:
+    async with db() as session:
+        row = await session.get(ReviewerAssignment, KEY)
+    assert row is not None
+    return list(row.reviewers)
+
+
+async def test_one_batch_keeps_latest_redraw(
+    db: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="palermo_shared.inbox")
+
+    await consume(
+        db,
+        [
+            lots_drawn(("FRA", "BRA")),
+            lots_redrawn(2, ("FRA", "PER")),
+            lots_redrawn(1, ("FRA", "KEN")),
+        ],
+    )
+
+    assert await stored_pair(db) == ["FRA", "PER"]
+    assert "not committed" not in caplog.text
+
+
+async def test_later_batch_finds_the_stored_pair(db: Sessions) -> None:
+    await consume(db, [lots_redrawn(1, ("FRA", "KEN"))])
+    await consume(db, [lots_drawn(("FRA", "BRA"))])
+
+    assert await stored_pair(db) == ["FRA", "KEN"]
