@@ -1,6 +1,7 @@
 """Bearer tokens: issued with the local key, or checked against a JWKS URL
 served by a real loopback HTTP server."""
 
+import asyncio
 import datetime as dt
 import json
 import threading
@@ -233,3 +234,74 @@ async def test_local_issuer_signs_for_each_role(
     principal = await verifier.verify(issuer.token(Role.EXPERT, "BRA"))
 
     assert principal.acts_for("BRA")
+
+
+class CountingKeySource(LocalKeySource):
+    """The local key source, counting the signature checks it serves."""
+
+    def __init__(self, private_key: Ed25519PrivateKey) -> None:
+        super().__init__(private_key)
+        self.lookups = 0
+
+    async def key_for(self, token: str) -> object:
+        self.lookups += 1
+        return await super().key_for(token)
+
+
+async def test_accepted_token_checked_once(key: Ed25519PrivateKey) -> None:
+    keys = CountingKeySource(key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    token = _token(key)
+
+    first = await verifier.verify(token)
+    second = await verifier.verify(token)
+
+    assert first == second
+    assert keys.lookups == 1
+
+
+async def test_cached_token_still_expires(key: Ed25519PrivateKey) -> None:
+    verifier = TokenVerifier(LocalKeySource(key), issuer=ISSUER, audience=AUDIENCE)
+    token = _token(key, lifetime=dt.timedelta(seconds=1))
+    await verifier.verify(token)
+
+    await asyncio.sleep(1.2)
+
+    with pytest.raises(Unauthorized, match="expired"):
+        await verifier.verify(token)
+
+
+async def test_rejected_token_not_cached(key: Ed25519PrivateKey) -> None:
+    keys = CountingKeySource(key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    token = _token(key, audience="another-audience")
+
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(token)
+
+    assert keys.lookups == 2
+
+
+async def test_token_cache_is_bounded(key: Ed25519PrivateKey) -> None:
+    keys = CountingKeySource(key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, cache_size=2)
+    tokens = [_token(key, subject=f"user-{number}@example.org") for number in range(3)]
+    for token in tokens:
+        await verifier.verify(token)
+
+    await verifier.verify(tokens[2])
+    assert keys.lookups == 3
+    await verifier.verify(tokens[0])
+    assert keys.lookups == 4
+
+
+async def test_token_cache_time_is_bounded(key: Ed25519PrivateKey) -> None:
+    keys = CountingKeySource(key)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, cache_seconds=0)
+    token = _token(key)
+
+    await verifier.verify(token)
+    await verifier.verify(token)
+
+    assert keys.lookups == 2

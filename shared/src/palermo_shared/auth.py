@@ -154,17 +154,47 @@ class JwksKeySource:
 
 
 class TokenVerifier:
-    """Verifier of a bearer token's signature, expiry, issuer and audience."""
+    """Verifier of a bearer token's signature, expiry, issuer and audience.
 
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+    A client sends the same token with every request until it expires, so
+    the verifier keeps the principal of each token it accepted, up to
+    `cache_size` tokens, and skips the signature check on the next request.
+    It keeps it for `cache_seconds` at most, and never past the token's
+    expiry, so that a key removed from the JWKS stops working within that
+    time. Rejected tokens are not kept.
+    """
+
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        cache_size: int = 10_000,
+        cache_seconds: float = 60.0,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
+        self._cache_size = cache_size
+        self._cache_seconds = cache_seconds
+        self._accepted: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._accepted.get(token)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+
+        claims = await self._decode(token)
+        principal = principal_from_claims(claims)
+        self._remember(token, principal, min(claims["exp"], now + self._cache_seconds))
+        return principal
+
+    async def _decode(self, token: str) -> dict[str, Any]:
         key = await self._keys.key_for(token)
         try:
-            claims = jwt.decode(
+            claims: dict[str, Any] = jwt.decode(
                 token,
                 key,
                 algorithms=list(self._keys.algorithms),
@@ -176,7 +206,14 @@ class TokenVerifier:
             raise Unauthorized("the token has expired") from None
         except jwt.PyJWTError as error:
             raise Unauthorized(f"the token is not valid: {error}") from None
-        return principal_from_claims(claims)
+        return claims
+
+    def _remember(self, token: str, principal: Principal, until: float) -> None:
+        self._accepted.pop(token, None)
+        if len(self._accepted) >= self._cache_size:
+            # Dicts keep insertion order: the first entry is the oldest.
+            del self._accepted[next(iter(self._accepted))]
+        self._accepted[token] = (principal, until)
 
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
