@@ -137,37 +137,35 @@ def pair(*states: str) -> list[DrawnReviewer]:
     ]
 
 
+REVIEW = {
+    "phase_id": "phase-1",
+    "instrument": Instrument.CONVENTION,
+    "state_under_review": "ITA",
+    "regional_group": "G",
+    "clusters": [Cluster.CRIMINALIZATION],
+    "similar_legal_system": True,
+}
+MEETING = MeetingReference(
+    meeting_id="wg-1",
+    kind="intersessional",
+    date=dt.date(2025, 3, 1),
+    states_present=["FRA", "ITA"],
+)
+
+
 def lots_drawn(reviewers: tuple[str, str]) -> LotsDrawn:
-    return LotsDrawn(
-        phase_id="phase-1",
-        instrument=Instrument.CONVENTION,
-        state_under_review="ITA",
-        regional_group="G",
-        clusters=[Cluster.CRIMINALIZATION],
-        reviewers=pair(*reviewers),
-        similar_legal_system=True,
-    )
+    return LotsDrawn(**REVIEW, reviewers=pair(*reviewers))
 
 
 def lots_redrawn(number: int, reviewers: tuple[str, str]) -> LotsRedrawn:
     return LotsRedrawn(
-        phase_id="phase-1",
-        instrument=Instrument.CONVENTION,
-        state_under_review="ITA",
-        regional_group="G",
-        clusters=[Cluster.CRIMINALIZATION],
+        **REVIEW,
         reviewers=pair(*reviewers),
         replaced=["BRA"],
         redraw_number=number,
         requested_by="FRA",
         reason="conflict of interest",
-        similar_legal_system=True,
-        meeting=MeetingReference(
-            meeting_id="wg-1",
-            kind="intersessional",
-            date=dt.date(2025, 3, 1),
-            states_present=["FRA", "ITA"],
-        ),
+        meeting=MEETING,
     )
 
 

@@ -100,7 +100,7 @@ class EventConsumer:
         *,
         bus: Bus,
         topics: Sequence[str],
-        handlers: dict[str, Handler],
+        handlers: Mapping[str, Handler],
         preloaders: Mapping[str, Preloader] | None = None,
         sessions: async_sessionmaker[AsyncSession],
         dead_letters: Publisher,
@@ -112,7 +112,7 @@ class EventConsumer:
         self.name = name
         self._bus = bus
         self._topics = tuple(topics)
-        self._handlers = handlers
+        self._handlers = dict(handlers)
         self._preloaders = dict(preloaders or {})
         self._sessions = sessions
         self._dead_letters = dead_letters

@@ -49,7 +49,7 @@ class ConsumerSpec:
     event type read (see `palermo_shared.preload`).
     """
 
-    handlers: dict[str, Handler]
+    handlers: Mapping[str, Handler]
     topics: Sequence[str] = DOMAIN_TOPICS
     preloaders: Mapping[str, Preloader] = field(default_factory=dict)
 
