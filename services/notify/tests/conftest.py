@@ -35,6 +35,8 @@ from palermo_shared.contracts import (
     DeskReviewStarted,
     DrawnReviewer,
     LotsDrawn,
+    LotsRedrawn,
+    MeetingReference,
     QuestionnaireSubmitted,
     ReviewPhaseOpened,
 )
@@ -94,6 +96,29 @@ class Events:
                 ),
             ],
             similar_legal_system=True,
+        )
+
+    def lots_redrawn(self, reviewers: tuple[str, str]) -> LotsRedrawn:
+        """Redraw 1 of the draw for ITA, replacing its second reviewer."""
+        drawn = self.lots_drawn(reviewers=reviewers)
+        return LotsRedrawn(
+            phase_id=PHASE_ID,
+            instrument=Instrument.CONVENTION,
+            state_under_review="ITA",
+            regional_group=drawn.regional_group,
+            clusters=drawn.clusters,
+            reviewers=drawn.reviewers,
+            replaced=["BRA"],
+            redraw_number=1,
+            requested_by="BRA",
+            reason="conflict of interest",
+            similar_legal_system=True,
+            meeting=MeetingReference(
+                meeting_id="wg-2025-03",
+                kind="intersessional",
+                date=dt.date(2025, 3, 1),
+                states_present=["BRA", "FRA", "ITA"],
+            ),
         )
 
     def questionnaire_submitted(self, state: str = "ITA") -> QuestionnaireSubmitted:

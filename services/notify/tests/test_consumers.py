@@ -61,6 +61,16 @@ async def test_questionnaire_after_draw_notifies_reviewers(service, events):
     assert _states(items) == ["BRA", "FRA", "ITA"]
 
 
+async def test_questionnaire_after_redraw_notifies_new_reviewer(service, events):
+    await service.publish(events.lots_drawn(reviewers=("FRA", "BRA")))
+    await service.publish(events.lots_redrawn(reviewers=("FRA", "ARG")))
+    envelope = await service.publish(events.questionnaire_submitted())
+
+    items = await service.wait_for_notifications(3, event_id=envelope.id)
+
+    assert _states(items) == ["ARG", "FRA", "ITA"]
+
+
 @pytest.mark.parametrize("builder", ["desk_review_started", "desk_review_completed"])
 async def test_desk_review_notifies_recipients(service, events, builder):
     envelope = await service.publish(getattr(events, builder)())

@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from palermo_shared.assignments import ReviewerAssignment
 from palermo_shared.clock import utcnow
 
 _INBOX_ONLY = text("channel = 'inbox'")
@@ -100,19 +101,4 @@ class Contact(SQLModel, table=True):
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
 
-class DrawnReviewer(SQLModel, table=True):
-    """Reviewers from `LotsDrawn` events, to notify them of later steps."""
-
-    __tablename__ = "drawn_reviewer"
-    __table_args__ = (
-        UniqueConstraint("phase_id", "instrument", "state_under_review", "reviewer"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    phase_id: str = Field(max_length=64)
-    instrument: str = Field(max_length=40)
-    state_under_review: str = Field(max_length=3)
-    reviewer: str = Field(max_length=3)
-
-
-MODELS = (Notification, WebhookSubscription, Contact, DrawnReviewer)
+MODELS = (Notification, WebhookSubscription, Contact, ReviewerAssignment)

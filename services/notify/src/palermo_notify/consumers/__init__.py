@@ -13,6 +13,7 @@ from palermo_notify.consumers import (
     questionnaire_submitted,
 )
 from palermo_notify.settings import NotifySettings
+from palermo_shared.assignments import LOTS_PRELOADERS, handle_lots
 from palermo_shared.contracts import (
     AccountInvited,
     DeskReviewCompleted,
@@ -21,6 +22,7 @@ from palermo_shared.contracts import (
     DeskReviewReviewersChanged,
     DeskReviewStarted,
     LotsDrawn,
+    LotsRedrawn,
     QuestionnaireSubmitted,
 )
 from palermo_shared.events import (
@@ -43,10 +45,17 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
         DeskReviewOverdue.event_type: desk_review_overdue,
         AccountInvited.event_type: account_invited,
     }
-    return ConsumerSpec(
-        handlers={
+    # A redraw only updates the reviewers: the review service announces the
+    # change with DeskReviewReviewersChanged, which notifies the States.
+    handlers = {
+        LotsRedrawn.event_type: handle_lots,
+        **{
             event_type: functools.partial(module.handle, settings=settings)
             for event_type, module in modules.items()
         },
+    }
+    return ConsumerSpec(
+        handlers=handlers,
         topics=(TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW, TOPIC_GATEWAY),
+        preloaders=LOTS_PRELOADERS,
     )

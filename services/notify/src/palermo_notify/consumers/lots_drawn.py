@@ -4,8 +4,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.domain.rules import plan_recipients
 from palermo_notify.notifications import notify_recipients
-from palermo_notify.reviewers import record_reviewers
 from palermo_notify.settings import NotifySettings
+from palermo_shared.assignments import record_lots
 from palermo_shared.contracts import LotsDrawn
 from palermo_shared.events import Envelope, EventPayload
 
@@ -18,6 +18,6 @@ async def handle(
     settings: NotifySettings,
 ) -> None:
     assert isinstance(payload, LotsDrawn)
-    await record_reviewers(session, payload)
+    await record_lots(session, payload)
     recipients = plan_recipients(envelope.type, payload)
     await notify_recipients(session, envelope, payload, recipients, settings)

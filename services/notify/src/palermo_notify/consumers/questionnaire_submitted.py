@@ -4,8 +4,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.domain.rules import plan_recipients
 from palermo_notify.notifications import notify_recipients
-from palermo_notify.reviewers import drawn_reviewers
 from palermo_notify.settings import NotifySettings
+from palermo_shared.assignments import reviewers_of
 from palermo_shared.contracts import QuestionnaireSubmitted
 from palermo_shared.events import Envelope, EventPayload
 
@@ -18,11 +18,8 @@ async def handle(
     settings: NotifySettings,
 ) -> None:
     assert isinstance(payload, QuestionnaireSubmitted)
-    drawn = await drawn_reviewers(
-        session,
-        phase_id=payload.phase_id,
-        instrument=payload.instrument.value,
-        state_under_review=payload.state,
+    drawn = await reviewers_of(
+        session, payload.phase_id, payload.instrument.value, payload.state
     )
     recipients = plan_recipients(envelope.type, payload, drawn)
     await notify_recipients(session, envelope, payload, recipients, settings)
