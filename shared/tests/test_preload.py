@@ -73,7 +73,7 @@ async def store(db: Sessions, *rows: SQLModel) -> None:
         session.add_all(rows)
 
 
-async def test_preloaded_rows_are_read_without_queries(
+async def test_preloaded_rows_need_no_queries(
     db: Sessions, statements: list[str]
 ) -> None:
     await store(db, assignment("ITA", ["FRA", "BRA"]), assignment("KEN", ["PER"]))
@@ -107,7 +107,7 @@ async def test_preload_splits_long_key_lists(
     assert all(row is not None for row in found)
 
 
-async def test_added_row_is_found_before_the_flush(db: Sessions) -> None:
+async def test_added_row_found_before_flush(db: Sessions) -> None:
     async with db() as session, session.begin():
         await preload_rows(session, ReviewerAssignment, [KEY])
         added = assignment("ITA", ["FRA"])
@@ -120,7 +120,7 @@ async def test_added_row_is_found_before_the_flush(db: Sessions) -> None:
     assert [row.reviewers for row in rows] == [["FRA"]]
 
 
-async def test_get_row_without_preload_reads_the_database(db: Sessions) -> None:
+async def test_get_row_falls_back_to_database(db: Sessions) -> None:
     await store(db, assignment("ITA", ["FRA", "BRA"]))
 
     async with db() as session:

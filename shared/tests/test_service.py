@@ -107,7 +107,7 @@ async def test_start_creates_sqlite_directory(tmp_path: Path) -> None:
 
 
 class SlowPublisher(MemoryPublisher):
-    """Publishes to a MemoryBus after a delay; sets `started` when it begins."""
+    """A publisher to a MemoryBus that waits a delay and sets `started` first."""
 
     def __init__(self, bus: MemoryBus, delay: float, started: asyncio.Event) -> None:
         super().__init__(bus)
@@ -133,8 +133,8 @@ class SlowBus(MemoryBus):
 async def test_stop_publishes_the_batch_in_hand(tmp_path: Path) -> None:
     """Stopping lets the relay finish its batch instead of cancelling it.
 
-    A cancelled batch stayed claimed, so the final flush skipped it, and on
-    SQLite a statement cut short could keep the write lock.
+    A cancelled batch would stay claimed, so the final flush would skip it.
+    On SQLite, a statement cut short could also keep the write lock.
     """
     bus = SlowBus(delay=0.5)
     runtime = runtime_on(bus, tmp_path)

@@ -44,8 +44,8 @@ def _server_errors(
     return found
 
 
-# Schemathesis' own strategies sometimes draw from the `random` module, which
-# Hypothesis reports with a deprecation warning that says nothing of the API.
+# Schemathesis' own strategies sometimes draw from the `random` module. Hypothesis
+# then emits a deprecation warning that is unrelated to the API under test.
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
 @pytest.mark.timeout(300)
 def test_no_server_error(palermo: EmbeddedPalermo, secretariat: dict[str, str]) -> None:

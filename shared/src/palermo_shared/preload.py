@@ -25,7 +25,7 @@ from palermo_shared.events import EventPayload
 Row = TypeVar("Row", bound=SQLModel)
 
 Preloader = Callable[[AsyncSession, Sequence[EventPayload]], Awaitable[None]]
-"""Load the rows that the handlers of these payloads will read."""
+"""A function that loads the rows the handlers of these payloads will read."""
 
 _LOADED = "palermo.preloaded"
 
@@ -53,16 +53,16 @@ async def preload_rows(
     table's primary key columns.
     """
     loaded = _loaded(session, model)
-    wanted = list({_key(key) for key in keys} - loaded.keys())
+    missing = list({_key(key) for key in keys} - loaded.keys())
     columns = inspect(model).primary_key
     chunk = max(1, MAX_PARAMETERS // len(columns))
 
-    for start in range(0, len(wanted), chunk):
-        part = wanted[start : start + chunk]
+    for start in range(0, len(missing), chunk):
+        part = missing[start : start + chunk]
         query = select(model).where(tuple_(*columns).in_(part))
         for row in (await session.exec(query)).all():
             loaded[tuple(inspect(row).identity)] = row
-    for key in wanted:
+    for key in missing:
         loaded.setdefault(key, None)
 
 
