@@ -29,7 +29,13 @@ from palermo_shared.contracts import (
 from palermo_shared.db import create_tables
 from palermo_shared.events import TOPIC_DRAW, encode, new_event
 from palermo_shared.inbox import EventConsumer
-from palermo_shared.preload import add_row, get_row, preload_rows
+from palermo_shared.preload import (
+    add_row,
+    get_row,
+    insert_row,
+    new_row,
+    preload_rows,
+)
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -127,6 +133,108 @@ async def test_get_row_falls_back_to_database(db: Sessions) -> None:
         row = await get_row(session, ReviewerAssignment, KEY)
 
     assert row is not None and row.reviewers == ["FRA", "BRA"]
+
+
+def fields(state: str, reviewers: list[str]) -> dict[str, Any]:
+    return {
+        "phase_id": "phase-1",
+        "instrument": "convention",
+        "state_under_review": state,
+        "reviewers": reviewers,
+    }
+
+
+async def stored(db: Sessions) -> dict[str, list[str]]:
+    async with db() as session:
+        rows = (await session.exec(select(ReviewerAssignment))).all()
+    return {row.state_under_review: list(row.reviewers) for row in rows}
+
+
+async def test_new_row_equals_constructed_row(db: Sessions) -> None:
+    built = new_row(ReviewerAssignment, **fields("ITA", ["FRA"]))
+
+    assert built.model_dump() == assignment("ITA", ["FRA"]).model_dump()
+    assert built.model_fields_set == set(fields("ITA", ["FRA"]))
+    await store(db, built)
+    assert await stored(db) == {"ITA": ["FRA"]}
+
+
+def test_new_row_rejects_bad_fields() -> None:
+    with pytest.raises(TypeError, match="ReviewerAssignment: unknown field colour"):
+        new_row(ReviewerAssignment, colour="red", **fields("ITA", ["FRA"]))
+    with pytest.raises(TypeError, match="missing value for reviewers"):
+        new_row(
+            ReviewerAssignment,
+            phase_id="phase-1",
+            instrument="convention",
+            state_under_review="ITA",
+        )
+
+
+async def test_queued_rows_are_written_in_one_insert(
+    db: Sessions, statements: list[str]
+) -> None:
+    states = ("ITA", "KEN", "JPN")
+    async with db() as session, session.begin():
+        keys = [("phase-1", "convention", state) for state in states]
+        await preload_rows(session, ReviewerAssignment, keys)
+        sent_by_preload = len(statements)
+        for key, state in zip(keys, states, strict=True):
+            insert_row(session, ReviewerAssignment, key, **fields(state, ["FRA"]))
+
+        assert len(statements) == sent_by_preload
+
+    inserts = [s for s in statements if s.startswith("INSERT INTO reviewer_assignment")]
+    assert len(inserts) == 1
+    assert await stored(db) == {state: ["FRA"] for state in states}
+
+
+async def test_queued_row_found_and_changed(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        await preload_rows(session, ReviewerAssignment, [KEY])
+        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        row = await get_row(session, ReviewerAssignment, KEY)
+        assert row is not None and row.reviewers == ["FRA"]
+        row.reviewers = ["PER"]
+
+    assert await stored(db) == {"ITA": ["PER"]}
+
+
+async def test_query_sees_queued_rows(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        await preload_rows(session, ReviewerAssignment, [KEY])
+        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        rows = (await session.exec(select(ReviewerAssignment))).all()
+        assert [row.reviewers for row in rows] == [["FRA"]]
+
+        row = await get_row(session, ReviewerAssignment, KEY)
+        assert row is not None and row.reviewers == ["FRA"]
+
+
+async def test_savepoint_rollback_drops_inserted_row(
+    db: Sessions,
+) -> None:
+    # Without preloaded rows nothing is queued, so the savepoint's rollback
+    # drops the row along with the rest of the savepoint's work.
+    async with db() as session, session.begin():
+        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                key = ("phase-1", "convention", "KEN")
+                insert_row(session, ReviewerAssignment, key, **fields("KEN", ["PER"]))
+                raise RuntimeError("handler failed")
+
+    assert await stored(db) == {"ITA": ["FRA"]}
+
+
+async def test_rolled_back_row_not_found(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                add_row(session, KEY, assignment("ITA", ["FRA"]))
+                raise RuntimeError("handler failed")
+
+        assert await get_row(session, ReviewerAssignment, KEY) is None
 
 
 def pair(*states: str) -> list[DrawnReviewer]:

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.contracts import LotsDrawn, LotsRedrawn
 from palermo_shared.events import Envelope, EventPayload
-from palermo_shared.preload import add_row, get_row, preload_rows
+from palermo_shared.preload import add_row, get_row, new_row, preload_rows
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +52,12 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
         return
 
     if stored is None:
-        stored = ReviewerAssignment(
-            phase_id=key[0], instrument=key[1], state_under_review=key[2], reviewers=[]
+        stored = new_row(
+            ReviewerAssignment,
+            phase_id=key[0],
+            instrument=key[1],
+            state_under_review=key[2],
+            reviewers=[],
         )
         add_row(session, key, stored)
     stored.reviewers = [reviewer.iso3 for reviewer in lots.reviewers]
