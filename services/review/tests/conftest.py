@@ -104,6 +104,12 @@ def questionnaire_submitted(
     )
 
 
+def record_of(envelope: Envelope) -> Record:
+    return Record(
+        topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
+    )
+
+
 @dataclass
 class ReviewService:
     """The running review app, its bus, its clock, tokens and an HTTP client."""
@@ -176,11 +182,16 @@ class ReviewService:
         await self.deliver(envelope)
         return envelope
 
+    async def publish_together(self, *payloads: EventPayload) -> None:
+        """Publish in one append, so that the consumer takes them as one batch."""
+        envelopes = [
+            new_event(payload, source="/palermo/test", subject=STATE)
+            for payload in payloads
+        ]
+        await self.bus.append([record_of(envelope) for envelope in envelopes])
+
     async def deliver(self, envelope: Envelope) -> None:
-        record = Record(
-            topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
-        )
-        await self.bus.append([record])
+        await self.bus.append([record_of(envelope)])
 
     def url(self, path: str = "") -> str:
         return f"/reviews/{self.review_id()}{path}"

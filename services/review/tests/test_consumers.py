@@ -1,5 +1,9 @@
 """The review service consuming LotsDrawn and QuestionnaireSubmitted."""
 
+import logging
+
+import pytest
+
 from palermo_shared.contracts import DeskReviewStarted
 from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Cluster
@@ -87,3 +91,37 @@ async def test_duplicate_envelope_ignored(service) -> None:
     [consumer] = service.runtime.consumers
     assert consumer.handled_total == 2
     assert len(started_events(service)) == 1
+
+
+async def test_one_batch_opens_and_starts_a_review(
+    service, caplog: pytest.LogCaptureFixture
+) -> None:
+    # In one batch the review the lots open is still waiting to be inserted
+    # when the questionnaire reaches it.
+    caplog.set_level(logging.INFO, logger="palermo_shared.inbox")
+
+    await service.publish_together(
+        service.lots_drawn(), service.questionnaire_submitted()
+    )
+    await service.wait_for_handled(2)
+
+    review = await service.review()
+    assert review["status"] == "in_progress"
+    assert review["reviewers"] == ["FRA", "BRA"]
+    assert review["response_id"] == "response-criminalization"
+    assert len(started_events(service)) == 1
+    assert "not committed" not in caplog.text
+
+
+async def test_one_batch_with_lots_twice_opens_one_review(
+    service, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="palermo_shared.inbox")
+
+    await service.publish_together(service.lots_drawn(), service.lots_drawn())
+    await service.wait_for_handled(2)
+
+    review = await service.review()
+    assert review["status"] == "awaiting_questionnaire"
+    assert review["reviewers"] == ["FRA", "BRA"]
+    assert "not committed" not in caplog.text

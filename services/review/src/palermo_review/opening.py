@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,34 +19,48 @@ from palermo_shared.contracts import (
     QuestionnaireSubmitted,
 )
 from palermo_shared.events import Envelope, EventPayload
-from palermo_shared.preload import add_row, get_row, preload_rows
+from palermo_shared.preload import (
+    add_row,
+    get_row,
+    insert_row,
+    new_row,
+    preload_rows,
+)
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 logger = logging.getLogger(__name__)
 
 
+def _opening(
+    rid: str,
+    review_key: tuple[str, str, str, str],
+    initial: ReviewStatus,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Return the fields of a review opened by the first event that names it."""
+    phase_id, state, instrument, cluster = review_key
+    return {
+        "id": rid,
+        "phase_id": phase_id,
+        "state_under_review": state,
+        "instrument": instrument,
+        "cluster": cluster,
+        "status": initial.value,
+        "created_at": now,
+    }
+
+
 async def _get_or_create(
     session: AsyncSession,
-    phase_id: str,
-    state: str,
-    instrument: str,
-    cluster: str,
+    review_key: tuple[str, str, str, str],
     *,
     initial: ReviewStatus,
     now: dt.datetime,
 ) -> DeskReview:
-    rid = review_id(phase_id, state, instrument, cluster)
+    rid = review_id(*review_key)
     review = await get_row(session, DeskReview, rid)
     if review is None:
-        review = DeskReview(
-            id=rid,
-            phase_id=phase_id,
-            state_under_review=state,
-            instrument=instrument,
-            cluster=cluster,
-            status=initial.value,
-            created_at=now,
-        )
+        review = new_row(DeskReview, **_opening(rid, review_key, initial, now))
         add_row(session, rid, review)
     return review
 
@@ -85,19 +100,33 @@ async def preload_reviews(
 async def receive_lots(
     session: AsyncSession, cause: Envelope, lots: LotsDrawn, clock: Clock
 ) -> None:
+    """Give each review its reviewers, opening those not yet known.
+
+    Most reviews are opened here, and wait for their questionnaire, so they
+    are queued for one INSERT per batch rather than built as objects.
+    """
+    reviewers = [r.iso3 for r in lots.reviewers]
     for cluster in lots.clusters:
-        review = await _get_or_create(
-            session,
+        review_key = (
             lots.phase_id,
             lots.state_under_review,
             lots.instrument.value,
             cluster.value,
-            initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
-            now=clock(),
         )
-        review.reviewers = [r.iso3 for r in lots.reviewers]
-        review.regional_group = lots.regional_group
-        review.lots_drawn_at = clock()
+        drawn = {
+            "reviewers": reviewers,
+            "regional_group": lots.regional_group,
+            "lots_drawn_at": clock(),
+        }
+        rid = review_id(*review_key)
+        review = await get_row(session, DeskReview, rid)
+        if review is None:
+            initial = ReviewStatus.AWAITING_QUESTIONNAIRE
+            opening = _opening(rid, review_key, initial, clock())
+            insert_row(session, DeskReview, rid, **opening, **drawn)
+            continue
+
+        review.sqlmodel_update(drawn)
         if review.status == ReviewStatus.AWAITING_LOTS:
             _start(session, cause, review, Step.RECEIVE_LOTS, clock)
 
@@ -113,12 +142,15 @@ async def receive_redraw(
     """
     reviewers = [r.iso3 for r in redrawn.reviewers]
     for cluster in redrawn.clusters:
-        review = await _get_or_create(
-            session,
+        review_key = (
             redrawn.phase_id,
             redrawn.state_under_review,
             redrawn.instrument.value,
             cluster.value,
+        )
+        review = await _get_or_create(
+            session,
+            review_key,
             initial=ReviewStatus.AWAITING_QUESTIONNAIRE,
             now=clock(),
         )
@@ -167,12 +199,15 @@ async def receive_questionnaire(
     submitted: QuestionnaireSubmitted,
     clock: Clock,
 ) -> None:
-    review = await _get_or_create(
-        session,
+    review_key = (
         submitted.phase_id,
         submitted.state,
         submitted.instrument.value,
         submitted.cluster.value,
+    )
+    review = await _get_or_create(
+        session,
+        review_key,
         initial=ReviewStatus.AWAITING_LOTS,
         now=clock(),
     )
