@@ -3,8 +3,8 @@
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import event
@@ -29,12 +29,16 @@ from palermo_shared.contracts import (
 from palermo_shared.db import create_tables
 from palermo_shared.events import TOPIC_DRAW, encode, new_event
 from palermo_shared.inbox import EventConsumer
+from palermo_shared.outbox import OutboxMessage, record_event
 from palermo_shared.preload import (
+    Preloader,
     add_row,
+    combine_preloaders,
     get_row,
     insert_row,
     new_row,
     preload_rows,
+    queue_inserts,
 )
 from palermo_shared.reference.instruments import Cluster, Instrument
 
@@ -178,9 +182,10 @@ async def test_queued_rows_are_written_in_one_insert(
     async with db() as session, session.begin():
         keys = [("phase-1", "convention", state) for state in states]
         await preload_rows(session, ReviewerAssignment, keys)
+        queue_inserts(session)
         sent_by_preload = len(statements)
-        for key, state in zip(keys, states, strict=True):
-            insert_row(session, ReviewerAssignment, key, **fields(state, ["FRA"]))
+        for state in states:
+            insert_row(session, new_row(ReviewerAssignment, **fields(state, ["FRA"])))
 
         assert len(statements) == sent_by_preload
 
@@ -192,7 +197,8 @@ async def test_queued_rows_are_written_in_one_insert(
 async def test_queued_row_found_and_changed(db: Sessions) -> None:
     async with db() as session, session.begin():
         await preload_rows(session, ReviewerAssignment, [KEY])
-        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        queue_inserts(session)
+        insert_row(session, new_row(ReviewerAssignment, **fields("ITA", ["FRA"])))
         row = await get_row(session, ReviewerAssignment, KEY)
         assert row is not None and row.reviewers == ["FRA"]
         row.reviewers = ["PER"]
@@ -203,7 +209,8 @@ async def test_queued_row_found_and_changed(db: Sessions) -> None:
 async def test_query_sees_queued_rows(db: Sessions) -> None:
     async with db() as session, session.begin():
         await preload_rows(session, ReviewerAssignment, [KEY])
-        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        queue_inserts(session)
+        insert_row(session, new_row(ReviewerAssignment, **fields("ITA", ["FRA"])))
         rows = (await session.exec(select(ReviewerAssignment))).all()
         assert [row.reviewers for row in rows] == [["FRA"]]
 
@@ -214,14 +221,14 @@ async def test_query_sees_queued_rows(db: Sessions) -> None:
 async def test_savepoint_rollback_drops_inserted_row(
     db: Sessions,
 ) -> None:
-    # Without preloaded rows nothing is queued, so the savepoint's rollback
-    # drops the row along with the rest of the savepoint's work.
+    # A session that does not queue inserts adds the row at once, so the
+    # savepoint's rollback drops it with the rest of the savepoint's work.
     async with db() as session, session.begin():
-        insert_row(session, ReviewerAssignment, KEY, **fields("ITA", ["FRA"]))
+        insert_row(session, new_row(ReviewerAssignment, **fields("ITA", ["FRA"])))
         with pytest.raises(RuntimeError):
             async with session.begin_nested():
-                key = ("phase-1", "convention", "KEN")
-                insert_row(session, ReviewerAssignment, key, **fields("KEN", ["PER"]))
+                row = new_row(ReviewerAssignment, **fields("KEN", ["PER"]))
+                insert_row(session, row)
                 raise RuntimeError("handler failed")
 
     assert await stored(db) == {"ITA": ["FRA"]}
@@ -235,6 +242,40 @@ async def test_rolled_back_row_not_found(db: Sessions) -> None:
                 raise RuntimeError("handler failed")
 
         assert await get_row(session, ReviewerAssignment, KEY) is None
+
+
+async def test_queued_rows_get_keys_from_database(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        queue_inserts(session)
+        for state in ("ITA", "KEN", "JPN"):
+            envelope = new_event(
+                lots_drawn(("FRA", "BRA")), source="/draw", subject=state
+            )
+            record_event(session, envelope)
+
+    async with db() as session:
+        messages = (await session.exec(select(OutboxMessage))).all()
+    assert sorted(message.id for message in messages) == [1, 2, 3]
+
+
+async def test_combined_preloaders_run_in_turn() -> None:
+    calls: list[str] = []
+
+    def preloader(name: str) -> Preloader:
+        async def preload(_session: AsyncSession, payloads: Sequence[Any]) -> None:
+            calls.append(f"{name}:{len(payloads)}")
+
+        return preload
+
+    combined = combine_preloaders(
+        {"drawn": preloader("lots"), "redrawn": preloader("lots")},
+        {"drawn": preloader("directory")},
+    )
+    await combined["drawn"](cast(AsyncSession, None), [1, 2])
+    await combined["redrawn"](cast(AsyncSession, None), [3])
+
+    assert calls == ["lots:2", "directory:2", "lots:1"]
+    assert combined.keys() == {"drawn", "redrawn"}
 
 
 def pair(*states: str) -> list[DrawnReviewer]:

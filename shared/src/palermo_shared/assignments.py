@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.contracts import LotsDrawn, LotsRedrawn
 from palermo_shared.events import Envelope, EventPayload
-from palermo_shared.preload import add_row, get_row, new_row, preload_rows
+from palermo_shared.preload import get_row, insert_row, new_row, preload_rows
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +51,21 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
         )
         return
 
+    reviewers = [reviewer.iso3 for reviewer in lots.reviewers]
     if stored is None:
-        stored = new_row(
+        phase_id, instrument, state = key
+        row = new_row(
             ReviewerAssignment,
-            phase_id=key[0],
-            instrument=key[1],
-            state_under_review=key[2],
-            reviewers=[],
+            phase_id=phase_id,
+            instrument=instrument,
+            state_under_review=state,
+            reviewers=reviewers,
+            redraw_number=number,
         )
-        add_row(session, key, stored)
-    stored.reviewers = [reviewer.iso3 for reviewer in lots.reviewers]
+        insert_row(session, row)
+        return
+
+    stored.reviewers = reviewers
     stored.redraw_number = number
     session.add(stored)
 

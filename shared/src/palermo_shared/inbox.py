@@ -52,7 +52,7 @@ from palermo_shared.events import (
     decode,
     payload_of,
 )
-from palermo_shared.preload import Preloader
+from palermo_shared.preload import Preloader, queue_inserts
 from palermo_shared.retry import retry_until_done
 from palermo_shared.telemetry import extract_context
 
@@ -243,6 +243,7 @@ class EventConsumer:
             fresh = await self._unseen(session, events)
             if not fresh:
                 return
+            queue_inserts(session)
             await self._preload(session, fresh)
             for event in fresh:
                 with self._span(event):

@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_shared.bus import Publisher, PublishError, Record
 from palermo_shared.clock import utcnow
 from palermo_shared.events import Envelope, encode, topic_of
+from palermo_shared.preload import insert_row, new_row
 from palermo_shared.telemetry import inject_headers
 
 logger = logging.getLogger(__name__)
@@ -58,16 +59,16 @@ def record_event(session: AsyncSession, envelope: Envelope) -> None:
     the trace of the request that caused the event.
     """
     headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE), *inject_headers()]
-    session.add(
-        OutboxMessage(
-            event_id=envelope.id,
-            event_type=envelope.type,
-            topic=topic_of(envelope),
-            key=envelope.subject,
-            value=encode(envelope),
-            headers=json.dumps([[k, v.decode()] for k, v in headers]),
-        )
+    message = new_row(
+        OutboxMessage,
+        event_id=envelope.id,
+        event_type=envelope.type,
+        topic=topic_of(envelope),
+        key=envelope.subject,
+        value=encode(envelope),
+        headers=json.dumps([[k, v.decode()] for k, v in headers]),
     )
+    insert_row(session, message)
 
 
 def _to_record(row: OutboxMessage) -> Record:

@@ -11,18 +11,31 @@ which use those rows without querying the database.
 Opening rows costs more than reading them. SQLModel's constructor sets each
 field through both SQLAlchemy's and pydantic's attribute machinery (measured
 at about 40 µs for a row of twenty fields), and the unit of work's flush
-adds its own work per row. A handler that opens a row it will not change
-again gives its values to `insert_row` instead: the batch's new rows are
-written in one INSERT, and `get_row` still finds them. Rows a handler goes
-on changing are built with `new_row`, which skips the per-field machinery.
+adds its own work per row, with one INSERT per row where the database
+assigns the key. Handlers build new rows with `new_row`, which skips the
+per-field machinery, and hand them to `insert_row`. In a consumer batch
+that calls `queue_inserts`, the batch's new rows of each table are then
+written in one INSERT, and `get_row` still finds them.
 
 The memory lives in `session.info`, so it ends with the batch's session.
 In any other session, an API request's for instance, `get_row` is a plain
 `session.get` and `insert_row` adds the row to the session at once.
 """
 
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import Any, TypeVar
+import copy
+import datetime as dt
+import functools
+from collections import defaultdict
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event, insert, inspect, tuple_
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -39,11 +52,29 @@ Preloader = Callable[[AsyncSession, Sequence[EventPayload]], Awaitable[None]]
 
 _LOADED = "palermo.preloaded"
 _QUEUED = "palermo.queued"
+_QUEUEING = "palermo.queueing"
 _UNKNOWN = object()
 
 # Bound parameters per query: SQLite (since 3.32) allows 32,766, and the
 # PostgreSQL protocol 65,535.
 MAX_PARAMETERS = 30_000
+
+
+def combine_preloaders(*maps: Mapping[str, Preloader]) -> dict[str, Preloader]:
+    """Return, per event type, a preloader that runs those of every map in turn."""
+    by_type: defaultdict[str, list[Preloader]] = defaultdict(list)
+    for preloaders in maps:
+        for event_type, preloader in preloaders.items():
+            by_type[event_type].append(preloader)
+    return {event_type: _in_turn(found) for event_type, found in by_type.items()}
+
+
+def _in_turn(preloaders: list[Preloader]) -> Preloader:
+    async def preload(session: AsyncSession, payloads: Sequence[EventPayload]) -> None:
+        for preloader in preloaders:
+            await preloader(session, payloads)
+
+    return preload
 
 
 def _key(key: Hashable) -> Key:
@@ -56,10 +87,8 @@ def _loaded(session: AsyncSession | Session, model: type[SQLModel]) -> dict[Key,
     return loaded.setdefault(model, {})
 
 
-def _queued(
-    session: AsyncSession | Session, model: type[SQLModel]
-) -> dict[Key, dict[str, Any]]:
-    queued: dict[type[SQLModel], dict[Key, dict[str, Any]]]
+def _queued(session: AsyncSession | Session, model: type[SQLModel]) -> dict[Key, Any]:
+    queued: dict[type[SQLModel], dict[Key, SQLModel]]
     queued = session.info.setdefault(_QUEUED, {})
     return queued.setdefault(model, {})
 
@@ -89,14 +118,13 @@ async def preload_rows(
 async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row | None:
     """Return the row with this primary key, from the preloaded rows if known.
 
-    A row still queued by `insert_row` leaves the queue and becomes an
-    object of the session, so that changes to it are saved.
+    A row still queued by `insert_row` leaves the queue and is added to the
+    session, so that changes to it are saved.
     """
-    values = _queued(session, model).pop(_key(key), None)
-    if values is not None:
-        row = new_row(model, **values)
-        add_row(session, key, row)
-        return row
+    queued: Row | None = _queued(session, model).pop(_key(key), None)
+    if queued is not None:
+        add_row(session, key, queued)
+        return queued
 
     # A row added in a savepoint that was rolled back has left the session
     # and is transient again, so the database is asked instead.
@@ -106,20 +134,53 @@ async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row
     return await session.get(model, key)
 
 
+@dataclass(frozen=True)
+class _Fields:
+    """A table model's fields, sorted by how a new row gets their values."""
+
+    names: frozenset[str]
+    required: frozenset[str]
+    defaults: dict[str, Any]
+    factories: dict[str, Callable[[], Any]]
+
+
+# Defaults that can be shared between rows without being copied.
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, dt.datetime, dt.date)
+
+
+@functools.cache
+def _fields(model: type[SQLModel]) -> _Fields:
+    """Return the model's fields, read once: pydantic's `get_default` is slow."""
+    required, defaults, factories = set(), {}, {}
+    for name, field in model.model_fields.items():
+        if field.is_required():
+            required.add(name)
+        elif field.default_factory is not None:
+            factories[name] = cast(Callable[[], Any], field.default_factory)
+        elif isinstance(field.default, _IMMUTABLE):
+            defaults[name] = field.default
+        else:
+            factories[name] = functools.partial(copy.deepcopy, field.default)
+    names = frozenset(model.model_fields)
+    return _Fields(names, frozenset(required), defaults, factories)
+
+
 def _complete(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     """Return every field's value: those given, and the defaults of the others."""
-    fields = model.model_fields
-    unknown = values.keys() - fields.keys()
+    fields = _fields(model)
+    unknown = values.keys() - fields.names
     if unknown:
         raise TypeError(f"{model.__name__}: unknown field {', '.join(sorted(unknown))}")
+    missing = fields.required - values.keys()
+    if missing:
+        raise TypeError(
+            f"{model.__name__}: missing value for {', '.join(sorted(missing))}"
+        )
 
-    complete = dict(values)
-    for name, field in fields.items():
-        if name in complete:
-            continue
-        if field.is_required():
-            raise TypeError(f"{model.__name__}: missing value for {name}")
-        complete[name] = field.get_default(call_default_factory=True)
+    complete = {**fields.defaults, **values}
+    for name, factory in fields.factories.items():
+        if name not in values:
+            complete[name] = factory()
     return complete
 
 
@@ -145,27 +206,56 @@ def add_row(session: AsyncSession, key: Hashable, row: SQLModel) -> None:
     _loaded(session, type(row))[_key(key)] = row
 
 
-def insert_row(
-    session: AsyncSession, model: type[SQLModel], key: Hashable, **values: Any
-) -> None:
-    """Add a new row, written with the other queued rows of `model` in one INSERT.
+def queue_inserts(session: AsyncSession) -> None:
+    """Let `insert_row` queue rows in this session, which must use no savepoint.
 
-    The queue is written before the session runs its next statement,
-    flushes or commits, so no query misses a queued row. Only a row whose
-    key a preload found absent is queued. Other rows are added to the
-    session at once. Consumers preload only in batches without savepoints,
-    so a rollback to a savepoint cannot leave a queued row behind.
+    A queued row would survive the rollback of a savepoint taken after it
+    was queued, so only a transaction without savepoints may queue.
     """
-    complete = _complete(model, values)
-    if _loaded(session, model).get(_key(key), _UNKNOWN) is not None:
-        add_row(session, key, new_row(model, **complete))
+    session.info[_QUEUEING] = True
+
+
+def insert_row(session: AsyncSession, row: SQLModel) -> None:
+    """Add a new row, built by `new_row`, whose primary key no stored row has.
+
+    In a session that queues inserts, the row is written with the other
+    queued rows of its table in one INSERT, before the session runs its next
+    statement, flushes or commits, so no query misses it. Until then
+    `get_row` finds it and adds it to the session, which is how a later
+    event changes it. Leave the row unchanged after this call. In any other
+    session the row is added to the session at once.
+    """
+    model = type(row)
+    key = tuple(row.__dict__[name] for name in _primary_key(model))
+    if not session.info.get(_QUEUEING):
+        session.add(row)
+        if None not in key:
+            _loaded(session, model)[key] = row
         return
-    _queued(session, model)[_key(key)] = complete
+
+    # A key the database assigns is not known yet: such a row is queued
+    # under a placeholder that no lookup matches.
+    _queued(session, model)[key if None not in key else (object(),)] = row
+
+
+@functools.cache
+def _primary_key(model: type[SQLModel]) -> tuple[str, ...]:
+    """Return the names of the primary key columns, cached because `inspect` is slow."""
+    return tuple(column.key for column in inspect(model).primary_key)
+
+
+def _insert_values(row: SQLModel, primary_key: tuple[str, ...]) -> dict[str, Any]:
+    """Return the columns to insert, leaving out keys the database assigns."""
+    return {
+        name: row.__dict__[name]
+        for name in type(row).model_fields
+        if not (name in primary_key and row.__dict__[name] is None)
+    }
 
 
 def _write_queued(session: Session) -> None:
     """Insert the queued rows; `get_row` then reads them from the database."""
-    queued: dict[type[SQLModel], dict[Key, dict[str, Any]]]
+    queued: dict[type[SQLModel], dict[Key, SQLModel]]
     queued = session.info.get(_QUEUED, {})
     if not any(queued.values()):
         return
@@ -173,9 +263,16 @@ def _write_queued(session: Session) -> None:
     del session.info[_QUEUED]
     connection = session.connection()
     for model, rows in queued.items():
-        if not rows:
-            continue
-        connection.execute(insert(inspect(model).local_table), list(rows.values()))
+        primary_key = _primary_key(model)
+        # One executemany needs the same columns in every row.
+        by_columns: defaultdict[tuple[str, ...], list[dict[str, Any]]]
+        by_columns = defaultdict(list)
+        for row in rows.values():
+            values = _insert_values(row, primary_key)
+            by_columns[tuple(values)].append(values)
+        for group in by_columns.values():
+            connection.execute(insert(inspect(model).local_table), group)
+
         loaded = _loaded(session, model)
         for key in rows:
             loaded.pop(key, None)

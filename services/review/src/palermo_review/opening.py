@@ -123,7 +123,7 @@ async def receive_lots(
         if review is None:
             initial = ReviewStatus.AWAITING_QUESTIONNAIRE
             opening = _opening(rid, review_key, initial, clock())
-            insert_row(session, DeskReview, rid, **opening, **drawn)
+            insert_row(session, new_row(DeskReview, **opening, **drawn))
             continue
 
         review.sqlmodel_update(drawn)
