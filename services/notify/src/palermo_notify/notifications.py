@@ -4,7 +4,8 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
@@ -13,19 +14,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_notify.contacts import email_contacts
 from palermo_notify.domain.messages import MESSAGE_KINDS, message_facts, step_path
 from palermo_notify.domain.notifications import Channel, NotificationStatus
-from palermo_notify.domain.rules import Recipients
+from palermo_notify.domain.rules import Recipients, plan_recipients
 from palermo_notify.messages import render_message
 from palermo_notify.settings import NotifySettings
-from palermo_notify.tables import Notification, WebhookSubscription
+from palermo_notify.tables import Contact, Notification, WebhookSubscription
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import Envelope, EventPayload, new_event
 from palermo_shared.outbox import record_event
+from palermo_shared.preload import insert_row, new_row
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "/palermo/notify"
+
+_DIRECTORY = "palermo.notify.directory"
 
 
 @dataclass(frozen=True)
@@ -51,12 +55,12 @@ async def notify_recipients(
     event notify nobody twice.
     """
     states = recipients.states
-    subscriptions = await _subscriptions_by_state(session, states)
-    emails = await _email_recipients(session, recipients, settings)
+    directory = await _directory(session, states)
+    emails = _email_recipients(directory.contacts_of(states), recipients, settings)
     webhook_count = 0
     for state in states:
         _add_inbox_notification(session, envelope, state)
-        for subscription in subscriptions[state]:
+        for subscription in directory.subscriptions[state]:
             _add_webhook_notification(session, envelope, subscription)
             webhook_count += 1
     for email in emails:
@@ -72,11 +76,10 @@ async def notify_recipients(
     )
 
 
-async def _email_recipients(
-    session: AsyncSession, recipients: Recipients, settings: NotifySettings
+def _email_recipients(
+    contacts: Sequence[Contact], recipients: Recipients, settings: NotifySettings
 ) -> list[EmailRecipient]:
     """Return the addresses an event is e-mailed to, each once."""
-    contacts = await email_contacts(session, recipients.states)
     found: dict[str, EmailRecipient] = {}
     for contact in contacts:
         roles = recipients.roles_by_state.get(contact.state, frozenset())
@@ -126,9 +129,14 @@ def record_delivered(
 
 
 def _new_notification(
-    envelope: Envelope, state: str | None, channel: Channel, status: NotificationStatus
+    envelope: Envelope,
+    state: str | None,
+    channel: Channel,
+    status: NotificationStatus,
+    **fields: Any,
 ) -> Notification:
-    return Notification(
+    return new_row(
+        Notification,
         id=str(uuid.uuid4()),
         event_id=envelope.id,
         event_type=envelope.type,
@@ -137,6 +145,7 @@ def _new_notification(
         recipient_state=state,
         channel=channel.value,
         status=status.value,
+        **fields,
     )
 
 
@@ -144,11 +153,14 @@ def _add_inbox_notification(
     session: AsyncSession, envelope: Envelope, state: str
 ) -> None:
     notification = _new_notification(
-        envelope, state, Channel.INBOX, NotificationStatus.DELIVERED
+        envelope,
+        state,
+        Channel.INBOX,
+        NotificationStatus.DELIVERED,
+        attempts=1,
+        delivered_at=utcnow(),
     )
-    notification.attempts = 1
-    notification.delivered_at = utcnow()
-    session.add(notification)
+    insert_row(session, notification)
     record_delivered(session, notification, cause=envelope)
 
 
@@ -179,19 +191,69 @@ def _add_email_notification(
     notification.message_subject = message.subject
     notification.message_body = message.body
     notification.next_attempt_at = utcnow()
-    session.add(notification)
+    insert_row(session, notification)
 
 
 def _add_webhook_notification(
     session: AsyncSession, envelope: Envelope, subscription: WebhookSubscription
 ) -> None:
     notification = _new_notification(
-        envelope, subscription.state, Channel.WEBHOOK, NotificationStatus.PENDING
+        envelope,
+        subscription.state,
+        Channel.WEBHOOK,
+        NotificationStatus.PENDING,
+        subscription_id=subscription.id,
+        url=subscription.url,
+        next_attempt_at=utcnow(),
     )
-    notification.subscription_id = subscription.id
-    notification.url = subscription.url
-    notification.next_attempt_at = utcnow()
-    session.add(notification)
+    insert_row(session, notification)
+
+
+@dataclass
+class _Directory:
+    """The webhook subscriptions and e-mail contacts of the States looked up."""
+
+    subscriptions: dict[str, list[WebhookSubscription]] = field(default_factory=dict)
+    contacts: dict[str, list[Contact]] = field(default_factory=dict)
+
+    def contacts_of(self, states: Sequence[str]) -> list[Contact]:
+        """Return the contacts of `states`, oldest first as the queries return them."""
+        contacts = [c for state in states for c in self.contacts[state]]
+        return sorted(contacts, key=lambda c: (c.created_at, c.id))
+
+
+async def _directory(session: AsyncSession, states: Sequence[str]) -> _Directory:
+    """Return the subscriptions and contacts of `states`, read once per session.
+
+    A consumer batch notifies the same States again and again, and its
+    handlers never change subscriptions or contacts, so what one event read
+    still holds for the next. One query per event made the consumer wait on
+    the database for most of its time.
+    """
+    directory: _Directory = session.info.setdefault(_DIRECTORY, _Directory())
+    missing = [state for state in states if state not in directory.subscriptions]
+    if not missing:
+        return directory
+
+    directory.subscriptions.update(await _subscriptions_by_state(session, missing))
+    for state in missing:
+        directory.subscriptions.setdefault(state, [])
+        directory.contacts[state] = []
+    for contact in await email_contacts(session, missing):
+        directory.contacts[contact.state].append(contact)
+    return directory
+
+
+async def preload_directory(
+    session: AsyncSession, payloads: Sequence[EventPayload], *, event_type: str
+) -> None:
+    """Read the subscriptions and contacts of the States a batch notifies, at once.
+
+    A questionnaire's reviewers are not in its payload; they are read when
+    their first event is handled.
+    """
+    states = {s for p in payloads for s in plan_recipients(event_type, p).states}
+    await _directory(session, sorted(states))
 
 
 async def _subscriptions_by_state(

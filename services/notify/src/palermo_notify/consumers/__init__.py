@@ -12,6 +12,7 @@ from palermo_notify.consumers import (
     lots_drawn,
     questionnaire_submitted,
 )
+from palermo_notify.notifications import preload_directory
 from palermo_notify.settings import NotifySettings
 from palermo_shared.assignments import LOTS_PRELOADERS, handle_lots
 from palermo_shared.contracts import (
@@ -31,6 +32,7 @@ from palermo_shared.events import (
     TOPIC_QUESTIONNAIRE,
     TOPIC_REVIEW,
 )
+from palermo_shared.preload import combine_preloaders
 from palermo_shared.service import ConsumerSpec
 
 
@@ -54,8 +56,12 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
             for event_type, module in modules.items()
         },
     }
+    directory = {
+        event_type: functools.partial(preload_directory, event_type=event_type)
+        for event_type in modules
+    }
     return ConsumerSpec(
         handlers=handlers,
         topics=(TOPIC_DRAW, TOPIC_QUESTIONNAIRE, TOPIC_REVIEW, TOPIC_GATEWAY),
-        preloaders=LOTS_PRELOADERS,
+        preloaders=combine_preloaders(LOTS_PRELOADERS, directory),
     )
