@@ -222,8 +222,10 @@ def insert_row(session: AsyncSession, row: SQLModel) -> None:
     queued rows of its table in one INSERT, before the session runs its next
     statement, flushes or commits, so no query misses it. Until then
     `get_row` finds it and adds it to the session, which is how a later
-    event changes it. Leave the row unchanged after this call. In any other
-    session the row is added to the session at once.
+    event changes it. Leave the row unchanged after this call. Tables are
+    written in the order their first row was queued, so queue a parent row
+    before rows that refer to it. In any other session the row is added to
+    the session at once.
     """
     model = type(row)
     key = tuple(row.__dict__[name] for name in _primary_key(model))
