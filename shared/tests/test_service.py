@@ -1,4 +1,5 @@
 import asyncio
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
 
@@ -104,6 +105,16 @@ async def test_start_creates_sqlite_directory(tmp_path: Path) -> None:
     await runtime.stop()
 
     assert (tmp_path / "data" / "service.db").exists()
+
+
+async def test_start_freezes_startup_objects(tmp_path: Path) -> None:
+    gc.unfreeze()
+    runtime = runtime_on(MemoryBus(), tmp_path)
+
+    await runtime.start()
+    await runtime.stop()
+
+    assert gc.get_freeze_count() > 0
 
 
 class SlowPublisher(MemoryPublisher):

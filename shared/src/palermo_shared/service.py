@@ -12,6 +12,7 @@ then connections close.
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,12 @@ class ServiceRuntime:
         self._ensure_sqlite_directory()
         models = [*base_models(), *self.models]
         await upgrade_to_head(self.engine, self.migrations, models)
+        # What exists now (modules, schemas, mapped classes) lives as long as
+        # the process. Frozen, it is left out of later garbage collections,
+        # whose full passes took about a quarter of a busy consumer's time.
+        # Garbage is collected first so that none of it is frozen.
+        gc.collect()
+        gc.freeze()
         self._relay_task = asyncio.create_task(self._run_bus(), name=f"{self.name}-bus")
         logger.info("service %s started (bus %s)", self.name, type(self.bus).__name__)
 
