@@ -177,6 +177,12 @@ def events() -> Events:
     return Events()
 
 
+def record_of(envelope: Envelope) -> Record:
+    return Record(
+        topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
+    )
+
+
 @dataclass
 class Service:
     """The running notify app, its bus and an HTTP client bound to it."""
@@ -190,11 +196,17 @@ class Service:
         await self.deliver(envelope)
         return envelope
 
+    async def publish_together(self, *payloads: EventPayload) -> list[Envelope]:
+        """Publish in one append, so that the consumer takes them as one batch."""
+        envelopes = [
+            new_event(payload, source="/palermo/test", subject="test")
+            for payload in payloads
+        ]
+        await self.bus.append([record_of(envelope) for envelope in envelopes])
+        return envelopes
+
     async def deliver(self, envelope: Envelope) -> None:
-        record = Record(
-            topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
-        )
-        await self.bus.append([record])
+        await self.bus.append([record_of(envelope)])
 
     async def notifications(self, **params: Any) -> list[dict[str, Any]]:
         response = await self.client.get("/notifications", params=params)

@@ -98,6 +98,23 @@ async def test_email_roles_follow_rules(mail_service, mailbox, events):
     assert len(mailbox.to("fp@gov.example.it")) == 2
 
 
+async def test_one_batch_emails_every_contact(mail_service, mailbox, events):
+    # The batch's preload reads the contacts of the States the payloads name.
+    # The questionnaire's reviewers come from the pair the lots just queued.
+    await _contact(mail_service, "ITA", "fp@gov.example.it")
+    await _contact(mail_service, "BRA", "expert@gov.example.br", role="expert")
+    drawn, submitted = await mail_service.publish_together(
+        events.lots_drawn(reviewers=("FRA", "BRA")), events.questionnaire_submitted()
+    )
+
+    await _emails(mail_service, drawn.id, 3, status="delivered")
+    await _emails(mail_service, submitted.id, 3, status="delivered")
+
+    assert len(mailbox.to("fp@gov.example.it")) == 2
+    assert len(mailbox.to("expert@gov.example.br")) == 2
+    assert len(mailbox.to(SECRETARIAT)) == 2
+
+
 async def test_secretariat_emailed(mail_service, mailbox, events):
     drawn = await mail_service.publish(events.lots_drawn())
     started = await mail_service.publish(events.desk_review_started())
