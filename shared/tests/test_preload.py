@@ -175,9 +175,7 @@ def test_new_row_rejects_bad_fields() -> None:
         )
 
 
-async def test_queued_rows_are_written_in_one_insert(
-    db: Sessions, statements: list[str]
-) -> None:
+async def test_queued_rows_in_one_insert(db: Sessions, statements: list[str]) -> None:
     states = ("ITA", "KEN", "JPN")
     async with db() as session, session.begin():
         keys = [("phase-1", "convention", state) for state in states]
@@ -192,6 +190,16 @@ async def test_queued_rows_are_written_in_one_insert(
     inserts = [s for s in statements if s.startswith("INSERT INTO reviewer_assignment")]
     assert len(inserts) == 1
     assert await stored(db) == {state: ["FRA"] for state in states}
+
+
+async def test_key_queued_twice_rejected(db: Sessions) -> None:
+    async with db() as session:
+        queue_inserts(session)
+        insert_row(session, new_row(ReviewerAssignment, **fields("ITA", ["FRA"])))
+        second = new_row(ReviewerAssignment, **fields("ITA", ["PER"]))
+
+        with pytest.raises(ValueError, match="already queued"):
+            insert_row(session, second)
 
 
 async def test_queued_row_found_and_changed(db: Sessions) -> None:
@@ -244,7 +252,7 @@ async def test_rolled_back_row_not_found(db: Sessions) -> None:
         assert await get_row(session, ReviewerAssignment, KEY) is None
 
 
-async def test_queued_rows_get_keys_from_database(db: Sessions) -> None:
+async def test_queued_rows_get_database_keys(db: Sessions) -> None:
     async with db() as session, session.begin():
         queue_inserts(session)
         for state in ("ITA", "KEN", "JPN"):

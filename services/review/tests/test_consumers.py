@@ -93,11 +93,11 @@ async def test_duplicate_envelope_ignored(service) -> None:
     assert len(started_events(service)) == 1
 
 
-async def test_one_batch_opens_and_starts_a_review(
+async def test_batch_opens_and_starts_review(
     service, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # In one batch the review the lots open is still waiting to be inserted
-    # when the questionnaire reaches it.
+    # In one batch, the review that the lots open is still queued for
+    # insertion when the questionnaire reaches it.
     caplog.set_level(logging.INFO, logger="palermo_shared.inbox")
 
     await service.publish_together(
@@ -113,7 +113,7 @@ async def test_one_batch_opens_and_starts_a_review(
     assert "not committed" not in caplog.text
 
 
-async def test_one_batch_with_lots_twice_opens_one_review(
+async def test_batch_with_repeated_lots(
     service, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="palermo_shared.inbox")

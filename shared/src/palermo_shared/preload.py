@@ -127,7 +127,7 @@ async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row
         return queued
 
     # A row added in a savepoint that was rolled back has left the session
-    # and is transient again, so the database is asked instead.
+    # and is transient again, so it is read from the database instead.
     found: Row | None = _loaded(session, model).get(_key(key), _UNKNOWN)
     if found is None or (found is not _UNKNOWN and not inspect(found).transient):
         return found
@@ -150,7 +150,10 @@ _IMMUTABLE = (type(None), bool, int, float, str, bytes, dt.datetime, dt.date)
 
 @functools.cache
 def _fields(model: type[SQLModel]) -> _Fields:
-    """Return the model's fields, read once: pydantic's `get_default` is slow."""
+    """Return the model's fields, read once per model.
+
+    Pydantic's `get_default` inspects the factory's signature on every call.
+    """
     required, defaults, factories = set(), {}, {}
     for name, field in model.model_fields.items():
         if field.is_required():
@@ -225,7 +228,8 @@ def insert_row(session: AsyncSession, row: SQLModel) -> None:
     event changes it. Leave the row unchanged after this call. Tables are
     written in the order their first row was queued, so queue a parent row
     before rows that refer to it. In any other session the row is added to
-    the session at once.
+    the session at once. A key queued twice raises `ValueError`, as a second
+    INSERT of it would fail.
     """
     model = type(row)
     key = tuple(row.__dict__[name] for name in _primary_key(model))
@@ -235,14 +239,19 @@ def insert_row(session: AsyncSession, row: SQLModel) -> None:
             _loaded(session, model)[key] = row
         return
 
-    # A key the database assigns is not known yet: such a row is queued
+    # A key the database assigns is not known yet, so such a row is queued
     # under a placeholder that no lookup matches.
-    _queued(session, model)[key if None not in key else (object(),)] = row
+    if None in key:
+        key = (object(),)
+    queued = _queued(session, model)
+    if key in queued:
+        raise ValueError(f"{model.__name__} {key} is already queued for insertion")
+    queued[key] = row
 
 
 @functools.cache
 def _primary_key(model: type[SQLModel]) -> tuple[str, ...]:
-    """Return the names of the primary key columns, cached because `inspect` is slow."""
+    """Return the names of the primary key columns, looked up once per model."""
     return tuple(column.key for column in inspect(model).primary_key)
 
 

@@ -217,7 +217,7 @@ class _Directory:
     contacts: dict[str, list[Contact]] = field(default_factory=dict)
 
     def contacts_of(self, states: Sequence[str]) -> list[Contact]:
-        """Return the contacts of `states`, oldest first as the queries return them."""
+        """Return the contacts of `states`, oldest first, as the query orders them."""
         contacts = [c for state in states for c in self.contacts[state]]
         return sorted(contacts, key=lambda c: (c.created_at, c.id))
 
@@ -227,7 +227,7 @@ async def _directory(session: AsyncSession, states: Sequence[str]) -> _Directory
 
     A consumer batch notifies the same States again and again, and its
     handlers never change subscriptions or contacts, so what one event read
-    still holds for the next. One query per event made the consumer wait on
+    is still valid for the next. One query per event made the consumer wait on
     the database for most of its time.
     """
     directory: _Directory = session.info.setdefault(_DIRECTORY, _Directory())

@@ -102,8 +102,8 @@ async def receive_lots(
 ) -> None:
     """Give each review its reviewers, opening those not yet known.
 
-    Most reviews are opened here, and wait for their questionnaire, so they
-    are queued for one INSERT per batch rather than built as objects.
+    Most reviews are opened here and then wait for their questionnaire, so
+    they are queued with `insert_row` and written in one INSERT per batch.
     """
     reviewers = [r.iso3 for r in lots.reviewers]
     for cluster in lots.clusters:
