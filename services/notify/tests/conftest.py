@@ -27,7 +27,6 @@ from starlette.routing import Route
 from palermo_notify.main import create_app
 from palermo_notify.settings import NotifySettings
 from palermo_shared.auth import LocalIssuer, Role
-from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import (
     DeskReviewCompleted,
@@ -44,11 +43,10 @@ from palermo_shared.events import (
     Envelope,
     EventPayload,
     decode,
-    encode,
     new_event,
-    topic_of,
 )
 from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
+from tests.support.events import record_of
 
 PHASE_ID = "phase-1"
 
@@ -175,12 +173,6 @@ class Events:
 @pytest.fixture
 def events() -> Events:
     return Events()
-
-
-def record_of(envelope: Envelope) -> Record:
-    return Record(
-        topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
-    )
 
 
 @dataclass

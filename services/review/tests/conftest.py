@@ -18,7 +18,6 @@ from palermo_review.main import create_app
 from palermo_review.reviews import review_id
 from palermo_review.settings import ReviewSettings
 from palermo_shared.auth import LocalIssuer, Role
-from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import DrawnReviewer, LotsDrawn, QuestionnaireSubmitted
 from palermo_shared.events import (
@@ -26,12 +25,11 @@ from palermo_shared.events import (
     Envelope,
     EventPayload,
     decode,
-    encode,
     new_event,
-    topic_of,
 )
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ServiceRuntime
+from tests.support.events import record_of
 
 PHASE_ID = "phase-1"
 STATE = "ITA"
@@ -101,12 +99,6 @@ def questionnaire_submitted(
         instrument=Instrument.CONVENTION,
         cluster=cluster,
         submitted_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
-    )
-
-
-def record_of(envelope: Envelope) -> Record:
-    return Record(
-        topic=topic_of(envelope), key=envelope.subject, value=encode(envelope)
     )
 
 
