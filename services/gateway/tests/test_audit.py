@@ -18,8 +18,9 @@ import uvicorn
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from palermo_gateway.audit.chain import verify_database
+from palermo_gateway.audit.chain import entry_sha256, verify_database
 from palermo_gateway.audit.recorder import request_entry
+from palermo_gateway.audit.tables import AuditEntry
 from palermo_gateway.audit.writer import AuditWriter
 from palermo_gateway.database import build_runtime
 from palermo_gateway.main import create_app
@@ -28,7 +29,7 @@ from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import AccountEnded
-from palermo_shared.db import create_engine
+from palermo_shared.db import create_engine, session_factory
 from palermo_shared.events import encode, new_event, topic_of
 
 PALERMO = Path(sys.executable).parent / "palermo"
@@ -230,15 +231,39 @@ async def test_verify_finds_rehashed_entry(
     await wait_for_entries(gateway, 3)
     with sqlite3.connect(tmp_path / "gateway.db") as connection:
         connection.execute("DROP TRIGGER audit_entry_no_update")
+    engine = create_engine(database_url(tmp_path))
+    async with session_factory(engine)() as session:
+        forged = await session.get_one(AuditEntry, 2)
+        forged.status_code = 201
+        forged.sha256 = entry_sha256(forged)
+        await session.commit()
+    await engine.dispose()
+
+    report = await verify_database(database_url(tmp_path))
+
+    assert report.broken is not None
+    assert report.broken.sequence == 3
+    assert "previous_sha256" in report.broken.reason
+    assert report.entries == 2
+
+
+@pytest.mark.sqlite_only
+async def test_verify_finds_replaced_hash(
+    gateway: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    await write_requests(gateway, 3)
+    await wait_for_entries(gateway, 3)
+    with sqlite3.connect(tmp_path / "gateway.db") as connection:
+        connection.execute("DROP TRIGGER audit_entry_no_update")
         connection.execute(
-            "UPDATE audit_entry SET sha256 = 'f' || substr(sha256, 2) "
-            "WHERE sequence = 2"
+            "UPDATE audit_entry SET sha256 = ? WHERE sequence = 2", ("f" * 64,)
         )
 
     report = await verify_database(database_url(tmp_path))
 
     assert report.broken is not None
     assert report.broken.sequence == 2
+    assert "differs" in report.broken.reason
 
 
 @pytest.mark.sqlite_only
