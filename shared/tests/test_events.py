@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import uuid
 
 import pytest
 
@@ -45,6 +46,15 @@ def test_envelope_round_trip() -> None:
     decoded = decode(encode(original))
 
     assert decoded == original
+
+
+def test_new_event_ids_sort_by_time() -> None:
+    first = new_event(published_payload(), source="t", subject="s")
+    second = new_event(published_payload(), source="t", subject="s")
+
+    assert uuid.UUID(first.id).version == 7
+    assert first.id < second.id
+    assert first.correlationid == first.id
 
 
 def test_payload_round_trip_with_enum_keys() -> None:

@@ -14,10 +14,11 @@ Errors raised here:
 """
 
 import datetime as dt
-import uuid
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from palermo_shared.ids import new_id
 
 TOPIC_DRAW = "palermo.draw"
 TOPIC_QUESTIONNAIRE = "palermo.questionnaire"
@@ -106,7 +107,7 @@ def new_event(
     it they are the given ids, and the correlation id defaults to the new
     event's own id.
     """
-    event_id = str(uuid.uuid4())
+    event_id = new_id()
     if cause is not None:
         correlation_id, causation_id = cause.correlationid, cause.id
     payload_type = type(payload)

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-import uuid
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +14,7 @@ from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import CohortsDrawn
 from palermo_shared.errors import NotFound
 from palermo_shared.events import new_event
+from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import Instrument
 
@@ -34,7 +34,7 @@ async def draw_and_store(
     result = draw_cohorts(parties, count=count, seed=seed)
 
     cohort_draw = CohortDraw(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         seed=seed,
         count=count,
         draw_date=draw_date,

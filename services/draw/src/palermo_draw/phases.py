@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-import uuid
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -19,6 +18,7 @@ from palermo_shared.contracts.draw import (
 )
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.events import new_event
+from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import WORKING_GROUPS, WORKPLAN, Instrument
 from palermo_shared.reference.states import StateParty
@@ -51,7 +51,7 @@ async def open_phase(
     mode: DrawMode,
 ) -> Phase:
     phase = Phase(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         years=years,
         instruments=[i.value for i in instruments],
         clusters=[c.value for c in WORKPLAN[years].clusters],
@@ -105,7 +105,7 @@ async def record_meeting(
         )
 
     meeting = Meeting(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         phase_id=phase_id,
         kind=kind,
         date=date,

@@ -1,7 +1,6 @@
 """The directory of focal points and experts, per State."""
 
 import logging
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from palermo_notify.subscriptions import validate_state
 from palermo_notify.tables import Contact, Notification
 from palermo_shared.clock import utcnow
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
+from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ async def create_contact(session: AsyncSession, fields: ContactFields) -> Contac
     assert fields.email is not None
     assert fields.language is not None
     contact = Contact(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         name=_validated_name(fields.name),
         role=fields.role.value,
         state=validate_state(fields.state),

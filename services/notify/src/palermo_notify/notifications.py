@@ -1,7 +1,6 @@
 """Creating notifications for events and reading the delivery log."""
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from palermo_shared.clock import utcnow
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import Envelope, EventPayload, new_event
+from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
 from palermo_shared.preload import insert_row, new_row
 
@@ -137,7 +137,7 @@ def _new_notification(
 ) -> Notification:
     return new_row(
         Notification,
-        id=str(uuid.uuid4()),
+        id=new_id(),
         event_id=envelope.id,
         event_type=envelope.type,
         subject=envelope.subject,

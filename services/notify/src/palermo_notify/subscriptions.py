@@ -2,7 +2,6 @@
 
 import logging
 import secrets
-import uuid
 from collections.abc import Collection
 
 from sqlalchemy import update
@@ -14,6 +13,7 @@ from palermo_notify.domain.notifications import NotificationStatus
 from palermo_notify.domain.webhooks import webhook_url_problem
 from palermo_notify.tables import Notification, WebhookSubscription
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
+from palermo_shared.ids import new_id
 from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ async def create_subscription(
         raise InvalidInput(problem, field="url")
 
     subscription = WebhookSubscription(
-        id=str(uuid.uuid4()), state=code, url=url, secret=secrets.token_urlsafe(32)
+        id=new_id(), state=code, url=url, secret=secrets.token_urlsafe(32)
     )
     session.add(subscription)
     try:

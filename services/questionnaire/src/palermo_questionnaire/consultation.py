@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +21,7 @@ from palermo_shared.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ async def add_contribution(
             field="articles",
         )
 
-    contribution = Contribution(id=str(uuid.uuid4()), response_id=response.id, **fields)
+    contribution = Contribution(id=new_id(), response_id=response.id, **fields)
     session.add(contribution)
     logger.info(
         "response %s: contribution %s (%s) added",
@@ -126,7 +126,7 @@ async def add_attachment(
         raise InvalidInput("attachment is empty", field="body")
 
     attachment = Attachment(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         phase_id=key.phase_id,
         state=key.state,
         instrument=key.instrument.value,

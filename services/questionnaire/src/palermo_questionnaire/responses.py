@@ -6,7 +6,6 @@ officials of one State never overwrite each other silently.
 """
 
 import logging
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +40,7 @@ from palermo_shared.errors import (
     PreconditionFailed,
     PreconditionRequired,
 )
+from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states
 
@@ -213,7 +213,7 @@ def _new_response(
     language: Language,
 ) -> Response:
     return Response(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         phase_id=key.phase_id,
         state=key.state,
         instrument=key.instrument.value,

@@ -25,7 +25,7 @@ from palermo_review.domain.deadlines import (
     deadlines,
 )
 from palermo_review.domain.workflow import OPEN_STAGES, ReviewStatus, Step
-from palermo_review.reviews import check_step, get_review, new_id, publish
+from palermo_review.reviews import check_step, get_review, publish
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import (
     Agreement,
@@ -38,6 +38,7 @@ from palermo_review.tables import (
 )
 from palermo_shared.auth import Principal
 from palermo_shared.contracts import DeskReviewOverdue, DeskReviewReminderDue
+from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ServiceRuntime
 

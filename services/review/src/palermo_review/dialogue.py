@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
 from palermo_review.domain.workflow import Step
-from palermo_review.reviews import check_step, get_review, new_id
+from palermo_review.reviews import check_step, get_review
 from palermo_review.tables import (
     Attachment,
     DeskReview,
@@ -24,6 +24,7 @@ from palermo_shared.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 

@@ -9,10 +9,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, Participant, authorize
 from palermo_review.domain.workflow import ReviewStatus, Step
-from palermo_review.reviews import check_step, get_review, new_id, take_step
+from palermo_review.reviews import check_step, get_review, take_step
 from palermo_review.tables import Agreement, DeskReview, Observation
 from palermo_shared.auth import Principal
 from palermo_shared.errors import Conflict, InvalidInput
+from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
 from palermo_review.domain.workflow import Step
-from palermo_review.reviews import check_step, get_review, new_id, states_of
+from palermo_review.reviews import check_step, get_review, states_of
 from palermo_review.tables import (
     DeskReview,
     Expert,
@@ -18,6 +18,7 @@ from palermo_review.tables import (
 )
 from palermo_shared.auth import Principal
 from palermo_shared.errors import Forbidden, InvalidInput, NotFound
+from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 

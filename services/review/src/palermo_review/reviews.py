@@ -27,10 +27,6 @@ def review_id(phase_id: str, state: str, instrument: str, cluster: str) -> str:
     )
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
 def subject_of(review: DeskReview) -> str:
     """Return the event subject, the Kafka key that keeps a review's events in order."""
     return f"{review.state_under_review}/{review.instrument}"

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +24,7 @@ from palermo_shared.contracts import AccountActivated, AccountEnded, AccountInvi
 from palermo_shared.contracts.accounts import INVITATION_SUBJECT_PREFIX
 from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import new_event
+from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.states import load_states
 
@@ -70,7 +70,7 @@ async def register(
     if registration.role is Role.FOCAL_POINT:
         await _end_current_focal_point(session, registration.state, by=by)
     account = Account(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         name=registration.name,
         email=registration.email,
         role=registration.role.value,
@@ -111,7 +111,7 @@ def _invite(
 ) -> Invitation:
     code = new_code()
     invitation = Invitation(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         account_id=account.id,
         code_sha256=code_sha256(code),
         expires_at=utcnow() + terms.lifetime,

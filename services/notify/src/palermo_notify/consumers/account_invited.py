@@ -7,7 +7,6 @@ never shows) until it is sent.
 """
 
 import logging
-import uuid
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +18,7 @@ from palermo_notify.tables import Notification
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts import AccountInvited
 from palermo_shared.events import Envelope, EventPayload
+from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _invitation_email(
     links = {"activation_url": payload.activation_url}
     message = render_message(MESSAGE_KIND, payload.language, facts, links)
     return Notification(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         event_id=envelope.id,
         event_type=envelope.type,
         subject=envelope.subject,
