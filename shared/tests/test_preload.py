@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import SQLModel, select
+from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared import preload
@@ -47,11 +47,21 @@ CONSUMER = "preload-test"
 KEY = ("phase-1", "convention", "ITA")
 
 
+class Remark(SQLModel, table=True):
+    """A row with nullable columns, with and without a default."""
+
+    __tablename__ = "preload_test_remark"
+
+    id: int = Field(primary_key=True)
+    text: str | None = "none given"
+    seen_at: dt.datetime | None = None
+
+
 @pytest.fixture
 async def db(sessions: Sessions) -> Sessions:
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
-    await create_tables(engine, [ReviewerAssignment])
+    await create_tables(engine, [ReviewerAssignment, Remark])
     return sessions
 
 
@@ -264,6 +274,26 @@ async def test_queued_rows_get_database_keys(db: Sessions) -> None:
     async with db() as session:
         messages = (await session.exec(select(OutboxMessage))).all()
     assert sorted(message.id for message in messages) == [1, 2, 3]
+
+
+async def test_queued_nulls_stay_null(db: Sessions, statements: list[str]) -> None:
+    seen_at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    async with db() as session, session.begin():
+        queue_inserts(session)
+        insert_row(session, new_row(Remark, id=1, text=None))
+        insert_row(session, new_row(Remark, id=2))
+        insert_row(session, new_row(Remark, id=3, text="late", seen_at=seen_at))
+
+    async with db() as session:
+        rows = (await session.exec(select(Remark).order_by(Remark.id))).all()
+    assert [(row.text, row.seen_at) for row in rows] == [
+        (None, None),
+        ("none given", None),
+        ("late", seen_at),
+    ]
+    inserts = [s for s in statements if s.startswith("INSERT INTO preload_test_remark")]
+    assert len(inserts) == 2
+    assert sum("seen_at" in insert for insert in inserts) == 1
 
 
 async def test_combined_preloaders_run_in_turn() -> None:
