@@ -142,6 +142,8 @@ class _Fields:
     required: frozenset[str]
     defaults: dict[str, Any]
     factories: dict[str, Callable[[], Any]]
+    # Makes a bare instance with its SQLAlchemy state, as loading a row does.
+    new_instance: Callable[[], Any]
 
 
 # Defaults that can be shared between rows without being copied.
@@ -165,20 +167,19 @@ def _fields(model: type[SQLModel]) -> _Fields:
         else:
             factories[name] = functools.partial(copy.deepcopy, field.default)
     names = frozenset(model.model_fields)
-    return _Fields(names, frozenset(required), defaults, factories)
+    new_instance = inspect(model).class_manager.new_instance
+    return _Fields(names, frozenset(required), defaults, factories, new_instance)
 
 
 def _complete(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
     """Return every field's value: those given, and the defaults of the others."""
     fields = _fields(model)
-    unknown = values.keys() - fields.names
-    if unknown:
-        raise TypeError(f"{model.__name__}: unknown field {', '.join(sorted(unknown))}")
-    missing = fields.required - values.keys()
-    if missing:
-        raise TypeError(
-            f"{model.__name__}: missing value for {', '.join(sorted(missing))}"
-        )
+    if not fields.names.issuperset(values):
+        unknown = ", ".join(sorted(values.keys() - fields.names))
+        raise TypeError(f"{model.__name__}: unknown field {unknown}")
+    if not fields.required.issubset(values):
+        missing = ", ".join(sorted(fields.required - values.keys()))
+        raise TypeError(f"{model.__name__}: missing value for {missing}")
 
     complete = {**fields.defaults, **values}
     for name, factory in fields.factories.items():
@@ -197,7 +198,7 @@ def new_row(model: type[Row], **values: Any) -> Row:
     they are for the constructor.
     """
     complete = _complete(model, values)
-    row: Row = inspect(model).class_manager.new_instance()
+    row: Row = _fields(model).new_instance()
     row.__dict__.update(complete)
     object.__setattr__(row, "__pydantic_fields_set__", set(values))
     return row
