@@ -157,6 +157,45 @@ async def test_commit_stores_fetched_position(
     assert after_commit == 2
 
 
+async def test_idle_topic_does_not_stall_busy_one(
+    broker: Broker, unique: Callable[[str], str]
+) -> None:
+    """A consumer of an idle and a busy topic gets the busy one's next records
+    soon after its buffer runs out, without waiting for the idle fetch."""
+    busy, idle = unique("busy"), unique("idle")
+    bus = KafkaBus(broker.bootstrap, client_id="shared-tests", topics=[busy, idle])
+    await bus.prepare()
+    publisher = bus.publisher()
+    # About 10 MB, more than one fetch returns.
+    backlog = [
+        Record(topic=busy, key=f"k{i}", value=bytes(1000), headers=())
+        for i in range(10_000)
+    ]
+    await publisher.publish(backlog, timeout=10.0)
+    await publisher.stop()
+    subscription = bus.subscription([busy, idle], group=unique("group"))
+    await subscription.start()
+
+    try:
+        first = await fetch_count(subscription, 1)
+        # Handling the buffered records for longer than aiokafka's prefetch
+        # backoff of 0.1 s lets the consumer send a fetch for the idle topic
+        # alone.
+        await asyncio.sleep(0.15)
+        buffered = await subscription.fetch(max_records=10_000, timeout=0.0)
+        started = time.monotonic()
+        refetched = await subscription.fetch(max_records=10_000, timeout=2.0)
+        waited = time.monotonic() - started
+    finally:
+        await subscription.stop()
+
+    assert first
+    assert buffered
+    assert refetched
+    # aiokafka's own hold time of 500 ms made this wait about 0.45 s.
+    assert waited < 0.25
+
+
 async def test_publish_to_absent_broker_fails(unused_port: int) -> None:
     bus = KafkaBus(f"127.0.0.1:{unused_port}", client_id="shared-tests")
     publisher = bus.publisher()
