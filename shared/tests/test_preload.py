@@ -36,6 +36,7 @@ from palermo_shared.preload import (
     combine_preloaders,
     get_row,
     insert_row,
+    insert_values,
     new_row,
     preload_rows,
     queue_inserts,
@@ -294,6 +295,62 @@ async def test_queued_nulls_stay_null(db: Sessions, statements: list[str]) -> No
     inserts = [s for s in statements if s.startswith("INSERT INTO preload_test_remark")]
     assert len(inserts) == 2
     assert sum("seen_at" in insert for insert in inserts) == 1
+
+
+async def test_inserted_values_in_one_insert(
+    db: Sessions, statements: list[str]
+) -> None:
+    async with db() as session, session.begin():
+        queue_inserts(session)
+        insert_values(session, Remark, id=1, text=None)
+        insert_values(session, Remark, id=2)
+        insert_values(session, Remark, id=3, text="late")
+
+        assert statements == []
+
+    async with db() as session:
+        rows = (await session.exec(select(Remark).order_by(Remark.id))).all()
+    assert [row.text for row in rows] == [None, "none given", "late"]
+    inserts = [s for s in statements if s.startswith("INSERT INTO preload_test_remark")]
+    assert len(inserts) == 1
+
+
+async def test_inserted_values_found_and_changed(db: Sessions) -> None:
+    async with db() as session, session.begin():
+        await preload_rows(session, ReviewerAssignment, [KEY])
+        queue_inserts(session)
+        insert_values(session, ReviewerAssignment, **fields("ITA", ["FRA"]))
+        row = await get_row(session, ReviewerAssignment, KEY)
+        assert row is not None
+        assert row.reviewers == ["FRA"]
+        assert row.redraw_number == 0
+        row.reviewers = ["PER"]
+
+    assert await stored(db) == {"ITA": ["PER"]}
+
+
+async def test_inserted_values_checked(db: Sessions) -> None:
+    async with db() as session:
+        queue_inserts(session)
+        insert_values(session, ReviewerAssignment, **fields("ITA", ["FRA"]))
+
+        with pytest.raises(ValueError, match="already queued"):
+            insert_values(session, ReviewerAssignment, **fields("ITA", ["PER"]))
+        with pytest.raises(TypeError, match="unknown field colour"):
+            insert_values(session, Remark, id=4, colour="red")
+
+
+async def test_inserted_values_added_at_once(db: Sessions) -> None:
+    # Without queueing, the row is in the session before the savepoint ends,
+    # so the savepoint's rollback drops it.
+    async with db() as session, session.begin():
+        insert_values(session, ReviewerAssignment, **fields("ITA", ["FRA"]))
+        with pytest.raises(RuntimeError):
+            async with session.begin_nested():
+                insert_values(session, ReviewerAssignment, **fields("KEN", ["PER"]))
+                raise RuntimeError("handler failed")
+
+    assert await stored(db) == {"ITA": ["FRA"]}
 
 
 async def test_combined_preloaders_run_in_turn() -> None:

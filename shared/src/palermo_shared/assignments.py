@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.contracts import LotsDrawn, LotsRedrawn
 from palermo_shared.events import Envelope, EventPayload
-from palermo_shared.preload import get_row, insert_row, new_row, preload_rows
+from palermo_shared.preload import get_row, insert_values, preload_rows
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,8 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
     reviewers = [reviewer.iso3 for reviewer in lots.reviewers]
     if stored is None:
         phase_id, instrument, state = key
-        row = new_row(
+        insert_values(
+            session,
             ReviewerAssignment,
             phase_id=phase_id,
             instrument=instrument,
@@ -62,7 +63,6 @@ async def record_lots(session: AsyncSession, lots: LotsDrawn | LotsRedrawn) -> N
             reviewers=reviewers,
             redraw_number=number,
         )
-        insert_row(session, row)
         return
 
     stored.reviewers = reviewers

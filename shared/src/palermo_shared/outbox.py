@@ -29,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from palermo_shared.bus import Publisher, PublishError, Record
 from palermo_shared.clock import utcnow
 from palermo_shared.events import Envelope, encode, topic_of
-from palermo_shared.preload import insert_row, new_row
+from palermo_shared.preload import insert_values
 from palermo_shared.telemetry import inject_headers
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,8 @@ def record_event(session: AsyncSession, envelope: Envelope) -> None:
     the trace of the request that caused the event.
     """
     headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE), *inject_headers()]
-    message = new_row(
+    insert_values(
+        session,
         OutboxMessage,
         event_id=envelope.id,
         event_type=envelope.type,
@@ -70,7 +71,6 @@ def record_event(session: AsyncSession, envelope: Envelope) -> None:
         value=encode(envelope),
         headers=json.dumps([[k, v.decode()] for k, v in headers]),
     )
-    insert_row(session, message)
 
 
 # The columns the relay reads of a pending row. Selecting them, rather than
