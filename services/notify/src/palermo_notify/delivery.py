@@ -162,7 +162,7 @@ class DeliveryWorker:
             notification.next_attempt_at = None
             notification.last_error = None
             session.add(notification)
-            record_delivered(session, notification, cause=None)
+            record_delivered(session, notification.model_dump(), cause=None)
         self.delivered_total += 1
         logger.info(
             "%s notification %s delivered (State %s)",

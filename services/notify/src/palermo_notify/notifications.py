@@ -2,7 +2,7 @@
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import Envelope, EventPayload, new_event
 from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
-from palermo_shared.preload import insert_row, new_row
+from palermo_shared.preload import insert_values
 
 logger = logging.getLogger(__name__)
 
@@ -98,61 +98,61 @@ def _email_recipients(
 
 
 def record_delivered(
-    session: AsyncSession, notification: Notification, *, cause: Envelope | None
+    session: AsyncSession, notification: Mapping[str, Any], *, cause: Envelope | None
 ) -> None:
     """Record a `NotificationDelivered` event for a delivered notification.
 
-    Without the cause's envelope at hand (webhook deliveries happen later),
-    the event still joins the cause's flow through the stored correlation id
-    and the notified event's id as causation id.
+    `notification` maps the notification's fields to their values. Without
+    the cause's envelope at hand (webhook deliveries happen later), the event
+    still joins the cause's flow through the stored correlation id and the
+    notified event's id as causation id.
     """
-    assert notification.delivered_at is not None
+    assert notification["delivered_at"] is not None
     payload = NotificationDelivered(
-        notification_id=notification.id,
-        event_id=notification.event_id,
-        notified_event_type=notification.event_type,
+        notification_id=notification["id"],
+        event_id=notification["event_id"],
+        notified_event_type=notification["event_type"],
         # Empty for e-mails to the Secretariat, which is no State.
-        recipient_state=notification.recipient_state or "",
-        channel=notification.channel,
-        delivered_at=notification.delivered_at,
+        recipient_state=notification["recipient_state"] or "",
+        channel=notification["channel"],
+        delivered_at=notification["delivered_at"],
     )
-    subject = f"notification/{notification.id}"
+    subject = f"notification/{notification['id']}"
     envelope = new_event(
         payload,
         source=SOURCE,
         subject=subject,
         cause=cause,
-        correlation_id=notification.correlation_id,
-        causation_id=notification.event_id,
+        correlation_id=notification["correlation_id"],
+        causation_id=notification["event_id"],
     )
     record_event(session, envelope)
 
 
-def _new_notification(
+def _notification_fields(
     envelope: Envelope,
     state: str | None,
     channel: Channel,
     status: NotificationStatus,
     **fields: Any,
-) -> Notification:
-    return new_row(
-        Notification,
-        id=new_id(),
-        event_id=envelope.id,
-        event_type=envelope.type,
-        subject=envelope.subject,
-        correlation_id=envelope.correlationid,
-        recipient_state=state,
-        channel=channel.value,
-        status=status.value,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "subject": envelope.subject,
+        "correlation_id": envelope.correlationid,
+        "recipient_state": state,
+        "channel": channel.value,
+        "status": status.value,
         **fields,
-    )
+    }
 
 
 def _add_inbox_notification(
     session: AsyncSession, envelope: Envelope, state: str
 ) -> None:
-    notification = _new_notification(
+    notification = _notification_fields(
         envelope,
         state,
         Channel.INBOX,
@@ -160,7 +160,7 @@ def _add_inbox_notification(
         attempts=1,
         delivered_at=utcnow(),
     )
-    insert_row(session, notification)
+    insert_values(session, Notification, **notification)
     record_delivered(session, notification, cause=envelope)
 
 
@@ -171,7 +171,7 @@ def _add_email_notification(
     recipient: EmailRecipient,
     settings: NotifySettings,
 ) -> None:
-    notification = _new_notification(
+    notification = _notification_fields(
         envelope, recipient.state, Channel.EMAIL, NotificationStatus.PENDING
     )
     facts = message_facts(payload, occurred_at=envelope.time)
@@ -179,25 +179,29 @@ def _add_email_notification(
     links = {
         "step_url": base_url + step_path(envelope.type, facts),
         "notification_url": (
-            f"{base_url}/api/v1/notify/notifications/{notification.id}"
+            f"{base_url}/api/v1/notify/notifications/{notification['id']}"
         ),
     }
     message = render_message(
         MESSAGE_KINDS[envelope.type], recipient.language, facts, links
     )
-    notification.contact_id = recipient.contact_id
-    notification.address = recipient.address
-    notification.language = message.language
-    notification.message_subject = message.subject
-    notification.message_body = message.body
-    notification.next_attempt_at = utcnow()
-    insert_row(session, notification)
+    insert_values(
+        session,
+        Notification,
+        **notification,
+        contact_id=recipient.contact_id,
+        address=recipient.address,
+        language=message.language,
+        message_subject=message.subject,
+        message_body=message.body,
+        next_attempt_at=utcnow(),
+    )
 
 
 def _add_webhook_notification(
     session: AsyncSession, envelope: Envelope, subscription: WebhookSubscription
 ) -> None:
-    notification = _new_notification(
+    notification = _notification_fields(
         envelope,
         subscription.state,
         Channel.WEBHOOK,
@@ -206,7 +210,7 @@ def _add_webhook_notification(
         url=subscription.url,
         next_attempt_at=utcnow(),
     )
-    insert_row(session, notification)
+    insert_values(session, Notification, **notification)
 
 
 @dataclass

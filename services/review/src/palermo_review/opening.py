@@ -22,7 +22,7 @@ from palermo_shared.events import Envelope, EventPayload
 from palermo_shared.preload import (
     add_row,
     get_row,
-    insert_row,
+    insert_values,
     new_row,
     preload_rows,
 )
@@ -103,7 +103,7 @@ async def receive_lots(
     """Give each review its reviewers, opening those not yet known.
 
     Most reviews are opened here and then wait for their questionnaire, so
-    they are queued with `insert_row` and written in one INSERT per batch.
+    they are queued with `insert_values` and written in one INSERT per batch.
     """
     reviewers = [r.iso3 for r in lots.reviewers]
     for cluster in lots.clusters:
@@ -123,7 +123,7 @@ async def receive_lots(
         if review is None:
             initial = ReviewStatus.AWAITING_QUESTIONNAIRE
             opening = _opening(rid, review_key, initial, clock())
-            insert_row(session, new_row(DeskReview, **opening, **drawn))
+            insert_values(session, DeskReview, **opening, **drawn)
             continue
 
         review.sqlmodel_update(drawn)
