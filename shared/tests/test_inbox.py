@@ -1,5 +1,6 @@
 import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -389,3 +390,24 @@ async def test_after_commit_called_per_batch(db: Sessions) -> None:
     await consume_all(consumer, bus)
 
     assert commits == [1]
+
+
+async def test_batch_logged_once_at_info(
+    db: Sessions, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = MemoryBus()
+    first = make_event("q-1")
+    await publish(bus, encode(first), encode(make_event("q-2")), encode(first))
+    consumer = consumer_for(bus, db, {PUBLISHED_TYPE: store_questionnaire})
+
+    with caplog.at_level(logging.DEBUG, logger="palermo_shared.inbox"):
+        await consume_all(consumer, bus)
+
+    info = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    batch_lines = [line for line in info if "committed a batch" in line]
+    assert batch_lines == [
+        f"consumer {CONSUMER} committed a batch of 3 messages: 2 events handled"
+    ]
+    assert sum("handled event" in line for line in debug) == 2
+    assert not any("handled event" in line for line in info)

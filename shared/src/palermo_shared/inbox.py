@@ -141,9 +141,16 @@ class EventConsumer:
                 batch = await self._fetch_unless_stopped(subscription)
                 if not batch:
                     continue
+                handled_before = self.handled_total
                 await self._process_batch(batch)
                 await subscription.commit()
                 self._after_commit()
+                logger.info(
+                    "consumer %s committed a batch of %d messages: %d events handled",
+                    self.name,
+                    len(batch),
+                    self.handled_total - handled_before,
+                )
         finally:
             await subscription.stop()
             logger.info("consumer %s stopped", self.name)
@@ -376,9 +383,11 @@ class EventConsumer:
         await self._handlers[envelope.type](session, envelope, event.payload)
 
     def _log_handled(self, event: "_Event") -> None:
+        # At DEBUG, because a busy consumer handles thousands of events a
+        # second. Each batch is logged at INFO once committed.
         self.handled_total += 1
         delivery, envelope = event.delivery, event.envelope
-        logger.info(
+        logger.debug(
             "consumer %s handled event %s type=%s topic=%s partition=%d "
             "offset=%d correlation=%s",
             self.name,

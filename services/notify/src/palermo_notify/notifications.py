@@ -66,7 +66,9 @@ async def notify_recipients(
     for email in emails:
         _add_email_notification(session, envelope, payload, email, settings)
 
-    logger.info(
+    # At DEBUG, like each handled event, because the notification rows are
+    # the delivery log.
+    logger.debug(
         "event %s (%s): notified %d States, %d webhooks and %d e-mails pending",
         envelope.id,
         envelope.type,
