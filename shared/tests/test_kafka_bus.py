@@ -4,7 +4,11 @@ from collections.abc import Callable
 from typing import Protocol
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
+from aiokafka import (  # type: ignore[import-untyped]
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    TopicPartition,
+)
 from aiokafka.admin import AIOKafkaAdminClient  # type: ignore[import-untyped]
 
 from palermo_shared.bus import BusError, Delivery, PublishError, Record
@@ -155,6 +159,64 @@ async def test_commit_stores_fetched_position(
     assert [d.value for d in consumed] == [b"value-0", b"value-1"]
     assert before_commit is None
     assert after_commit == 2
+
+
+async def test_records_keep_partition_of_send(
+    broker: Broker, unique: Callable[[str], str]
+) -> None:
+    """Records land in the partition that aiokafka's own `send` picks for their key,
+    in the order they were published."""
+    ours, reference = unique("batched"), unique("sent")
+    bus = KafkaBus(broker.bootstrap, client_id="shared-tests", partitions=3)
+    await bus.ensure_topics([ours, reference], partitions=3)
+    keys = [f"subject-{i % 7}" for i in range(40)]
+    publisher = bus.publisher()
+    await publisher.publish(
+        [Record(ours, key, f"{n}".encode(), ()) for n, key in enumerate(keys)],
+        timeout=10.0,
+    )
+    await publisher.stop()
+    producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap)
+    await producer.start()
+    try:
+        for key in keys:
+            await producer.send_and_wait(reference, b"", key=key.encode())
+    finally:
+        await producer.stop()
+
+    batched = await read_partitions(broker.bootstrap, ours, len(keys))
+    sent = await read_partitions(broker.bootstrap, reference, len(keys))
+
+    assert {key: partition for key, partition, _ in batched} == {
+        key: partition for key, partition, _ in sent
+    }
+    assert len({partition for _, partition, _ in sent}) > 1
+    for partition in range(3):
+        values = [int(value) for _, p, value in batched if p == partition]
+        assert values == sorted(values)
+
+
+async def read_partitions(
+    bootstrap: str, topic: str, count: int
+) -> list[tuple[str, int, bytes]]:
+    """Read `count` records of `topic` as (key, partition, value), without a group."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    found: list[tuple[str, int, bytes]] = []
+    try:
+        async with asyncio.timeout(FETCH_DEADLINE_SECONDS):
+            while len(found) < count:
+                batches = await consumer.getmany(timeout_ms=500)
+                found += [
+                    (message.key.decode(), message.partition, message.value)
+                    for messages in batches.values()
+                    for message in messages
+                ]
+    finally:
+        await consumer.stop()
+    return found
 
 
 async def test_idle_topic_does_not_stall_busy_one(

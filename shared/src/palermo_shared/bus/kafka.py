@@ -26,10 +26,21 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-u
 from aiokafka import errors as kafka_errors
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # type: ignore[import-untyped]
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError  # type: ignore[import-untyped]
+from aiokafka.partitioner import DefaultPartitioner  # type: ignore[import-untyped]
+from aiokafka.producer.message_accumulator import (  # type: ignore[import-untyped]
+    BatchBuilder,
+)
 
 from palermo_shared.bus import BusError, Delivery, PublishError, Record
 
 logger = logging.getLogger(__name__)
+
+# The partitioner of aiokafka's `send`: murmur2 of the key, as in Kafka's
+# Java client, so a key's records go to one partition from any publisher.
+_PARTITIONER = DefaultPartitioner()
+# Batches of up to 256 KiB, below the 1 MB that brokers accept by default.
+# aiokafka's 16 KiB held about twenty events, and each batch has a cost.
+_MAX_BATCH_BYTES = 256 * 1024
 
 
 class KafkaBus:
@@ -109,6 +120,7 @@ class KafkaPublisher:
             acks="all",
             enable_idempotence=False,
             linger_ms=self._bus.linger_ms,
+            max_batch_size=_MAX_BATCH_BYTES,
             request_timeout_ms=self._bus.request_timeout_ms,
         )
         try:
@@ -157,16 +169,51 @@ class KafkaPublisher:
             )
 
     async def _send_all(self, records: Sequence[Record]) -> None:
+        """Send the records in batches that this publisher fills itself.
+
+        Calling aiokafka's `send` for each record cost about 15 µs of CPU per
+        record. Filling 256 KiB batches here, each record in the partition
+        that `send` would choose, costs about 6 µs.
+        """
         if self._producer is None:
             await self.start()
-        assert self._producer is not None
-        pending = [
-            await self._producer.send(
-                r.topic, value=r.value, key=r.key.encode(), headers=list(r.headers)
-            )
-            for r in records
-        ]
-        await asyncio.gather(*pending)
+        producer = self._producer
+        assert producer is not None
+
+        partitions: dict[str, list[int]] = {}
+        open_batches: dict[tuple[str, int], BatchBuilder] = {}
+        sent = []
+        for record in records:
+            topic = record.topic
+            if topic not in partitions:
+                partitions[topic] = list(await producer.partitions_for(topic))
+            key = record.key.encode()
+            partition = _PARTITIONER(key, partitions[topic], partitions[topic])
+            batch = open_batches.get((topic, partition))
+            if batch is not None and _append(batch, key, record):
+                continue
+            if batch is not None:
+                sent.append(
+                    await producer.send_batch(batch, topic, partition=partition)
+                )
+            batch = open_batches[(topic, partition)] = producer.create_batch()
+            # An empty batch takes any record, even one larger than its size.
+            if not _append(batch, key, record):
+                raise PublishError(
+                    f"record with key {record.key} does not fit in an empty batch"
+                )
+
+        for (topic, partition), batch in open_batches.items():
+            sent.append(await producer.send_batch(batch, topic, partition=partition))
+        await asyncio.gather(*sent)
+
+
+def _append(batch: BatchBuilder, key: bytes, record: Record) -> bool:
+    """Add the record to the batch; return False when the batch is full."""
+    added = batch.append(
+        timestamp=None, key=key, value=record.value, headers=list(record.headers)
+    )
+    return added is not None
 
 
 class KafkaSubscription:
