@@ -329,7 +329,7 @@ async def test_inserted_values_found_and_changed(db: Sessions) -> None:
     assert await stored(db) == {"ITA": ["PER"]}
 
 
-async def test_inserted_values_checked(db: Sessions) -> None:
+async def test_insert_values_rejects_bad_rows(db: Sessions) -> None:
     async with db() as session:
         queue_inserts(session)
         insert_values(session, ReviewerAssignment, **fields("ITA", ["FRA"]))

@@ -65,7 +65,7 @@ def second_review(
 
 
 async def _wait_for_handled(process: ServiceProcess, *, timeout: float = 60.0) -> int:
-    """Wait until `process` has handled events; return in how many batches."""
+    """Wait until `process` has handled events, and return in how many batches."""
     deadline = time.monotonic() + timeout
     while (handled := len(HANDLED.findall(process.log()))) == 0:
         if time.monotonic() > deadline:

@@ -9,8 +9,8 @@ the notification table, inserting 15,000 rows with version 4 ids took
 12 µs a row on average, and 60,000 rows took 27 µs a row. With version 7
 ids, both took about 8.5 µs a row.
 
-Anyone can read the creation time from the id, which tells nothing new:
-every event carries its time, and every row given such an id records when
+Anyone can read the creation time from the id, which reveals nothing new.
+Every event carries its time, and every row given such an id records when
 it was made.
 
 uuid-utils makes them because the standard library's `uuid` module has no

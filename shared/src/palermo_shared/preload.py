@@ -147,7 +147,7 @@ class _Fields:
     required: frozenset[str]
     defaults: dict[str, Any]
     factories: dict[str, Callable[[], Any]]
-    # Makes a bare instance with its SQLAlchemy state, as loading a row does.
+    # Factory of bare instances with their SQLAlchemy state, as loading makes.
     new_instance: Callable[[], Any]
 
 
@@ -265,7 +265,7 @@ def insert_values(session: AsyncSession, model: type[SQLModel], **values: Any) -
 
     In a session that queues inserts, the values are queued as they are.
     Building a session object per row, and later discarding it, cost a
-    consumer about 9 µs a row, more than SQLite took to insert it. `get_row`
+    consumer about 9 µs a row, about as long as SQLite took to insert it. `get_row`
     builds the row when a later event of the batch requests it. In any other
     session the row is built by `new_row` and added at once.
     """

@@ -209,7 +209,7 @@ class KafkaPublisher:
 
 
 def _append(batch: BatchBuilder, key: bytes, record: Record) -> bool:
-    """Add the record to the batch; return False when the batch is full."""
+    """Add the record to the batch, or return False when the batch is full."""
     added = batch.append(
         timestamp=None, key=key, value=record.value, headers=list(record.headers)
     )
