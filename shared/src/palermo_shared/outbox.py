@@ -16,6 +16,7 @@ consumers deduplicate by event id.
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Sequence
@@ -30,7 +31,7 @@ from palermo_shared.bus import Publisher, PublishError, Record
 from palermo_shared.clock import utcnow
 from palermo_shared.events import Envelope, encode, topic_of
 from palermo_shared.preload import insert_values
-from palermo_shared.telemetry import inject_headers
+from palermo_shared.telemetry import Headers, inject_headers
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,6 @@ def record_event(session: AsyncSession, envelope: Envelope) -> None:
     The current trace context is stored with it, so that consumers continue
     the trace of the request that caused the event.
     """
-    headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE), *inject_headers()]
     insert_values(
         session,
         OutboxMessage,
@@ -69,8 +69,21 @@ def record_event(session: AsyncSession, envelope: Envelope) -> None:
         topic=topic_of(envelope),
         key=envelope.subject,
         value=encode(envelope),
-        headers=json.dumps([[k, v.decode()] for k, v in headers]),
+        headers=_stored_headers(inject_headers()),
     )
+
+
+# The events of one handler share their trace context, and without tracing
+# every event has the same headers, so both conversions are cached.
+@functools.lru_cache(maxsize=1024)
+def _stored_headers(trace_headers: Headers) -> str:
+    headers = [("content-type", CLOUDEVENTS_CONTENT_TYPE), *trace_headers]
+    return json.dumps([[key, value.decode()] for key, value in headers])
+
+
+@functools.lru_cache(maxsize=1024)
+def _record_headers(stored: str) -> Headers:
+    return tuple((key, value.encode()) for key, value in json.loads(stored))
 
 
 # The columns the relay reads of a pending row. Selecting them, rather than
@@ -89,8 +102,12 @@ _Pending = Row[int | None, str, str, str, str, bytes, str, int]
 
 
 def _to_record(row: _Pending) -> Record:
-    headers = tuple((k, v.encode()) for k, v in json.loads(row.headers))
-    return Record(topic=row.topic, key=row.key, value=row.value, headers=headers)
+    return Record(
+        topic=row.topic,
+        key=row.key,
+        value=row.value,
+        headers=_record_headers(row.headers),
+    )
 
 
 class OutboxRelay:

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 
 from fastapi import FastAPI
+from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -49,11 +50,35 @@ def instrument_app(app: FastAPI) -> None:
     FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
 
 
-def inject_headers() -> tuple[tuple[str, bytes], ...]:
-    """Return the current trace context as message headers."""
+Headers = tuple[tuple[str, bytes], ...]
+
+
+class _LastInjected:
+    """The context last injected, with its headers, replaced in one assignment."""
+
+    entry: tuple[Context | None, Headers] = (None, ())
+
+
+_last_injected = _LastInjected()
+
+
+def inject_headers() -> Headers:
+    """Return the current trace context as message headers.
+
+    A consumer's handler records its events within one span, so the headers
+    of the last context are kept and returned again while it is current.
+    A context is immutable, so a new span or new baggage makes a new one.
+    """
+    context = otel_context.get_current()
+    last_context, last_headers = _last_injected.entry
+    if context is last_context:
+        return last_headers
+
     carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return tuple((key, value.encode()) for key, value in carrier.items())
+    propagate.inject(carrier, context=context)
+    headers = tuple((key, value.encode()) for key, value in carrier.items())
+    _last_injected.entry = (context, headers)
+    return headers
 
 
 def extract_context(headers: Iterable[tuple[str, bytes]]) -> Context:
