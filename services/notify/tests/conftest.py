@@ -443,7 +443,9 @@ def receiver() -> Iterator[Receiver]:
     receiver = Receiver(base_url=f"http://127.0.0.1:{port}")
     config = uvicorn.Config(
         _receiver_app(receiver),
-        log_level="warning",
+        # uvicorn's default logging set-up and log level would stay on its
+        # loggers for the rest of the process, hiding lines later tests check.
+        log_config=None,
         lifespan="off",
         ws="none",
         timeout_graceful_shutdown=2,
