@@ -42,38 +42,50 @@ from palermo_shared.contracts import DrawnReviewer, LotsDrawn
 from palermo_shared.events import ALL_TOPICS, TOPIC_DRAW, encode, new_event
 from palermo_shared.logs import configure_logging
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.reference.states import load_states
 from palermo_shared.telemetry import configure_tracing
 
 EVENTS = 20_000
 
 
 def lots_drawn_records(count: int) -> list[Record]:
+    """Return `count` encoded `LotsDrawn` events, one review each.
+
+    The States under review are those of the shipped registry, in turn, and
+    each round over them is a phase of its own, so that no review repeats.
+    The first two States of the registry review all the others.
+    """
+    states = load_states()
+    first, second, *under_review = sorted(states)
     reviewers = [
         DrawnReviewer(
-            iso3="AAA",
-            regional_group="G1",
-            legal_system=None,
+            iso3=first,
+            regional_group=states[first].regional_group or "",
+            legal_system=states[first].legal_system,
             role="same_regional_group",
         ),
         DrawnReviewer(
-            iso3="BBB",
-            regional_group="G2",
-            legal_system=None,
+            iso3=second,
+            regional_group=states[second].regional_group or "",
+            legal_system=states[second].legal_system,
             role="other_regional_group",
         ),
     ]
     records = []
     for number in range(count):
+        phase, position = divmod(number, len(under_review))
+        state = under_review[position]
         payload = LotsDrawn(
-            phase_id="bench",
+            phase_id=f"bench-{phase}",
             instrument=Instrument.CONVENTION,
-            state_under_review=f"S{number:06d}",
-            regional_group="G1",
+            state_under_review=state,
+            regional_group=states[state].regional_group or "",
             clusters=[Cluster.CRIMINALIZATION, Cluster.INTERNATIONAL_COOPERATION],
             reviewers=reviewers,
             similar_legal_system=True,
         )
-        envelope = new_event(payload, source="/bench", subject=f"S{number:06d}")
+        subject = f"{state}/{Instrument.CONVENTION.value}"
+        envelope = new_event(payload, source="/bench", subject=subject)
         records.append(Record(TOPIC_DRAW, envelope.subject, encode(envelope)))
     return records
 
@@ -180,18 +192,19 @@ def main() -> None:
             )
     body = (
         "`LotsDrawn` events handled by one consumer on SQLite, from the first "
-        "event to the last handled. The review consumer opens two desk "
+        "event to the last handled, one review per event for the States of "
+        "the shipped registry in turn. The review consumer opens two desk "
         "reviews per event; the questionnaire consumer stores one row of its "
         "access projection per event; the notify consumer stores that row "
         "too and delivers three inbox notifications, each recorded as a "
         "`NotificationDelivered` event in its outbox, while its relay "
         "publishes them. Each consumer loads the rows a batch reads in one "
-        "query and writes the batch's new rows in one INSERT per table. The "
-        "first two rows of each consumer run without tracing and with "
-        "logging at WARNING. The row marked traced and logged runs as "
-        "`palermo serve` does: a span per event, sent nowhere, and JSON log "
-        "lines at INFO, among them one per handled event, written to "
-        "/dev/null.\n\n" + "\n".join(lines)
+        "query and writes the batch's new rows in one INSERT per table. "
+        "Consumers run without tracing "
+        "and with logging at WARNING, except in the rows marked traced and "
+        "logged, which run as `palermo serve` does: a span per event, sent "
+        "nowhere, and JSON log lines at INFO (one per committed batch) "
+        "written to /dev/null.\n\n" + "\n".join(lines)
     )
     record("consumer", "Event handling per consumer process", body)
     print(body)
