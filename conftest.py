@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 import palermo_shared.db
 
@@ -159,6 +159,6 @@ def _database_backend(
     def postgres_engine(database_url: str) -> AsyncEngine:
         path = database_url.removeprefix(SQLITE_PREFIX)
         database = postgres_server.database_for(path)
-        return create_async_engine(postgres_server.url(database), pool_pre_ping=True)
+        return palermo_shared.db.create_engine(postgres_server.url(database))
 
     monkeypatch.setattr(palermo_shared.db, "_create_sqlite_engine", postgres_engine)
