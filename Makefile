@@ -36,7 +36,7 @@ chromium:
 
 # Every benchmark, one after the other; each rewrites its section of
 # bench/RESULTS.md.
-bench: $(VENV_STAMP)
+bench: $(VENV_STAMP) postgresql-binaries
 	for script in bench/*.py; do \
 		[ "$$script" = bench/results.py ] || .venv/bin/python "$$script" || exit 1; \
 	done
