@@ -37,7 +37,17 @@ from collections.abc import (
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import event, insert, inspect, tuple_
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    tuple_,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -107,14 +117,36 @@ async def preload_rows(
     missing = list({_key(key) for key in keys} - loaded.keys())
     columns = inspect(model).primary_key
     chunk = max(1, MAX_PARAMETERS // len(columns))
+    dialect = session.get_bind().dialect.name
 
     for start in range(0, len(missing), chunk):
         part = missing[start : start + chunk]
-        query = select(model).where(tuple_(*columns).in_(part))
+        query = select(model).where(_key_in(columns, part, dialect=dialect))
         for row in (await session.exec(query)).all():
             loaded[tuple(inspect(row).identity)] = row
     for key in missing:
         loaded.setdefault(key, None)
+
+
+def _key_in(
+    columns: Sequence[Column[Any]], keys: Sequence[Key], *, dialect: str
+) -> ColumnElement[bool]:
+    """Return the condition that the primary key is one of `keys`.
+
+    PostgreSQL compared every row of the table with each key of an IN list
+    of row values, 72 ms for a batch of 500 keys at 20,000 rows, growing
+    with the table. There the keys go in one array per column instead, and
+    PostgreSQL joins the table with them.
+    """
+    if dialect != "postgresql":
+        return tuple_(*columns).in_(keys)
+    arrays = [
+        literal([key[position] for key in keys], ARRAY(column.type))
+        for position, column in enumerate(columns)
+    ]
+    names = [column.key for column in columns]
+    listed = func.unnest(*arrays).table_valued(*names).render_derived()
+    return tuple_(*columns).in_(listed.select())
 
 
 async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row | None:
