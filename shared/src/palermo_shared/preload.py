@@ -134,9 +134,9 @@ def _key_in(
     """Return the condition that the primary key is one of `keys`.
 
     PostgreSQL compared every row of the table with each key of an IN list
-    of row values, 72 ms for a batch of 500 keys at 20,000 rows, growing
-    with the table. There the keys go in one array per column instead, and
-    PostgreSQL joins the table with them.
+    of row values, which took 72 ms for a batch of 500 keys at 20,000 rows
+    and grew with the table. On PostgreSQL the keys therefore go in one
+    array per key column, and the IN compares with their unnested rows.
     """
     if dialect != "postgresql":
         return tuple_(*columns).in_(keys)
