@@ -29,6 +29,7 @@ from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_review.main import create_app as create_review
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.serve import server_config
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +66,7 @@ async def run_embedded(
         for app in services.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         port = port or free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(gateway, host="127.0.0.1", port=port, log_config=None)
-        )
+        server = uvicorn.Server(server_config(gateway, host="127.0.0.1", port=port))
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():

@@ -49,6 +49,7 @@ from palermo_review.settings import ReviewSettings
 from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.kafka import KafkaBus
 from palermo_shared.events import ALL_TOPICS
+from palermo_shared.serve import server_config
 from palermo_shared.telemetry import configure_tracing
 from tests.e2e.processes import free_port
 from tests.faults.conftest import FreezableBroker
@@ -79,9 +80,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def _served(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` over HTTP on a free loopback port; yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
-    )
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:

@@ -19,6 +19,7 @@ from palermo_gateway.main import create_app
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.memory import MemoryBus
+from palermo_shared.serve import server_config
 
 
 def free_port() -> int:
@@ -31,10 +32,10 @@ def free_port() -> int:
 class ThreadedServer:
     """A real uvicorn server on a loopback port, run in a thread."""
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: Starlette) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_config=None)
+        config = server_config(app, host="127.0.0.1", port=self.port)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
@@ -118,9 +119,7 @@ async def gateway(
     )
     app = create_app(settings, bus)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
-    )
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)
@@ -155,9 +154,7 @@ def serve_gateway(
         settings = GatewaySettings(**(defaults | {"data_dir": tmp_path} | replaced))
         port = free_port()
         server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, bus), host="127.0.0.1", port=port, log_config=None
-            )
+            server_config(create_app(settings, bus), host="127.0.0.1", port=port)
         )
         serving = asyncio.create_task(server.serve())
         while not server.started:

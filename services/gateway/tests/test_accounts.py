@@ -36,6 +36,7 @@ from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import AccountInvited
 from palermo_shared.db import create_engine
 from palermo_shared.events import TOPIC_GATEWAY, decode
+from palermo_shared.serve import server_config
 
 ITA_RESPONSE = (
     "/api/v1/questionnaire/phases/p1/responses/ITA/convention/criminalization"
@@ -115,9 +116,7 @@ async def serve(settings: GatewaySettings, bus: MemoryBus) -> AsyncIterator[str]
 async def serve_app(app: Any) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on a loopback port until the block ends."""
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
-    )
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():

@@ -31,6 +31,7 @@ from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import AccountEnded
 from palermo_shared.db import create_engine, session_factory
 from palermo_shared.events import encode, new_event, topic_of
+from palermo_shared.serve import server_config
 
 PALERMO = Path(sys.executable).parent / "palermo"
 
@@ -337,12 +338,7 @@ async def serve_gateway(settings: GatewaySettings) -> AsyncIterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, MemoryBus()),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-        )
+        server_config(create_app(settings, MemoryBus()), host="127.0.0.1", port=port)
     )
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -25,6 +25,7 @@ from palermo_shared.events import (
     encode,
     new_event,
 )
+from palermo_shared.serve import server_config
 
 
 def _free_port() -> int:
@@ -87,9 +88,7 @@ async def gateway(bus: MemoryBus, tmp_path: Path) -> AsyncIterator[httpx.AsyncCl
     )
     app = create_app(settings, bus)
     port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None)
-    )
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.02)

@@ -14,6 +14,7 @@ from palermo_gateway.limits import TokenBucketLimiter, TooManyRequests
 from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.logs import RequestIdFilter
+from palermo_shared.serve import server_config
 
 
 class FakeClock:
@@ -301,11 +302,10 @@ async def test_request_id_in_service_log_lines(
     serve_gateway, tokens: LocalIssuer, tmp_path, caplog: pytest.LogCaptureFixture
 ) -> None:
     draw = uvicorn.Server(
-        uvicorn.Config(
+        server_config(
             create_draw(DrawSettings(data_dir=tmp_path), MemoryBus()),
             host="127.0.0.1",
             port=0,
-            log_config=None,
         )
     )
     serving = asyncio.create_task(draw.serve())

@@ -1,6 +1,13 @@
 """The gateway forwards `/api/v1/{service}/...` over real HTTP and maps failures."""
 
+from pathlib import Path
+
 import httpx
+from fastapi import FastAPI
+
+from palermo_gateway.main import upstream_limits
+from palermo_gateway.settings import GatewaySettings
+from palermo_shared.serve import server_config
 
 
 async def test_forward_keeps_method_path_query_and_body(
@@ -73,3 +80,15 @@ async def test_forward_keeps_percent_encoding(gateway: httpx.AsyncClient) -> Non
 
     assert response.status_code == 200
     assert response.json()["path"] == "/phases/a\x1ab/c d/draw"
+
+
+def test_idle_upstream_connections_expire_first(tmp_path: Path) -> None:
+    # Otherwise a request sent as a service closes its idle connection fails
+    # with an empty read, and the caller gets a 502.
+    settings = GatewaySettings(data_dir=tmp_path)
+    service = server_config(FastAPI(), host="127.0.0.1", port=0)
+
+    pooled_for = upstream_limits(settings).keepalive_expiry
+
+    assert pooled_for is not None
+    assert pooled_for < service.timeout_keep_alive

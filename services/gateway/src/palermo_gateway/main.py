@@ -25,6 +25,7 @@ from palermo_gateway.proxy import Proxy
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.bus import Bus
 from palermo_shared.errors import install_error_handlers
+from palermo_shared.serve import CALLER_KEEP_ALIVE_SECONDS
 from palermo_shared.service import health_router
 from palermo_shared.telemetry import instrument_app
 
@@ -43,11 +44,17 @@ def _clients(
     }
 
 
-def _transport(settings: GatewaySettings) -> httpx.AsyncBaseTransport:
-    limits = httpx.Limits(
+def upstream_limits(settings: GatewaySettings) -> httpx.Limits:
+    """Return the pool limits of the gateway's connections to each service."""
+    return httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
+        keepalive_expiry=CALLER_KEEP_ALIVE_SECONDS,
     )
+
+
+def _transport(settings: GatewaySettings) -> httpx.AsyncBaseTransport:
+    limits = upstream_limits(settings)
     if settings.upstream_transport == "aiohttp":
         return AiohttpTransport(limits=limits, trust_env=False)
     return httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
