@@ -11,9 +11,8 @@ id, with the gateway's span as its root.
 The test runs once per transport from the gateway to the services: httpx
 over loopback HTTP, aiohttp over loopback HTTP (the gateway's default), and
 in-process ASGI (the embedded runner). With ASGI the trace is carried by
-the current context, not by headers. The gateway's aiohttp transport is not
-instrumented and the proxy does not add `traceparent` itself, so that case
-is expected to fail until the gateway sends trace context.
+the current context, not by headers. The aiohttp transport is not
+instrumented, so the proxy writes `traceparent` itself.
 
 `configure_tracing` sets the process's tracer provider once, so the spans
 are collected by a module-scoped fixture.
