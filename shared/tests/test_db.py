@@ -1,9 +1,14 @@
 """Database engines as the services create them."""
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_shared.inbox import ProcessedEvent
 
 
 async def test_postgresql_plans_each_execution(
@@ -18,3 +23,41 @@ async def test_postgresql_plans_each_execution(
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
 
     assert mode == "force_custom_plan"
+
+
+# Microseconds of zero, a year below 1000 and an offset other than UTC are
+# where a hand-written format would part from SQLAlchemy's.
+TIMESTAMPS = [
+    dt.datetime(2026, 12, 5, 9, 30, 15, 123456, tzinfo=dt.UTC),
+    dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+    dt.datetime(999, 7, 8, 0, 0, 0, 7, tzinfo=dt.UTC),
+    dt.datetime(
+        2026, 6, 30, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=2))
+    ),
+]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("timestamp", TIMESTAMPS, ids=str)
+async def test_sqlite_timestamps_match_sqlalchemy_format(
+    sessions: async_sessionmaker[AsyncSession], timestamp: dt.datetime
+) -> None:
+    sqlalchemy_format = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    assert sqlalchemy_format is not None
+
+    async with sessions() as session, session.begin():
+        session.add(
+            ProcessedEvent(
+                consumer="c", event_id="e", event_type="t", handled_at=timestamp
+            )
+        )
+    async with sessions() as session:
+        connection = await session.connection()
+        stored = (
+            await connection.execute(text("SELECT handled_at FROM inbox"))
+        ).scalar_one()
+        read = await session.get(ProcessedEvent, ("c", "e"))
+
+    assert stored == sqlalchemy_format(timestamp.astimezone(dt.UTC))
+    assert read is not None
+    assert read.handled_at == timestamp
