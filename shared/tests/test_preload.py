@@ -468,3 +468,33 @@ async def test_later_batch_finds_the_stored_pair(db: Sessions) -> None:
     await consume(db, [lots_drawn(("FRA", "BRA"))])
 
     assert await stored_pair(db) == ["FRA", "KEN"]
+
+
+async def test_queued_values_stored_unchanged(db: Sessions) -> None:
+    # Binary, timestamp, reserved-word and defaulted columns, as a consumer
+    # batch writes them.
+    created_at = dt.datetime(2026, 3, 4, 5, 6, 7, 89, tzinfo=dt.UTC)
+    queued = [
+        {
+            "event_id": f"event-{n}",
+            "event_type": "palermo.test",
+            "topic": "palermo.draw",
+            "key": f"KEN/{n}",
+            "value": bytes([0, n, 255]),
+            "headers": "[]",
+            "created_at": created_at + dt.timedelta(seconds=n),
+        }
+        for n in (1, 2)
+    ]
+    async with db() as session, session.begin():
+        queue_inserts(session)
+        for values in queued:
+            insert_values(session, OutboxMessage, **values)
+
+    async with db() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.event_id)
+        stored = (await session.exec(query)).all()
+    for row, values in zip(stored, queued, strict=True):
+        assert row.model_dump(include=set(values)) == values
+        assert row.attempts == 0
+        assert row.published_at is None

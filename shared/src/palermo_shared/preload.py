@@ -41,6 +41,7 @@ from sqlalchemy import (
     ARRAY,
     Column,
     ColumnElement,
+    Table,
     event,
     func,
     insert,
@@ -48,6 +49,7 @@ from sqlalchemy import (
     literal,
     tuple_,
 )
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -378,11 +380,57 @@ def _write_queued(session: Session) -> None:
             values = _insert_values(model, fields)
             by_columns[tuple(values)].append(values)
         for group in by_columns.values():
-            connection.execute(insert(inspect(model).local_table), group)
+            _insert_rows(connection, inspect(model).local_table, group)
 
         loaded = _loaded(session, model)
         for key in rows:
             loaded.pop(key, None)
+
+
+def _insert_rows(
+    connection: Connection, table: Table, rows: list[dict[str, Any]]
+) -> None:
+    """Insert rows that have the same columns, in one executemany.
+
+    On SQLite the rows go to the driver as tuples, converted by the columns'
+    own bind processors. SQLAlchemy's executemany spent about 2 µs more per
+    row of event-loop time, in a consumer that writes seven rows per event.
+    Only SQLite was measured, so PostgreSQL keeps SQLAlchemy's path.
+    """
+    if connection.dialect.name != "sqlite":
+        connection.execute(insert(table), rows)
+        return
+
+    sql, names, processors = _driver_insert(table, tuple(rows[0]), connection.dialect)
+    parameters = []
+    for row in rows:
+        values = [row[name] for name in names]
+        for position, process in processors:
+            values[position] = process(values[position])
+        parameters.append(tuple(values))
+    connection.exec_driver_sql(sql, parameters)
+
+
+_Processor = Callable[[Any], Any]
+
+
+@functools.cache
+def _driver_insert(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]:
+    """Return the INSERT's SQL, its parameter names in order and their processors.
+
+    The rows give every column that has a default (see `_insert_values`),
+    so the parameters are exactly `columns`, in the statement's order.
+    """
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    names = tuple(compiled.positiontup or ())
+    processors = []
+    for position, name in enumerate(names):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((position, process))
+    return compiled.string, names, tuple(processors)
 
 
 @event.listens_for(Session, "do_orm_execute")
