@@ -293,8 +293,13 @@ async def test_queued_nulls_stay_null(db: Sessions, statements: list[str]) -> No
         ("late", seen_at),
     ]
     inserts = [s for s in statements if s.startswith("INSERT INTO preload_test_remark")]
-    assert len(inserts) == 2
-    assert sum("seen_at" in insert for insert in inserts) == 1
+    if db.kw["bind"].dialect.name == "sqlite":
+        # Every column of every row, NULLs included, in one executemany.
+        assert len(inserts) == 1
+    else:
+        # Rows grouped by the columns they do not leave NULL.
+        assert len(inserts) == 2
+        assert sum("seen_at" in insert for insert in inserts) == 1
 
 
 async def test_inserted_values_in_one_insert(
