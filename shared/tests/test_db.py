@@ -1,13 +1,16 @@
 """Database engines as the services create them."""
 
 import datetime as dt
+import sqlite3
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DateTime, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from palermo_shared.db import SQLITE_PAGE_SIZE, create_engine, create_tables
 from palermo_shared.inbox import ProcessedEvent
 
 
@@ -42,7 +45,9 @@ TIMESTAMPS = [
 async def test_sqlite_timestamps_match_sqlalchemy_format(
     sessions: async_sessionmaker[AsyncSession], timestamp: dt.datetime
 ) -> None:
-    sqlalchemy_format = sqlite.DATETIME().bind_processor(sqlite.dialect())
+    sqlalchemy_dialect = sqlite.dialect()
+    sqlalchemy_type = DateTime().dialect_impl(sqlalchemy_dialect)
+    sqlalchemy_format = sqlalchemy_type.bind_processor(sqlalchemy_dialect)
     assert sqlalchemy_format is not None
 
     async with sessions() as session, session.begin():
@@ -61,3 +66,34 @@ async def test_sqlite_timestamps_match_sqlalchemy_format(
     assert stored == sqlalchemy_format(timestamp.astimezone(dt.UTC))
     assert read is not None
     assert read.handled_at == timestamp
+
+
+@pytest.mark.sqlite_only
+async def test_new_sqlite_database_uses_large_pages(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'new.db'}")
+    await create_tables(engine, [ProcessedEvent])
+
+    async with engine.connect() as connection:
+        page_size = (await connection.exec_driver_sql("PRAGMA page_size")).scalar()
+    await engine.dispose()
+
+    assert page_size == SQLITE_PAGE_SIZE
+
+
+@pytest.mark.sqlite_only
+async def test_existing_sqlite_database_keeps_its_pages(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as existing:
+        existing.execute("PRAGMA page_size=4096")
+        existing.execute("CREATE TABLE kept (id INTEGER PRIMARY KEY)")
+        existing.execute("INSERT INTO kept VALUES (7)")
+    existing.close()
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+
+    async with engine.connect() as connection:
+        page_size = (await connection.exec_driver_sql("PRAGMA page_size")).scalar()
+        stored_id = (await connection.exec_driver_sql("SELECT id FROM kept")).scalar()
+    await engine.dispose()
+
+    assert page_size == 4096
+    assert stored_id == 7
