@@ -225,6 +225,23 @@ async def test_queued_row_found_and_changed(db: Sessions) -> None:
     assert await stored(db) == {"ITA": ["PER"]}
 
 
+async def test_table_emptied_by_get_row_skipped(db: Sessions) -> None:
+    # The assignment leaves the queue for the session; the remark is still
+    # queued, so the queue is written with nothing left for the assignments.
+    async with db() as session, session.begin():
+        await preload_rows(session, ReviewerAssignment, [KEY])
+        queue_inserts(session)
+        insert_row(session, new_row(ReviewerAssignment, **fields("ITA", ["FRA"])))
+        insert_values(session, Remark, id=1)
+        row = await get_row(session, ReviewerAssignment, KEY)
+        assert row is not None
+
+    assert await stored(db) == {"ITA": ["FRA"]}
+    async with db() as session:
+        remarks = (await session.exec(select(Remark))).all()
+    assert [remark.id for remark in remarks] == [1]
+
+
 async def test_query_sees_queued_rows(db: Sessions) -> None:
     async with db() as session, session.begin():
         await preload_rows(session, ReviewerAssignment, [KEY])

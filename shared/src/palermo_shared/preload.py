@@ -372,6 +372,9 @@ def _write_queued(session: Session) -> None:
     del session.info[_QUEUED]
     connection = session.connection()
     for model, rows in queued.items():
+        # `get_row` may have taken every queued row of a table.
+        if not rows:
+            continue
         fields = [e if isinstance(e, dict) else e.__dict__ for e in rows.values()]
         _insert_rows(connection, model, fields)
 
