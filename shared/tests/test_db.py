@@ -3,9 +3,10 @@
 import datetime as dt
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import DateTime, text
+from sqlalchemy import DateTime, event, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +27,38 @@ async def test_postgresql_plans_each_execution(
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
 
     assert mode == "force_custom_plan"
+
+
+async def test_postgresql_inserts_many_rows_per_statement(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("checks PostgreSQL's INSERTs; run with --database=postgresql")
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {"consumer": "c", "event_id": f"e{n}", "event_type": "t", "handled_at": now}
+        for n in range(50)
+    ]
+    inserts: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO inbox"):
+            inserts.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(ProcessedEvent), rows)
+            count = select(func.count()).select_from(ProcessedEvent)
+            stored = await connection.scalar(count)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+    assert stored == 50
+    [statement] = inserts
+    assert statement.count("), (") == 49
 
 
 # Microseconds of zero, a year below 1000 and an offset other than UTC are
