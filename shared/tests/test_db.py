@@ -15,27 +15,27 @@ from palermo_shared.db import SQLITE_PAGE_SIZE, create_engine, create_tables
 from palermo_shared.inbox import ProcessedEvent
 
 
-async def test_postgresql_plans_each_execution(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
+@pytest.fixture
+def postgresql_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The test run's PostgreSQL engine; the test is skipped on SQLite."""
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
     if engine.dialect.name != "postgresql":
-        pytest.skip("checks a PostgreSQL setting; run with --database=postgresql")
+        pytest.skip("checks PostgreSQL only; run with --database=postgresql")
+    return engine
 
-    async with engine.connect() as connection:
+
+async def test_postgresql_plans_each_execution(postgresql_engine: AsyncEngine) -> None:
+    async with postgresql_engine.connect() as connection:
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()
 
     assert mode == "force_custom_plan"
 
 
 async def test_postgresql_inserts_many_rows_per_statement(
-    sessions: async_sessionmaker[AsyncSession],
+    postgresql_engine: AsyncEngine,
 ) -> None:
-    engine = sessions.kw["bind"]
-    assert isinstance(engine, AsyncEngine)
-    if engine.dialect.name != "postgresql":
-        pytest.skip("checks PostgreSQL's INSERTs; run with --database=postgresql")
+    engine = postgresql_engine
     now = dt.datetime.now(dt.UTC)
     rows = [
         {"consumer": "c", "event_id": f"e{n}", "event_type": "t", "handled_at": now}
