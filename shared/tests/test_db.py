@@ -17,7 +17,7 @@ from palermo_shared.inbox import ProcessedEvent
 
 @pytest.fixture
 def postgresql_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The test run's PostgreSQL engine; the test is skipped on SQLite."""
+    """The test run's PostgreSQL engine. Tests using it are skipped on SQLite."""
     engine = sessions.kw["bind"]
     assert isinstance(engine, AsyncEngine)
     if engine.dialect.name != "postgresql":
@@ -32,7 +32,7 @@ async def test_postgresql_plans_each_execution(postgresql_engine: AsyncEngine) -
     assert mode == "force_custom_plan"
 
 
-async def test_postgresql_inserts_many_rows_per_statement(
+async def test_postgresql_batches_inserted_rows(
     postgresql_engine: AsyncEngine,
 ) -> None:
     engine = postgresql_engine

@@ -265,11 +265,10 @@ async def wait_after_buffer(
 async def test_idle_topic_does_not_stall_busy_one(
     broker: Broker, unique: Callable[[str], str]
 ) -> None:
-    # The busy topic's next fetch waits for the idle topic's, which the
-    # broker holds for up to fetch_max_wait_ms: aiokafka's own 500 ms made
-    # this wait about 0.45 s. Compared in one run, so that a slow machine
-    # slows both.
+    # The busy topic's next fetch waits for the idle topic's, which the broker
+    # delays for up to fetch_max_wait_ms (0.45 s waited with aiokafka's 500 ms).
     waited = await wait_after_buffer(broker, unique)
+    # Measured in the same run, so that a slow machine slows both.
     waited_with_long_hold = await wait_after_buffer(
         broker, unique, fetch_max_wait_ms=500
     )

@@ -226,8 +226,8 @@ async def test_queued_row_found_and_changed(db: Sessions) -> None:
 
 
 async def test_table_emptied_by_get_row_skipped(db: Sessions) -> None:
-    # The assignment leaves the queue for the session; the remark is still
-    # queued, so the queue is written with nothing left for the assignments.
+    # get_row moves the assignment from the queue into the session. The
+    # remark stays queued, so the queue is written with no assignment left.
     async with db() as session, session.begin():
         await preload_rows(session, ReviewerAssignment, [KEY])
         queue_inserts(session)
