@@ -6,7 +6,7 @@ Settings are built once by each entry point, never at import time.
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from palermo_shared.auth import (
@@ -21,11 +21,14 @@ from palermo_shared.bus.kafka import KafkaBus
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.events import ALL_TOPICS
 
+DATABASE_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
 
 class ServiceSettings(BaseSettings):
     """Settings every service reads; environment variables use the field names."""
 
-    model_config = SettingsConfigDict(extra="ignore")
+    # Errors leave out the rejected values, which may contain passwords.
+    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     service_name: ClassVar[str] = "service"
 
@@ -45,6 +48,19 @@ class ServiceSettings(BaseSettings):
     auth_signing_key_file: Path | None = None
     auth_issuer: str = "palermo"
     auth_audience: str = "palermo"
+
+    @field_validator("database_url")
+    @classmethod
+    def supported_database(cls, url: str) -> str:
+        # The services write rows through these two drivers' own interfaces.
+        if url and not url.startswith(DATABASE_URL_PREFIXES):
+            scheme = url.split("://", 1)[0]
+            expected = " or ".join(DATABASE_URL_PREFIXES)
+            raise ValueError(
+                f"unsupported database URL scheme {scheme!r}: "
+                f"DATABASE_URL must start with {expected}"
+            )
+        return url
 
     @model_validator(mode="after")
     def default_database(self) -> "ServiceSettings":
