@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.db import create_engine, create_tables, session_factory
@@ -83,3 +83,13 @@ def eventually() -> Callable[..., Awaitable[None]]:
         pytest.fail(f"condition still false after {timeout}s")
 
     return wait
+
+
+@pytest.fixture
+def postgresql_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The test run's PostgreSQL engine. Tests using it are skipped on SQLite."""
+    engine = sessions.kw["bind"]
+    assert isinstance(engine, AsyncEngine)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("checks PostgreSQL only; run with --database=postgresql")
+    return engine

@@ -15,16 +15,6 @@ from palermo_shared.db import SQLITE_PAGE_SIZE, create_engine, create_tables
 from palermo_shared.inbox import ProcessedEvent
 
 
-@pytest.fixture
-def postgresql_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
-    """The test run's PostgreSQL engine. Tests using it are skipped on SQLite."""
-    engine = sessions.kw["bind"]
-    assert isinstance(engine, AsyncEngine)
-    if engine.dialect.name != "postgresql":
-        pytest.skip("checks PostgreSQL only; run with --database=postgresql")
-    return engine
-
-
 async def test_postgresql_plans_each_execution(postgresql_engine: AsyncEngine) -> None:
     async with postgresql_engine.connect() as connection:
         mode = (await connection.execute(text("SHOW plan_cache_mode"))).scalar_one()

@@ -3,7 +3,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -281,6 +281,32 @@ async def test_claimed_rows_skipped_by_other_relay(sessions: Sessions) -> None:
     await in_flight
 
     assert published_by_other == 0
+    assert len(bus.log(TOPIC_QUESTIONNAIRE)) == 1
+
+
+async def test_stopped_relay_frees_rows_on_postgresql(
+    postgresql_engine: AsyncEngine, sessions: Sessions
+) -> None:
+    # A relay that dies mid-publish holds no lease on PostgreSQL: its row
+    # locks go with its transaction, so another relay publishes at once.
+    bus = MemoryBus()
+    await record_committed(sessions, make_event("q-1"))
+    publishing = asyncio.Event()
+
+    class HangingPublisher(FlakyPublisher):
+        async def publish(self, records: Sequence[Record], *, timeout: float) -> None:
+            publishing.set()
+            await asyncio.Event().wait()
+
+    hanging = relay_for(sessions, HangingPublisher(bus, failures=0))
+    stopped = asyncio.create_task(hanging.publish_pending())
+    await publishing.wait()
+    stopped.cancel()
+    await asyncio.gather(stopped, return_exceptions=True)
+
+    published = await relay_for(sessions, bus.publisher()).publish_pending()
+
+    assert published == 1
     assert len(bus.log(TOPIC_QUESTIONNAIRE)) == 1
 
 

@@ -7,10 +7,13 @@ state, so the event exists if and only if the change was committed. The
 The relay never remembers "the last id published": on PostgreSQL ids are
 taken at insert but rows become visible at commit, out of order, so such a
 relay would skip rows for good. It selects rows that are not yet published
-and claims them with a short lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL),
-so that two replicas do not publish the same rows in the usual case. A row
-published twice (a crash between publish and mark) is harmless because
-consumers deduplicate by event id.
+and keeps other replicas off them while it publishes. On PostgreSQL it holds
+their row locks (`FOR UPDATE SKIP LOCKED`) in a transaction that lasts until
+they are marked published. SQLite has no row locks and a transaction would
+keep every writer out, so there the relay claims the rows with a short lease
+instead, which costs one more write per row. A row published twice (a crash
+between publish and mark) is harmless because consumers deduplicate by event
+id.
 """
 
 import asyncio
@@ -22,7 +25,7 @@ import logging
 from collections.abc import Sequence
 
 import sqlalchemy
-from sqlalchemy import LargeBinary, Row, func, update
+from sqlalchemy import ColumnElement, LargeBinary, Row, Select, Update, func, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -195,11 +198,10 @@ class OutboxRelay:
         """
         total = 0
         while True:
-            rows = await self._claim_batch()
-            if not rows:
+            published = await self._publish_batch()
+            if published == 0:
                 return total
-            await self._publish(rows)
-            total += len(rows)
+            total += published
 
     async def pending_count(self) -> int:
         async with self._sessions() as session:
@@ -217,21 +219,51 @@ class OutboxRelay:
                 await self._wakeup.wait()
         self._wakeup.clear()
 
+    async def _publish_batch(self) -> int:
+        """Publish the oldest pending rows that no other relay has locked or
+        claimed; return how many were published."""
+        async with self._sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                return await self._publish_locked_batch(session)
+        rows = await self._claim_batch()
+        if rows:
+            await self._publish_claimed(rows)
+        return len(rows)
+
+    async def _publish_locked_batch(self, session: AsyncSession) -> int:
+        """Publish a batch while holding its row locks, then mark it published.
+
+        A failed publish is recorded in the same transaction, which also
+        releases the locks. The transaction stays open for up to the publish
+        timeout.
+        """
+        connection = await session.connection()
+        rows = (await connection.execute(self._pending_query())).all()
+        if not rows:
+            return 0
+        ids = [r.id for r in rows]
+
+        try:
+            await self._publish_records(rows)
+        except PublishError as error:
+            await connection.execute(_release_failed(ids, str(error)))
+            await session.commit()
+            self._report_stuck(rows)
+            raise
+
+        await connection.execute(_mark_published(ids))
+        await session.commit()
+        self._count_published(rows)
+        return len(rows)
+
     async def _claim_batch(self) -> Sequence[_Pending]:
         now = utcnow()
         async with self._sessions() as session, session.begin():
             claimable = col(OutboxMessage.claimed_until).is_(None) | (
                 col(OutboxMessage.claimed_until) < now
             )
-            query = (
-                sqlalchemy.select(*_PENDING_COLUMNS)
-                .where(col(OutboxMessage.published_at).is_(None), claimable)
-                .order_by(col(OutboxMessage.id))
-                .limit(self._batch_size)
-                .with_for_update(skip_locked=True)
-            )
             connection = await session.connection()
-            rows = (await connection.execute(query)).all()
+            rows = (await connection.execute(self._pending_query(claimable))).all()
             if rows:
                 await connection.execute(
                     update(OutboxMessage)
@@ -240,37 +272,39 @@ class OutboxRelay:
                 )
         return rows
 
-    async def _publish(self, rows: Sequence[_Pending]) -> None:
+    def _pending_query(
+        self, *conditions: ColumnElement[bool]
+    ) -> Select[int | None, str, str, str, str, bytes, str, int]:
+        return (
+            sqlalchemy.select(*_PENDING_COLUMNS)
+            .where(col(OutboxMessage.published_at).is_(None), *conditions)
+            .order_by(col(OutboxMessage.id))
+            .limit(self._batch_size)
+            .with_for_update(skip_locked=True)
+        )
+
+    async def _publish_claimed(self, rows: Sequence[_Pending]) -> None:
         ids = [r.id for r in rows]
         try:
-            await self._publisher.publish(
-                [_to_record(r) for r in rows], timeout=self._publish_timeout
-            )
+            await self._publish_records(rows)
         except PublishError as error:
-            await self._release(ids, str(error))
+            async with self._sessions() as session, session.begin():
+                await session.exec(_release_failed(ids, str(error)))
             self._report_stuck(rows)
             raise
 
         async with self._sessions() as session, session.begin():
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(published_at=utcnow(), claimed_until=None)
-            )
+            await session.exec(_mark_published(ids))
+        self._count_published(rows)
+
+    async def _publish_records(self, rows: Sequence[_Pending]) -> None:
+        await self._publisher.publish(
+            [_to_record(r) for r in rows], timeout=self._publish_timeout
+        )
+
+    def _count_published(self, rows: Sequence[_Pending]) -> None:
         self.published_total += len(rows)
         logger.debug("%s outbox: published %d events", self._service, len(rows))
-
-    async def _release(self, ids: list[int | None], reason: str) -> None:
-        async with self._sessions() as session, session.begin():
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(ids))
-                .values(
-                    claimed_until=None,
-                    attempts=OutboxMessage.attempts + 1,
-                    last_error=reason[:2000],
-                )
-            )
 
     def _report_stuck(self, rows: Sequence[_Pending]) -> None:
         oldest = rows[0]
@@ -283,3 +317,24 @@ class OutboxRelay:
                 oldest.event_type,
                 oldest.attempts + 1,
             )
+
+
+def _mark_published(ids: Sequence[int | None]) -> Update:
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(published_at=utcnow(), claimed_until=None)
+    )
+
+
+def _release_failed(ids: Sequence[int | None], reason: str) -> Update:
+    """Release rows whose publish failed and count the attempt."""
+    return (
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(
+            claimed_until=None,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=reason[:2000],
+        )
+    )
