@@ -15,7 +15,8 @@ adds its own work per row, with one INSERT per row where the database
 assigns the key. Handlers build new rows with `new_row`, which skips the
 per-field machinery, and hand them to `insert_row`. In a consumer batch
 that calls `queue_inserts`, the batch's new rows of each table are then
-written in one INSERT, and `get_row` still finds them.
+written in one statement (an INSERT on SQLite, a COPY on PostgreSQL), and
+`get_row` still finds them.
 
 The memory lives in `session.info`, so it ends with the batch's session.
 In any other session, an API request's for instance, `get_row` is a plain
@@ -275,8 +276,8 @@ def insert_row(session: AsyncSession, row: SQLModel) -> None:
     """Add a new row, built by `new_row`, whose primary key no stored row has.
 
     In a session that queues inserts, the row is written with the other
-    queued rows of its table in one INSERT, before the session runs its next
-    statement, flushes or commits, so no query misses it. Until then
+    queued rows of its table in one statement, before the session runs its
+    next statement, flushes or commits, so no query misses it. Until then
     `get_row` finds it and adds it to the session, which is how a later
     event changes it. Leave the row unchanged after this call. Tables are
     written in the order their first row was queued, so queue a parent row
@@ -333,35 +334,6 @@ def _primary_key(model: type[SQLModel]) -> tuple[str, ...]:
     return tuple(column.key for column in inspect(model).primary_key)
 
 
-@functools.cache
-def _null_when_left_out(model: type[SQLModel]) -> frozenset[str]:
-    """Return the columns that an INSERT leaving them out sets to NULL.
-
-    Such columns have no default, neither in SQLAlchemy nor in the database,
-    so a NULL value need not be sent. An integer primary key left out is
-    assigned by the database.
-    """
-    return frozenset(
-        column.key
-        for column in inspect(model).local_table.columns
-        if column.default is None and column.server_default is None
-    )
-
-
-def _insert_values(model: type[SQLModel], values: dict[str, Any]) -> dict[str, Any]:
-    """Return the columns to insert, without the NULLs that the INSERT implies.
-
-    Wide rows often leave most of their columns NULL, and every value sent
-    costs SQLAlchemy a conversion per row.
-    """
-    left_out = _null_when_left_out(model)
-    return {
-        name: values[name]
-        for name in _fields(model).ordered
-        if values[name] is not None or name not in left_out
-    }
-
-
 def _write_queued(session: Session) -> None:
     """Insert the queued rows; `get_row` then reads them from the database."""
     queued: dict[type[SQLModel], dict[Key, QueuedRow]]
@@ -386,55 +358,105 @@ def _write_queued(session: Session) -> None:
 def _insert_rows(
     connection: Connection, model: type[SQLModel], rows: list[dict[str, Any]]
 ) -> None:
-    """Insert rows of `model`, each given as its fields' values.
+    """Insert rows of `model`, each given as its fields' values, at the driver.
 
-    On SQLite every row goes to the driver as a tuple of all its columns, in
-    one executemany. Values are converted by the columns' own bind
-    processors, except None, which is sent as NULL, as leaving the column
-    out would store. SQLAlchemy's executemany spent about 2 µs more per
-    row of event-loop time, in a consumer that writes seven rows per event.
-    Only SQLite was measured, so PostgreSQL keeps SQLAlchemy's path.
+    Values are converted by the columns' own bind processors, except None,
+    which is sent as NULL, as leaving the column out would store. SQLite
+    receives the rows as tuples in one executemany, and PostgreSQL through
+    asyncpg's binary COPY. Both spare SQLAlchemy's compilation of each
+    batch. Its executemany spent about 2 µs more per row of event-loop
+    time on SQLite. On PostgreSQL the notify consumer handled 4,200 to 4,600
+    events a second with COPY against 3,300 to 3,500, and the server spent
+    about a quarter less time per event.
     """
     table = inspect(model).local_table
-    if connection.dialect.name != "sqlite":
-        # One executemany needs the same columns in every row.
-        by_columns: defaultdict[tuple[str, ...], list[dict[str, Any]]]
-        by_columns = defaultdict(list)
-        for fields in rows:
-            values = _insert_values(model, fields)
-            by_columns[tuple(values)].append(values)
-        for group in by_columns.values():
-            connection.execute(insert(table), group)
+    if connection.dialect.name == "sqlite":
+        sql, names, processors = _driver_insert(table, connection.dialect)
+        connection.exec_driver_sql(sql, _driver_rows(rows, names, processors))
         return
 
-    sql, names, processors = _driver_insert(table, connection.dialect)
-    parameters = []
+    # Rows whose key the database assigns leave the key column out.
+    autoincrement = table.autoincrement_column
+    by_key_given: defaultdict[bool, list[dict[str, Any]]] = defaultdict(list)
     for fields in rows:
-        row = [fields[name] for name in names]
-        for position, process in processors:
-            if row[position] is not None:
-                row[position] = process(row[position])
-        parameters.append(tuple(row))
-    connection.exec_driver_sql(sql, parameters)
+        key_given = autoincrement is None or fields[autoincrement.key] is not None
+        by_key_given[key_given].append(fields)
+    for key_given, group in by_key_given.items():
+        _copy_rows(connection, table, group, with_key=key_given)
 
 
 _Processor = Callable[[Any], Any]
+_Processors = tuple[tuple[int, _Processor], ...]
+
+
+def _driver_rows(
+    rows: list[dict[str, Any]], keys: Sequence[str], processors: _Processors
+) -> list[tuple[Any, ...]]:
+    """Return each row's values in the order of `keys`, converted for the driver."""
+    converted = []
+    for fields in rows:
+        row = [fields[key] for key in keys]
+        for position, process in processors:
+            if row[position] is not None:
+                row[position] = process(row[position])
+        converted.append(tuple(row))
+    return converted
+
+
+def _processors(table: Table, keys: Sequence[str], dialect: Dialect) -> _Processors:
+    """Return the bind processors of these columns, by position."""
+    processors = []
+    for position, key in enumerate(keys):
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors.append((position, process))
+    return tuple(processors)
 
 
 @functools.cache
 def _driver_insert(
     table: Table, dialect: Dialect
-) -> tuple[str, tuple[str, ...], tuple[tuple[int, _Processor], ...]]:
+) -> tuple[str, tuple[str, ...], _Processors]:
     """Return the INSERT of every column: its SQL, parameter names and processors."""
     columns = [column.key for column in table.columns]
     compiled = insert(table).compile(dialect=dialect, column_keys=columns)
     names = tuple(compiled.positiontup or ())
-    processors = []
-    for position, name in enumerate(names):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            processors.append((position, process))
-    return compiled.string, names, tuple(processors)
+    return compiled.string, names, _processors(table, names, dialect)
+
+
+def _copy_rows(
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    *,
+    with_key: bool,
+) -> None:
+    """Insert rows into a PostgreSQL table with COPY, in the open transaction."""
+    keys, names, processors = _copy_columns(table, connection.dialect, with_key)
+    records = _driver_rows(rows, keys, processors)
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    # SQLAlchemy's asyncpg adapter begins the transaction with the first
+    # statement it runs, so COPY as the first one would commit on its own.
+    if not dbapi_connection.driver_connection.is_in_transaction():
+        connection.exec_driver_sql("SELECT 1")
+    dbapi_connection.run_async(
+        lambda driver: driver.copy_records_to_table(
+            table.name, records=records, columns=names, schema_name=table.schema
+        )
+    )
+
+
+@functools.cache
+def _copy_columns(
+    table: Table, dialect: Dialect, with_key: bool
+) -> tuple[tuple[str, ...], tuple[str, ...], _Processors]:
+    """Return the keys, database names and bind processors of the copied columns."""
+    left_out = None if with_key else table.autoincrement_column
+    columns = [column for column in table.columns if column is not left_out]
+    keys = tuple(column.key for column in columns)
+    names = tuple(column.name for column in columns)
+    return keys, names, _processors(table, keys, dialect)
 
 
 @event.listens_for(Session, "do_orm_execute")
