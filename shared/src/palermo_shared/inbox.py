@@ -43,6 +43,7 @@ from palermo_shared.bus import (
     Subscription,
 )
 from palermo_shared.clock import utcnow
+from palermo_shared.db import one_of
 from palermo_shared.events import (
     TOPIC_DEAD_LETTER,
     Envelope,
@@ -291,8 +292,10 @@ class EventConsumer:
     ) -> list["_Event"]:
         """Return the events of the batch not yet handled, each once."""
         ids = [event.envelope.id for event in events]
+        dialect = session.get_bind().dialect.name
         query = select(ProcessedEvent.event_id).where(
-            ProcessedEvent.consumer == self.name, col(ProcessedEvent.event_id).in_(ids)
+            ProcessedEvent.consumer == self.name,
+            one_of(col(ProcessedEvent.event_id), ids, dialect=dialect),
         )
         seen = set((await session.exec(query)).all())
         fresh = []

@@ -32,6 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Publisher, PublishError, Record
 from palermo_shared.clock import utcnow
+from palermo_shared.db import one_of
 from palermo_shared.events import Envelope, encode, topic_of
 from palermo_shared.preload import insert_values
 from palermo_shared.telemetry import Headers, inject_headers
@@ -246,12 +247,14 @@ class OutboxRelay:
         try:
             await self._publish_records(rows)
         except PublishError as error:
-            await connection.execute(_release_failed(ids, str(error)))
+            await connection.execute(
+                _release_failed(ids, str(error), dialect="postgresql")
+            )
             await session.commit()
             self._report_stuck(rows)
             raise
 
-        await connection.execute(_mark_published(ids))
+        await connection.execute(_mark_published(ids, dialect="postgresql"))
         await session.commit()
         self._count_published(rows)
         return len(rows)
@@ -289,12 +292,12 @@ class OutboxRelay:
             await self._publish_records(rows)
         except PublishError as error:
             async with self._sessions() as session, session.begin():
-                await session.exec(_release_failed(ids, str(error)))
+                await session.exec(_release_failed(ids, str(error), dialect="sqlite"))
             self._report_stuck(rows)
             raise
 
         async with self._sessions() as session, session.begin():
-            await session.exec(_mark_published(ids))
+            await session.exec(_mark_published(ids, dialect="sqlite"))
         self._count_published(rows)
 
     async def _publish_records(self, rows: Sequence[_Pending]) -> None:
@@ -319,19 +322,19 @@ class OutboxRelay:
             )
 
 
-def _mark_published(ids: Sequence[int | None]) -> Update:
+def _mark_published(ids: Sequence[int | None], *, dialect: str) -> Update:
     return (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))
+        .where(one_of(col(OutboxMessage.id), ids, dialect=dialect))
         .values(published_at=utcnow(), claimed_until=None)
     )
 
 
-def _release_failed(ids: Sequence[int | None], reason: str) -> Update:
+def _release_failed(ids: Sequence[int | None], reason: str, *, dialect: str) -> Update:
     """Release rows whose publish failed and count the attempt."""
     return (
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(ids))
+        .where(one_of(col(OutboxMessage.id), ids, dialect=dialect))
         .values(
             claimed_until=None,
             attempts=OutboxMessage.attempts + 1,
