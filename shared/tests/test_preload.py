@@ -8,6 +8,7 @@ from typing import Any, cast
 
 import asyncpg
 import pytest
+import sqlalchemy.exc
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import Field, SQLModel, select
@@ -363,6 +364,25 @@ async def test_rows_written_first_roll_back(db: Sessions) -> None:
     async with db() as session:
         remarks = (await session.exec(select(Remark))).all()
     assert remarks == []
+
+
+async def test_conflicting_queued_row_rolls_back(db: Sessions) -> None:
+    await store(db, new_row(Remark, id=1, text="first"))
+    duplicate_key = (
+        sqlalchemy.exc.IntegrityError,
+        asyncpg.UniqueViolationError,
+    )
+
+    with pytest.raises(duplicate_key):
+        async with db() as session, session.begin():
+            queue_inserts(session)
+            insert_values(session, Remark, id=2, text="second")
+            insert_values(session, Remark, id=1, text="again")
+            await session.exec(select(Remark))
+
+    async with db() as session:
+        remarks = (await session.exec(select(Remark))).all()
+    assert [(remark.id, remark.text) for remark in remarks] == [(1, "first")]
 
 
 async def test_inserted_values_found_and_changed(db: Sessions) -> None:

@@ -431,7 +431,12 @@ def _copy_rows(
     *,
     with_key: bool,
 ) -> None:
-    """Insert rows into a PostgreSQL table with COPY, in the open transaction."""
+    """Insert rows into a PostgreSQL table with COPY, in the open transaction.
+
+    A failed COPY raises asyncpg's own error (UniqueViolationError for a
+    duplicate key), not SQLAlchemy's. A consumer batch catches any error
+    and handles its events again one by one.
+    """
     keys, names, processors = _copy_columns(table, connection.dialect, with_key)
     records = _driver_rows(rows, keys, processors)
     dbapi_connection = connection.connection.dbapi_connection
