@@ -287,8 +287,8 @@ async def test_claimed_rows_skipped_by_other_relay(sessions: Sessions) -> None:
 async def test_stopped_relay_frees_rows_on_postgresql(
     postgresql_engine: AsyncEngine, sessions: Sessions
 ) -> None:
-    # A relay that dies mid-publish holds no lease on PostgreSQL: its row
-    # locks go with its transaction, so another relay publishes at once.
+    # A relay that dies mid-publish leaves no lease on PostgreSQL. Its row
+    # locks end with its transaction, so another relay publishes at once.
     bus = MemoryBus()
     await record_committed(sessions, make_event("q-1"))
     publishing = asyncio.Event()

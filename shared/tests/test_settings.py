@@ -14,13 +14,18 @@ def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresql://palermo:secret@db/review", "sqlite:///var/review.db"]
+    ("url", "scheme"),
+    [
+        ("postgresql://palermo:secret@db/review", "scheme 'postgresql'"),
+        ("sqlite:///var/review.db", "scheme 'sqlite'"),
+        ("palermo:secret@db/review", "scheme missing"),
+    ],
 )
-def test_unsupported_database_url_rejected(url: str) -> None:
+def test_unsupported_database_url_rejected(url: str, scheme: str) -> None:
     with pytest.raises(pydantic.ValidationError) as raised:
         ServiceSettings(database_url=url)
 
     message = str(raised.value)
-    assert "must start with sqlite+aiosqlite:// or postgresql+asyncpg://" in message
-    assert url.split("://")[0] in message
+    assert f"invalid DATABASE_URL: {scheme}" in message
+    assert "starting with sqlite+aiosqlite:// or postgresql+asyncpg://" in message
     assert "secret" not in message

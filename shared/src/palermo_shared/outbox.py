@@ -222,7 +222,7 @@ class OutboxRelay:
 
     async def _publish_batch(self) -> int:
         """Publish the oldest pending rows that no other relay has locked or
-        claimed; return how many were published."""
+        claimed, and return how many were published."""
         async with self._sessions() as session:
             if session.get_bind().dialect.name == "postgresql":
                 return await self._publish_locked_batch(session)

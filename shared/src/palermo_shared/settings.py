@@ -52,15 +52,18 @@ class ServiceSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def supported_database(cls, url: str) -> str:
-        # The services write rows through these two drivers' own interfaces.
-        if url and not url.startswith(DATABASE_URL_PREFIXES):
-            scheme = url.split("://", 1)[0]
-            expected = " or ".join(DATABASE_URL_PREFIXES)
-            raise ValueError(
-                f"unsupported database URL scheme {scheme!r}: "
-                f"DATABASE_URL must start with {expected}"
-            )
-        return url
+        # Consumers write rows through these two drivers' own interfaces
+        # (sqlite3's executemany, asyncpg's COPY), so no other driver works.
+        if not url or url.startswith(DATABASE_URL_PREFIXES):
+            return url
+
+        # Only the scheme is shown, because the rest may contain a password.
+        scheme = repr(url.split("://", 1)[0]) if "://" in url else "missing"
+        expected = " or ".join(DATABASE_URL_PREFIXES)
+        raise ValueError(
+            f"invalid DATABASE_URL: scheme {scheme}; "
+            f"expected a URL starting with {expected}"
+        )
 
     @model_validator(mode="after")
     def default_database(self) -> "ServiceSettings":
