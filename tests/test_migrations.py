@@ -1,13 +1,14 @@
 """Each service's Alembic revisions build exactly the tables its code declares."""
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, MetaData, inspect
 from sqlmodel import SQLModel
 
 from palermo_shared.db import create_engine
@@ -56,3 +57,50 @@ async def test_upgrade_twice_changes_nothing(service: str, tmp_path: Path) -> No
     await engine.dispose()
 
     assert tables == sorted([*(m.__tablename__ for m in models), "alembic_version"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_revisions_keep_index_conditions(service: str, tmp_path: Path) -> None:
+    """Partial indexes have the declared conditions, which autogenerate skips."""
+    versions, models = _service(service)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / service}.db")
+
+    await upgrade_to_head(engine, versions, models)
+    async with engine.connect() as connection:
+        stored = await connection.run_sync(_stored_conditions)
+    await engine.dispose()
+
+    dialect = engine.dialect.name
+    assert stored == _declared_conditions(metadata_of(models), dialect)
+
+
+def _stored_conditions(connection: Connection) -> dict[str, str]:
+    """Return the condition of each partial index in the database, by name."""
+    inspector = inspect(connection)
+    option = f"{connection.dialect.name}_where"
+    return {
+        index["name"]: _normalized(index["dialect_options"][option])
+        for table in inspector.get_table_names()
+        for index in inspector.get_indexes(table)
+        if index["name"] and option in index["dialect_options"]
+    }
+
+
+def _declared_conditions(metadata: MetaData, dialect: str) -> dict[str, str]:
+    return {
+        str(index.name): _normalized(where)
+        for table in metadata.tables.values()
+        for index in table.indexes
+        if (where := index.dialect_options[dialect]["where"]) is not None
+    }
+
+
+def _normalized(condition: Any) -> str:
+    """Return a condition's text without casts, brackets and case differences.
+
+    PostgreSQL returns `status != 'ended'` as `((status)::text <>
+    'ended'::text)`.
+    """
+    text = re.sub(r"::[a-z]+(?: [a-z]+)*", "", str(condition).lower())
+    text = text.replace("!=", "<>").replace("(", "").replace(")", "")
+    return " ".join(text.split())
