@@ -1,5 +1,6 @@
 """`palermo token`: tokens for local use, signed with a data folder's key."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,10 @@ from palermo_shared.auth import (
 )
 
 
-def _palermo(*args: str) -> subprocess.CompletedProcess[str]:
+def _palermo(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(Path(sys.executable).parent / "palermo"), *args],
+        env={**os.environ, **environment},
         capture_output=True,
         text=True,
         timeout=60,
@@ -51,3 +53,22 @@ def test_expert_without_state_is_rejected(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "must name a State" in result.stderr
     assert result.stdout == ""
+
+
+def test_invalid_settings_reported(tmp_path: Path) -> None:
+    result = _palermo(
+        "token",
+        "--data-dir",
+        str(tmp_path),
+        "--subject",
+        "ana@example.org",
+        "--role",
+        "secretariat",
+        HTTP_PORT="eighty",
+    )
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("palermo token: invalid settings:\n")
+    assert "  HTTP_PORT='eighty': Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -32,3 +32,28 @@ def test_busy_port_exits_with_startup_failure(tmp_path: Path) -> None:
     assert finished.returncode == STARTUP_FAILURE
     assert "address already in use" in finished.stderr
     assert str(port) in finished.stderr
+
+
+def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "HTTP_PORT": "eighty",
+        "DATABASE_URL": "postgresql://palermo:secret@db/draw",
+        "DATA_DIR": str(tmp_path),
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "palermo_draw"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert finished.returncode == 1
+    assert finished.stderr.startswith("invalid settings of the draw service:\n")
+    assert "  HTTP_PORT='eighty': Input should be a valid integer" in finished.stderr
+    assert (
+        "  DATABASE_URL: invalid DATABASE_URL: scheme 'postgresql';" in finished.stderr
+    )
+    assert "secret" not in finished.stderr
+    assert "Traceback" not in finished.stderr

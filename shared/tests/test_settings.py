@@ -1,9 +1,8 @@
 """Service settings read from the environment."""
 
-import pydantic
 import pytest
 
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import InvalidSettings, ServiceSettings
 
 
 def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,10 +21,37 @@ def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_unsupported_database_url_rejected(url: str, scheme: str) -> None:
-    with pytest.raises(pydantic.ValidationError) as raised:
+    with pytest.raises(InvalidSettings) as raised:
         ServiceSettings(database_url=url)
 
     message = str(raised.value)
     assert f"invalid DATABASE_URL: {scheme}" in message
     assert "starting with sqlite+aiosqlite:// or postgresql+asyncpg://" in message
+    assert "secret" not in message
+
+
+def test_invalid_values_reported_by_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PORT", "eighty")
+    monkeypatch.setenv("KAFKA_TOPIC_PARTITIONS", "six")
+
+    with pytest.raises(InvalidSettings) as raised:
+        ServiceSettings()
+
+    lines = str(raised.value).splitlines()
+    assert lines[0] == "invalid settings:"
+    assert lines[1].startswith("  HTTP_PORT='eighty': Input should be a valid integer")
+    assert lines[2].startswith("  KAFKA_TOPIC_PARTITIONS='six': Input should be")
+    assert len(lines) == 3
+
+
+def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://palermo:secret@db/review")
+    monkeypatch.setenv("HTTP_PORT", "eighty")
+
+    with pytest.raises(InvalidSettings) as raised:
+        ServiceSettings()
+
+    message = str(raised.value)
+    assert "  DATABASE_URL: invalid DATABASE_URL: scheme 'mysql';" in message
+    assert "  HTTP_PORT='eighty': " in message
     assert "secret" not in message

@@ -19,7 +19,7 @@ from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.errors import Unauthorized
 from palermo_shared.logs import configure_logging
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import InvalidSettings, ServiceSettings
 from palermo_shared.telemetry import configure_tracing
 
 
@@ -172,6 +172,13 @@ def _write_asyncapi(output: Path | None) -> None:
 
 def main() -> None:
     args = _parser().parse_args()
+    try:
+        _run(args)
+    except InvalidSettings as error:
+        sys.exit(f"palermo {args.command}: {error}")
+
+
+def _run(args: argparse.Namespace) -> None:
     if args.command == "asyncapi":
         _write_asyncapi(args.output)
         return

@@ -12,7 +12,7 @@ from uvicorn.config import STARTUP_FAILURE
 
 from palermo_shared.logs import configure_logging
 from palermo_shared.service import SHUTDOWN_GRACE_SECONDS
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import InvalidSettings, ServiceSettings
 from palermo_shared.telemetry import configure_tracing
 
 S = TypeVar("S", bound=ServiceSettings)
@@ -42,8 +42,17 @@ def server_config(
     )
 
 
-def serve(create_app: Callable[[S], FastAPI], settings: S) -> None:
-    """Configure logging and tracing, then serve the app until SIGTERM or SIGINT."""
+def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
+    """Read the settings, configure logging and tracing, then serve the app
+    until SIGTERM or SIGINT.
+
+    Invalid settings end the process with status 1 and a report of each.
+    """
+    try:
+        settings = settings_class()
+    except InvalidSettings as error:
+        sys.exit(str(error))
+
     configure_logging(settings.log_format, settings.log_level)
     configure_tracing(
         f"palermo-{settings.service_name}",

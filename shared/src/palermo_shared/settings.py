@@ -4,9 +4,9 @@ Settings are built once by each entry point, never at import time.
 """
 
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from palermo_shared.auth import (
@@ -24,6 +24,10 @@ from palermo_shared.events import ALL_TOPICS
 DATABASE_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 
+class InvalidSettings(ValueError):
+    """Raised when settings are invalid; the message names each variable."""
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service reads; environment variables use the field names."""
 
@@ -31,6 +35,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
 
     service_name: ClassVar[str] = "service"
+    # Settings whose values an error report leaves out.
+    secret_fields: ClassVar[frozenset[str]] = frozenset({"database_url"})
 
     environment: Literal["local", "test", "production"] = "local"
     http_host: str = "127.0.0.1"
@@ -48,6 +54,12 @@ class ServiceSettings(BaseSettings):
     auth_signing_key_file: Path | None = None
     auth_issuer: str = "palermo"
     auth_audience: str = "palermo"
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise InvalidSettings(_describe_invalid(type(self), error)) from None
 
     @field_validator("database_url")
     @classmethod
@@ -95,3 +107,29 @@ class ServiceSettings(BaseSettings):
             topics=ALL_TOPICS,
             partitions=self.kafka_topic_partitions,
         )
+
+
+def _describe_invalid(
+    settings_class: type[ServiceSettings], error: ValidationError
+) -> str:
+    """Return the report of invalid settings: one line per variable, with its value.
+
+    The values of secret fields are left out. So is the input of a missing
+    field or of an error that concerns no single field, which is every value
+    read.
+    """
+    if settings_class is ServiceSettings:
+        lines = ["invalid settings:"]
+    else:
+        lines = [f"invalid settings of the {settings_class.service_name} service:"]
+    secret_fields = settings_class.secret_fields
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        variable = field.upper() or "settings"
+        show_value = problem["type"] != "missing" and field not in secret_fields
+        if field and show_value:
+            variable += f"={problem['input']!r}"
+        # A validator's own message, without pydantic's "Value error, " prefix.
+        cause = problem.get("ctx", {}).get("error")
+        lines.append(f"  {variable}: {cause or problem['msg']}")
+    return "\n".join(lines)
