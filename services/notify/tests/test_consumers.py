@@ -5,6 +5,7 @@ from sqlalchemy.exc import IntegrityError
 
 from palermo_notify.tables import Notification
 from palermo_shared.contracts import NotificationDelivered
+from palermo_shared.events import payload_of
 
 
 def _states(items):
@@ -41,6 +42,25 @@ async def test_inbox_delivery_published(service, events):
         "ITA",
     ]
     assert {e.data["channel"] for e in delivered} == {"inbox"}
+
+
+async def test_each_inbox_delivery_has_its_own_event(service, events):
+    envelope = await service.publish(events.lots_drawn())
+    items = await service.wait_for_notifications(3, event_id=envelope.id)
+
+    async def published() -> bool:
+        return len(service.delivered_events()) == 3
+
+    await service.wait_until(published)
+    delivered = {e.data["notification_id"]: e for e in service.delivered_events()}
+    assert len({e.id for e in delivered.values()}) == 3
+    for item in items:
+        event = delivered[item["id"]]
+        payload = payload_of(event)
+        assert event.subject == f"notification/{item['id']}"
+        assert payload.recipient_state == item["recipient_state"]
+        assert payload.event_id == envelope.id
+        assert event.data["delivered_at"] == item["delivered_at"]
 
 
 async def test_questionnaire_before_draw_notifies_submitter(service, events):
