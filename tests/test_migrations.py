@@ -2,6 +2,7 @@
 
 import importlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +33,11 @@ def _differences(connection: Connection, models: list[type[SQLModel]]) -> list[A
 
 @pytest.mark.parametrize("service", SERVICES)
 async def test_revisions_match_tables(service: str, tmp_path: Path) -> None:
-    versions, models = _service(service)
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / service}.db")
+    _versions, models = _service(service)
 
-    await upgrade_to_head(engine, versions, models)
-    async with engine.connect() as connection:
-        differences = await connection.run_sync(_differences, models)
-    await engine.dispose()
+    differences, _dialect = await _read_head(
+        service, tmp_path, lambda connection: _differences(connection, models)
+    )
 
     assert differences == []
 
@@ -62,16 +61,26 @@ async def test_upgrade_twice_changes_nothing(service: str, tmp_path: Path) -> No
 @pytest.mark.parametrize("service", SERVICES)
 async def test_revisions_keep_index_conditions(service: str, tmp_path: Path) -> None:
     """Partial indexes have the declared conditions, which autogenerate skips."""
+    _versions, models = _service(service)
+
+    stored, dialect = await _read_head(service, tmp_path, _stored_conditions)
+
+    assert stored == _declared_conditions(metadata_of(models), dialect)
+
+
+async def _read_head(
+    service: str, tmp_path: Path, read: Callable[[Connection], Any]
+) -> tuple[Any, str]:
+    """Return what `read` finds in a database upgraded to the service's head,
+    and the database's dialect name."""
     versions, models = _service(service)
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / service}.db")
 
     await upgrade_to_head(engine, versions, models)
     async with engine.connect() as connection:
-        stored = await connection.run_sync(_stored_conditions)
+        found = await connection.run_sync(read)
     await engine.dispose()
-
-    dialect = engine.dialect.name
-    assert stored == _declared_conditions(metadata_of(models), dialect)
+    return found, engine.dialect.name
 
 
 def _stored_conditions(connection: Connection) -> dict[str, str]:

@@ -56,16 +56,8 @@ def test_expert_without_state_is_rejected(tmp_path: Path) -> None:
 
 
 def test_invalid_settings_reported(tmp_path: Path) -> None:
-    result = _palermo(
-        "token",
-        "--data-dir",
-        str(tmp_path),
-        "--subject",
-        "ana@example.org",
-        "--role",
-        "secretariat",
-        HTTP_PORT="eighty",
-    )
+    arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "secretariat"]
+    result = _palermo("token", *arguments, HTTP_PORT="eighty")
 
     assert result.returncode == 1
     assert result.stdout == ""

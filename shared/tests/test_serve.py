@@ -21,13 +21,7 @@ def test_busy_port_exits_with_startup_failure(tmp_path: Path) -> None:
             "DATA_DIR": str(tmp_path),
             "BUS_TRANSPORT": "memory",
         }
-        finished = subprocess.run(
-            [sys.executable, "-m", "palermo_draw"],
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        finished = _run_draw_service(environment)
 
     assert finished.returncode == STARTUP_FAILURE
     assert "address already in use" in finished.stderr
@@ -41,13 +35,7 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
         "DATABASE_URL": "postgresql://palermo:secret@db/draw",
         "DATA_DIR": str(tmp_path),
     }
-    finished = subprocess.run(
-        [sys.executable, "-m", "palermo_draw"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    finished = _run_draw_service(environment)
 
     assert finished.returncode == 1
     assert finished.stderr.startswith("invalid settings of the draw service:\n")
@@ -57,3 +45,13 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
     )
     assert "secret" not in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def _run_draw_service(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "palermo_draw"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
