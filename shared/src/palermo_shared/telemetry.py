@@ -7,6 +7,8 @@ the transaction that wrote the event, and consumers continue that trace.
 
 import logging
 from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 from opentelemetry import context as otel_context
@@ -17,6 +19,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import Span
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +49,46 @@ def configure_tracing(
     HTTPXClientInstrumentor().instrument()
 
 
-def instrument_app(app: FastAPI) -> None:
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz")
+# Query parameters whose values spans leave out. Browsers cannot set headers
+# on an EventSource, so the gateway's event stream takes the bearer token as
+# `access_token`, the parameter RFC 6750 (section 2.3) names.
+SECRET_QUERY_PARAMETERS = frozenset({"access_token"})
+
+# The span attributes of the request URL, in the old and the stable HTTP
+# semantic conventions, and whether each contains the whole URL.
+_URL_ATTRIBUTES = {"http.url": True, "url.full": True, "url.query": False}
+
+
+def instrument_app(app: FastAPI, tracer_provider: TracerProvider | None = None) -> None:
+    """Trace every request to `app`, except health checks, without secret values."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls="healthz",
+        server_request_hook=_redact_secret_query,
+        tracer_provider=tracer_provider,
+    )
+
+
+def _redact_secret_query(span: Span, scope: dict[str, Any]) -> None:
+    """Replace the values of secret query parameters in the request's span."""
+    query_string = scope.get("query_string", b"").decode("latin-1")
+    pairs = parse_qsl(query_string, keep_blank_values=True)
+    if not span.is_recording() or not SECRET_QUERY_PARAMETERS & dict(pairs).keys():
+        return
+
+    query = urlencode(
+        [
+            (name, "REDACTED" if name in SECRET_QUERY_PARAMETERS else value)
+            for name, value in pairs
+        ]
+    )
+    # The SDK's spans expose their attributes, the API's Span interface does not.
+    recorded = getattr(span, "attributes", None) or {}
+    for attribute, whole_url in _URL_ATTRIBUTES.items():
+        value = recorded.get(attribute)
+        if isinstance(value, str):
+            redacted = value.split("?", 1)[0] + "?" + query if whole_url else query
+            span.set_attribute(attribute, redacted)
 
 
 Headers = tuple[tuple[str, bytes], ...]
