@@ -3,7 +3,8 @@
 Chromium is Debian's package, driven by Playwright through its executable
 path, so Playwright never downloads a browser of its own. The test signs
 in with a Secretariat token, opens a phase and draws lots through the API,
-and checks that the page shows the draw without being reloaded.
+and checks that the page shows the draw without being reloaded, with a
+stream that skips the gateway's history.
 """
 
 import re
@@ -52,6 +53,8 @@ async def test_page_updates_live(browser: Browser, tmp_path: Path) -> None:
         page = await browser.new_page(viewport={"width": 1100, "height": 1400})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
         await _sign_in(page, url, tokens.token(Role.SECRETARIAT))
         await expect(page.locator("#phase-title")).to_have_text(
             "No review phase has been opened yet"
@@ -88,3 +91,6 @@ async def test_page_updates_live(browser: Browser, tmp_path: Path) -> None:
     assert errors == []
     assert reloaded is False
     assert after != before
+    streams = [u for u in requested if "/api/v1/events?" in u]
+    assert streams, "the page opened no event stream"
+    assert all("history=false" in u for u in streams)

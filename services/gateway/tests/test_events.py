@@ -27,11 +27,16 @@ def _phase_event(phase_id: str) -> Record:
 
 
 async def _read_events(
-    client: httpx.AsyncClient, count: int, headers: dict[str, str] | None = None
+    client: httpx.AsyncClient,
+    count: int,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
     events: list[dict[str, str]] = []
     current: dict[str, str] = {}
-    async with client.stream("GET", "/api/v1/events", headers=headers) as response:
+    async with client.stream(
+        "GET", "/api/v1/events", headers=headers, params=params
+    ) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         async for line in response.aiter_lines():
             if not line:
@@ -81,6 +86,37 @@ async def test_stream_delivers_live_events(
     events = await asyncio.wait_for(reader, 10)
 
     assert json.loads(events[0]["data"])["data"]["phase_id"] == "live"
+
+
+async def test_stream_without_history_sends_new_events(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    await bus.append([_phase_event("old-1"), _phase_event("old-2")])
+    await asyncio.wait_for(_read_events(gateway, 2), 10)
+    reader = asyncio.create_task(_read_events(gateway, 1, params={"history": "false"}))
+    await asyncio.sleep(0.2)
+
+    await bus.append([_phase_event("new")])
+    [event] = await asyncio.wait_for(reader, 10)
+
+    assert event["id"] == "3"
+    assert json.loads(event["data"])["data"]["phase_id"] == "new"
+
+
+async def test_last_event_id_outranks_history_false(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    await bus.append([_phase_event("p1"), _phase_event("p2")])
+    await asyncio.wait_for(_read_events(gateway, 2), 10)
+
+    resumed = await asyncio.wait_for(
+        _read_events(
+            gateway, 1, headers={"Last-Event-ID": "1"}, params={"history": "false"}
+        ),
+        10,
+    )
+
+    assert resumed[0]["id"] == "2"
 
 
 async def test_counts_by_type(gateway: httpx.AsyncClient, bus: MemoryBus) -> None:

@@ -70,6 +70,11 @@ class EventStream:
         self._history.append(event)
         self.counts[envelope.type] += 1
 
+    @property
+    def newest_sequence(self) -> int:
+        """Return the sequence number of the newest event, 0 before the first."""
+        return self._sequence
+
     async def follow(
         self, last_event_id: int | None, principal: Principal | None = None
     ) -> AsyncIterator[StreamedEvent]:

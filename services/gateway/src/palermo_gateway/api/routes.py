@@ -21,6 +21,13 @@ async def stream_events(
     request: Request,
     caller: Caller,
     last_event_id: Annotated[int | None, Header(ge=0)] = None,
+    history: Annotated[
+        bool,
+        Query(
+            description="Whether a client without Last-Event-ID first receives "
+            "the events the gateway keeps; false starts with the next new event"
+        ),
+    ] = True,
     # Read and removed by the access middleware; declared for the OpenAPI
     # document only.
     access_token: Annotated[
@@ -34,9 +41,12 @@ async def stream_events(
     """Stream the domain events the caller may see as Server-Sent Events.
 
     The stream is resumable by id: ids are the gateway's sequence numbers,
-    shared by every caller.
+    shared by every caller. A client that only needs new events, such as a
+    page that loads its figures separately, passes `history=false`.
     """
     stream: EventStream = request.app.state.event_stream
+    if last_event_id is None and not history:
+        last_event_id = stream.newest_sequence
 
     async def events():  # type: ignore[no-untyped-def]
         async for event in stream.follow(last_event_id, caller):

@@ -155,16 +155,27 @@ function scheduleRefresh() {
 }
 
 // The event stream. EventSource cannot send headers, so the token goes in
-// the access_token query parameter.
+// the access_token query parameter. The figures come from the dashboard
+// route, so the stream only signals new events (history=false) instead of
+// sending the gateway's whole history first. A reconnection without a last
+// event id may have missed some, so the figures are reloaded then.
 
 function startStream() {
   stopStream();
-  const url = `/api/v1/events?access_token=${encodeURIComponent(state.token)}`;
+  const token = encodeURIComponent(state.token);
+  const url = `/api/v1/events?history=false&access_token=${token}`;
   state.events = new EventSource(url);
   for (const type of STREAMED_TYPES) {
     state.events.addEventListener(type, scheduleRefresh);
   }
-  state.events.onopen = () => setStatus("Live: the figures update as events arrive.");
+  let opened = false;
+  state.events.onopen = () => {
+    setStatus("Live: the figures update as events arrive.");
+    if (opened) {
+      scheduleRefresh();
+    }
+    opened = true;
+  };
   state.events.onerror = () => setStatus("The live stream is interrupted; reconnecting.");
 }
 
