@@ -353,6 +353,54 @@ async def test_query_token_not_logged(
     assert re.search(r"GET /api/v1/events\?x=1 ", server_lines) is not None
 
 
+@pytest.mark.parametrize(
+    ("path", "with_header"),
+    [
+        ("/api/v1/events", True),
+        ("/api/v1/events/", False),
+        ("//api/v1/events", False),
+        ("/api/v1/draw/states", True),
+        ("/api/v1/healthz", False),
+    ],
+)
+async def test_query_token_never_logged(
+    gateway: httpx.AsyncClient,
+    tokens: LocalIssuer,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    with_header: bool,
+) -> None:
+    token = tokens.token(Role.SECRETARIAT)
+    if not with_header:
+        gateway.headers.pop("Authorization")
+
+    with caplog.at_level("INFO"):
+        async with gateway.stream(
+            "GET", path, params={"access_token": token, "x": "1"}
+        ) as response:
+            status = response.status_code
+
+    server_lines = "\n".join(
+        record.getMessage() for record in caplog.records if record.name != "httpx"
+    )
+    assert status != 500
+    assert token not in server_lines
+    assert "?x=1 HTTP/1.1" in server_lines
+
+
+async def test_query_token_not_forwarded(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer
+) -> None:
+    token = tokens.token(Role.SECRETARIAT)
+
+    response = await gateway.get(
+        "/api/v1/draw/states", params={"access_token": token, "x": "1"}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["query"] == "x=1"
+
+
 async def test_dot_segments_rejected(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get(
         "/api/v1/questionnaire/phases/p1/responses/KEN/%2E%2E/%2E%2E/overview"

@@ -12,11 +12,12 @@ Each request under `/api/v1` goes through three steps before any route:
 
 Browsers cannot set headers on an EventSource, so the event stream also
 accepts the token as an `access_token` query parameter. The parameter is
-removed from the request before the route and the access log see it.
+removed from every request, whatever its path, before the routes, the
+services and the access log see it.
 """
 
 import logging
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -53,10 +54,13 @@ class AccessMiddleware:
         await self.app(scope, receive, send)
 
     async def _check(self, request: Request) -> None:
+        query_token = _take_query_token(request)
         path = request.url.path
         _reject_dot_segments(path)
         public = is_public(path)
-        principal, failure = await self._authenticate(request, public=public)
+        principal, failure = await self._authenticate(
+            request, public=public, query_token=query_token
+        )
 
         self._limiter.take(_client_key(request, principal))
 
@@ -67,14 +71,14 @@ class AccessMiddleware:
         authorize(principal, request.method, path)
 
     async def _authenticate(
-        self, request: Request, *, public: bool
+        self, request: Request, *, public: bool, query_token: str | None
     ) -> tuple[Principal | None, Unauthorized | None]:
         """Return the verified caller, or the reason there is none."""
         if public:
             return None, None
         verifier: TokenVerifier = request.app.state.token_verifier
         try:
-            token = _take_token(request)
+            token = _token(request, query_token)
             principal = await verifier.verify(token) if token else None
         except Unauthorized as failure:
             logger.info(
@@ -90,7 +94,7 @@ class AccessMiddleware:
         return principal, None
 
 
-def _take_token(request: Request) -> str | None:
+def _token(request: Request, query_token: str | None) -> str | None:
     """Return the bearer token of the header, or of the stream's query string."""
     header = request.headers.get("authorization")
     if header is not None:
@@ -102,12 +106,17 @@ def _take_token(request: Request) -> str | None:
             )
         return token.strip()
     if request.url.path == STREAM_PATH:
-        return _take_query_token(request)
+        return query_token
     return None
 
 
 def _take_query_token(request: Request) -> str | None:
-    pairs = parse_qsl(request.scope["query_string"].decode("latin-1"))
+    """Remove the token parameter from the query string; return its last value."""
+    query = request.scope["query_string"].decode("latin-1")
+    if TOKEN_QUERY_PARAMETER not in unquote_plus(query):
+        return None
+
+    pairs = parse_qsl(query, keep_blank_values=True)
     tokens = [value for name, value in pairs if name == TOKEN_QUERY_PARAMETER]
     kept = [(name, value) for name, value in pairs if name != TOKEN_QUERY_PARAMETER]
     request.scope["query_string"] = urlencode(kept).encode("latin-1")
