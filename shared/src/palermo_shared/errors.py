@@ -17,9 +17,13 @@ code with a short, stable body:
 The last four also name the field (the header or the upload) at fault.
 """
 
+import json
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 
@@ -98,5 +102,38 @@ async def _handle_domain_error(_request: Request, error: Exception) -> JSONRespo
     )
 
 
+class _AsciiJSONResponse(JSONResponse):
+    """JSON with every non-ASCII character escaped.
+
+    A lone surrogate from the request's input cannot be encoded as UTF-8,
+    but its escape is valid JSON.
+    """
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+async def _handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
+    """Return FastAPI's 422 body, with the input values JSON cannot carry as text.
+
+    FastAPI's own handler echoes each rejected input, and failed with 500 on
+    NaN, an infinity or a lone surrogate in a JSON body.
+    """
+    assert isinstance(error, RequestValidationError)
+    detail = _json_safe(jsonable_encoder(error.errors()))
+    return _AsciiJSONResponse(status_code=422, content={"detail": detail})
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _handle_domain_error)
+    app.add_exception_handler(RequestValidationError, _handle_validation_error)
