@@ -102,6 +102,20 @@ async def test_contact_duplicate_conflicts(service):
     assert await _contacts(service) == [first]
 
 
+async def test_contact_update_to_taken_email_conflicts(service):
+    first = await _create(service)
+    second = await _create(service, email="other@gov.example.br")
+
+    response = await service.client.patch(
+        f"/contacts/{second['id']}", json={"email": first["email"]}
+    )
+
+    assert response.status_code == 409
+    assert first["email"] in response.json()["detail"]
+    stored = await service.client.get(f"/contacts/{second['id']}")
+    assert stored.json()["email"] == "other@gov.example.br"
+
+
 async def test_contact_updated(service):
     contact = await _create(service)
 

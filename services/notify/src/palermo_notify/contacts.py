@@ -136,12 +136,15 @@ async def deactivate_contact(session: AsyncSession, contact_id: str) -> Contact:
 
 
 async def _flush_unique(session: AsyncSession, contact: Contact) -> None:
+    # Read before the flush: a failed flush expires a stored contact's fields,
+    # and reading them again would need the transaction it rolled back.
+    state, email = contact.state, contact.email
     try:
         await session.flush()
     except IntegrityError:
         raise Conflict(
-            f"State {contact.state} already has a contact with e-mail address "
-            f"{contact.email}; list them with GET /contacts?state={contact.state}"
+            f"State {state} already has a contact with e-mail address "
+            f"{email}; list them with GET /contacts?state={state}"
         ) from None
 
 
