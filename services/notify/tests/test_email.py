@@ -169,6 +169,21 @@ async def test_refused_recipient_dead_lettered(mail_service, mailbox, events):
     assert mailbox.to("refuse@gov.example.fr") == []
 
 
+async def test_resend_to_deactivated_contact_conflicts(mail_service, mailbox, events):
+    contact = await _contact(mail_service, "FRA", "refuse@gov.example.fr")
+    envelope = await mail_service.publish(events.lots_drawn())
+    [refused] = await _emails(mail_service, envelope.id, 1, status="dead_letter")
+    response = await mail_service.client.post(f"/contacts/{contact['id']}/deactivate")
+    assert response.status_code == 200
+
+    response = await mail_service.client.post(f"/notifications/{refused['id']}/resend")
+
+    assert response.status_code == 409
+    assert contact["id"] in response.json()["detail"]
+    stored = await mail_service.client.get(f"/notifications/{refused['id']}")
+    assert stored.json()["status"] == "dead_letter"
+
+
 async def test_busy_recipient_retried(mail_service, mailbox, events):
     await _contact(mail_service, "FRA", "busy@gov.example.fr")
     envelope = await mail_service.publish(events.lots_drawn())

@@ -388,6 +388,7 @@ async def resend_notification(
             f"notification {notification_id} is {notification.status}, not "
             "dead_letter; only dead-lettered notifications can be re-sent"
         )
+    await _check_contact_active(session, notification)
 
     notification.status = NotificationStatus.PENDING.value
     notification.attempts = 0
@@ -399,3 +400,18 @@ async def resend_notification(
         notification.channel,
     )
     return notification
+
+
+async def _check_contact_active(
+    session: AsyncSession, notification: Notification
+) -> None:
+    """Raise `Conflict` for an e-mail whose contact was deactivated or removed."""
+    if notification.contact_id is None:
+        return
+    contact = await session.get(Contact, notification.contact_id)
+    if contact is None or not contact.active:
+        raise Conflict(
+            f"notification {notification.id} is an e-mail to contact "
+            f"{notification.contact_id}, which was deactivated and is no "
+            "longer e-mailed"
+        )
