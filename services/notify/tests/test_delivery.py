@@ -3,7 +3,9 @@
 import logging
 import time
 
+from palermo_notify.tables import WebhookSubscription
 from palermo_shared.contracts import NotificationDelivered
+from palermo_shared.ids import new_id
 
 
 async def _subscribe(service, state, url):
@@ -82,6 +84,33 @@ async def test_failing_receiver_dead_lettered(service, events, receiver, caplog)
     assert len(errors) == 1
     assert item["id"] in errors[0].getMessage()
     assert "HTTP 500" in errors[0].getMessage()
+
+
+async def test_subscription_with_control_character_rejected(service, receiver):
+    response = await service.client.post(
+        "/subscriptions", json={"state": "FRA", "url": receiver.url("/ok\x00")}
+    )
+
+    assert response.status_code == 422
+    assert "percent-encode" in response.json()["detail"]
+
+
+async def test_stored_url_with_control_character_dead_lettered(
+    service, events, receiver
+):
+    # Stored before URLs with control characters were rejected.
+    async with service.app.state.runtime.transaction() as session:
+        session.add(
+            WebhookSubscription(
+                id=new_id(), state="FRA", url=receiver.url("/ok\r\n"), secret="s"
+            )
+        )
+    envelope = await service.publish(events.lots_drawn())
+
+    item = await _webhook_once(service, envelope.id, status="dead_letter")
+
+    assert item["attempts"] == 1
+    assert "contains '\\r'" in item["last_error"]
 
 
 async def test_failed_retries_back_off(service, events, receiver):

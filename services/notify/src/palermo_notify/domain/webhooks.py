@@ -10,6 +10,14 @@ JITTER_SHARE = 0.25
 
 def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
     """Return why `url` may not receive webhooks, or None when it may."""
+    # httpx rejects such a URL at each send, so a notification to it would
+    # stay pending for good; spaces and line breaks could also forge headers.
+    unsafe = [char for char in url if ord(char) <= 0x20 or ord(char) == 0x7F]
+    if unsafe:
+        return (
+            f"invalid URL {url!r}: it contains {unsafe[0]!r}; percent-encode "
+            "spaces and control characters"
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on an invalid port
