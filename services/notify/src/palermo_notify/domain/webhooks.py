@@ -11,7 +11,7 @@ JITTER_SHARE = 0.25
 def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
     """Return why `url` may not receive webhooks, or None when it may."""
     # httpx rejects such a URL at each send, so a notification to it would
-    # stay pending for good; spaces and line breaks could also forge headers.
+    # stay pending for good. Line breaks could also forge request headers.
     unsafe = [char for char in url if ord(char) <= 0x20 or ord(char) == 0x7F]
     if unsafe:
         return (
