@@ -55,3 +55,32 @@ def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "  DATABASE_URL: invalid DATABASE_URL: scheme 'mysql';" in message
     assert "  HTTP_PORT='eighty': " in message
     assert "secret" not in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("HTTP_PORT", "70000"),
+        ("HTTP_PORT", "0"),
+        ("KAFKA_TOPIC_PARTITIONS", "-3"),
+        ("PUBLISH_TIMEOUT_SECONDS", "-5"),
+        ("PUBLISH_TIMEOUT_SECONDS", "nan"),
+        ("LOG_LEVEL", "LOUD"),
+        ("LOG_LEVEL", ""),
+    ],
+)
+def test_out_of_range_value_rejected(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(InvalidSettings) as raised:
+        ServiceSettings()
+
+    assert f"  {variable}={value!r}: " in str(raised.value)
+
+
+def test_log_level_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+
+    assert ServiceSettings().log_level == "DEBUG"

@@ -3,11 +3,12 @@
 Settings are built once by each entry point, never at import time.
 """
 
+import logging
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from palermo_shared.auth import (
     JwksKeySource,
@@ -32,7 +33,10 @@ class ServiceSettings(BaseSettings):
     """Settings every service reads; environment variables use the field names."""
 
     # Errors leave out the rejected values, which may contain passwords.
-    model_config = SettingsConfigDict(extra="ignore", hide_input_in_errors=True)
+    # No setting accepts NaN or an infinity.
+    model_config = SettingsConfigDict(
+        extra="ignore", hide_input_in_errors=True, allow_inf_nan=False
+    )
 
     service_name: ClassVar[str] = "service"
     # Settings whose values an error report leaves out.
@@ -40,13 +44,13 @@ class ServiceSettings(BaseSettings):
 
     environment: Literal["local", "test", "production"] = "local"
     http_host: str = "127.0.0.1"
-    http_port: int = 8000
+    http_port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("var")
     database_url: str = ""
     bus_transport: Literal["memory", "kafka"] = "memory"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
-    kafka_topic_partitions: int = 6
-    publish_timeout_seconds: float = 10.0
+    kafka_topic_partitions: int = Field(default=6, ge=1)
+    publish_timeout_seconds: float = Field(default=10.0, gt=0)
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     otel_exporter_otlp_endpoint: str | None = None
@@ -60,6 +64,21 @@ class ServiceSettings(BaseSettings):
             super().__init__(**values)
         except ValidationError as error:
             raise InvalidSettings(_describe_invalid(type(self), error)) from None
+        except SettingsError as error:
+            # Raised before validation when a list or mapping is not JSON.
+            raise InvalidSettings(
+                f"{_heading(type(self))}\n  {error}; write lists as JSON, for "
+                'example ["a@example.org", "b@example.org"]'
+            ) from None
+
+    @field_validator("log_level")
+    @classmethod
+    def known_log_level(cls, level: str) -> str:
+        levels = logging.getLevelNamesMapping()
+        if level.upper() not in levels:
+            names = ", ".join(sorted(set(levels) - {"NOTSET", "WARN", "FATAL"}))
+            raise ValueError(f"unknown log level; use one of {names}")
+        return level.upper()
 
     @field_validator("database_url")
     @classmethod
@@ -118,10 +137,7 @@ def _describe_invalid(
     field or of an error that concerns no single field, which is every value
     read.
     """
-    if settings_class is ServiceSettings:
-        lines = ["invalid settings:"]
-    else:
-        lines = [f"invalid settings of the {settings_class.service_name} service:"]
+    lines = [_heading(settings_class)]
     secret_fields = settings_class.secret_fields
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else ""
@@ -133,3 +149,9 @@ def _describe_invalid(
         cause = problem.get("ctx", {}).get("error")
         lines.append(f"  {variable}: {cause or problem['msg']}")
     return "\n".join(lines)
+
+
+def _heading(settings_class: type[ServiceSettings]) -> str:
+    if settings_class is ServiceSettings:
+        return "invalid settings:"
+    return f"invalid settings of the {settings_class.service_name} service:"

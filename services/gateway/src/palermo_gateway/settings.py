@@ -14,14 +14,14 @@ class GatewaySettings(ServiceSettings):
     questionnaire_url: str = "http://127.0.0.1:8002"
     review_url: str = "http://127.0.0.1:8003"
     notify_url: str = "http://127.0.0.1:8004"
-    upstream_timeout_seconds: float = 30.0
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     # aiohttp's connection handling serves about three times the requests per
     # second of httpx's default transport on two cores; bench/gateway.py
     # measures both.
     upstream_transport: Literal["aiohttp", "httpx"] = "aiohttp"
-    upstream_max_connections: int = 200
-    event_history_size: int = 50_000
-    event_heartbeat_seconds: float = 15.0
+    upstream_max_connections: int = Field(default=200, ge=1)
+    event_history_size: int = Field(default=50_000, ge=1)
+    event_heartbeat_seconds: float = Field(default=15.0, gt=0)
     # Requests per second each client may sustain, and how many it may send
     # at once after a pause. A client is a token's subject, or its address.
     rate_limit_per_second: float = Field(default=50.0, gt=0)

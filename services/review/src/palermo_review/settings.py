@@ -1,6 +1,8 @@
 import datetime as dt
 from typing import ClassVar
 
+from pydantic import Field
+
 from palermo_shared.settings import ServiceSettings
 
 
@@ -14,14 +16,14 @@ class ReviewSettings(ServiceSettings):
 
     service_name: ClassVar[str] = "review"
 
-    focal_points_due_days: int = 14
-    experts_due_days: int = 28
-    questionnaire_due_days: int = 183
-    feedback_due_days: int = 183
-    comment_period_days: int = 28
-    reminder_lead_days: int = 7
-    deadline_check_interval_seconds: float = 3600.0
-    attachment_max_bytes: int = 10 * 1024 * 1024
+    focal_points_due_days: int = Field(default=14, ge=1)
+    experts_due_days: int = Field(default=28, ge=1)
+    questionnaire_due_days: int = Field(default=183, ge=1)
+    feedback_due_days: int = Field(default=183, ge=1)
+    comment_period_days: int = Field(default=28, ge=1)
+    reminder_lead_days: int = Field(default=7, ge=0)
+    deadline_check_interval_seconds: float = Field(default=3600.0, gt=0)
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     attachment_content_types: tuple[str, ...] = (
         "application/pdf",
         "text/plain",

@@ -1,0 +1,38 @@
+"""Gateway settings read from the environment."""
+
+import pytest
+
+from palermo_gateway.settings import GatewaySettings
+from palermo_shared.settings import InvalidSettings
+
+
+def test_list_not_in_json_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORS_ALLOWED_ORIGINS", "*")
+
+    with pytest.raises(InvalidSettings) as raised:
+        GatewaySettings()
+
+    message = str(raised.value)
+    assert message.startswith("invalid settings of the gateway service:\n")
+    assert '"cors_allowed_origins"' in message
+    assert "write lists as JSON" in message
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "EVENT_HISTORY_SIZE",
+        "EVENT_HEARTBEAT_SECONDS",
+        "UPSTREAM_TIMEOUT_SECONDS",
+        "UPSTREAM_MAX_CONNECTIONS",
+    ],
+)
+def test_negative_limit_rejected(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "-5")
+
+    with pytest.raises(InvalidSettings) as raised:
+        GatewaySettings()
+
+    assert f"  {variable}='-5': " in str(raised.value)
