@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from palermo_shared.auth import (
     LocalKeySource,
     Principal,
@@ -63,4 +65,15 @@ def test_invalid_settings_reported(tmp_path: Path) -> None:
     assert result.stdout == ""
     assert result.stderr.startswith("palermo token: invalid settings:\n")
     assert "  HTTP_PORT='eighty': Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("hours", ["nan", "-1", "1e12", "many"])
+def test_unusable_lifetime_rejected(tmp_path: Path, hours: str) -> None:
+    arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "secretariat"]
+    result = _palermo("token", *arguments, "--hours", hours)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "argument --hours: " in result.stderr
     assert "Traceback" not in result.stderr

@@ -23,6 +23,29 @@ from palermo_shared.settings import InvalidSettings, ServiceSettings
 from palermo_shared.telemetry import configure_tracing
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port from 1 to 65535")
+    return port
+
+
+def _hours(text: str) -> float:
+    # A token lasts from a minute to a year: longer ones overflow dates.
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    if not 1 / 60 <= hours <= 24 * 366:
+        raise argparse.ArgumentTypeError(
+            f"{text} hours is outside 1/60 to 8784 (one minute to a year)"
+        )
+    return hours
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="palermo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=8000,
         help="loopback port of the gateway (default: 8000)",
     )
@@ -89,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         "--state", help="ISO 3166-1 alpha-3 code; for focal points and experts"
     )
     token.add_argument(
-        "--hours", type=float, default=8.0, help="lifetime in hours (default: 8)"
+        "--hours", type=_hours, default=8.0, help="lifetime in hours (default: 8)"
     )
     token.add_argument(
         "--data-dir",
@@ -201,5 +224,6 @@ def _run(args: argparse.Namespace) -> None:
         )
         print(summary)
     else:
-        configure_logging("text", "INFO")
+        log_level = ServiceSettings(data_dir=args.data_dir).log_level
+        configure_logging("text", log_level)
         asyncio.run(_serve(args.data_dir, args.port))

@@ -10,6 +10,7 @@ real HTTP on a loopback port.
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -35,13 +36,20 @@ logger = logging.getLogger(__name__)
 
 
 def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
+    # An empty database URL is each service's SQLite file in the data folder,
+    # whatever the value of DATABASE_URL. One database for every service
+    # would mix their migration histories.
     return {
-        "draw": create_draw(DrawSettings(data_dir=data_dir), bus),
+        "draw": create_draw(DrawSettings(data_dir=data_dir, database_url=""), bus),
         "questionnaire": create_questionnaire(
-            QuestionnaireSettings(data_dir=data_dir), bus
+            QuestionnaireSettings(data_dir=data_dir, database_url=""), bus
         ),
-        "review": create_review(ReviewSettings(data_dir=data_dir), bus),
-        "notify": create_notify(NotifySettings(data_dir=data_dir), bus),
+        "review": create_review(
+            ReviewSettings(data_dir=data_dir, database_url=""), bus
+        ),
+        "notify": create_notify(
+            NotifySettings(data_dir=data_dir, database_url=""), bus
+        ),
     }
 
 
@@ -57,10 +65,17 @@ async def run_embedded(
     data_dir: Path, *, port: int | None = None
 ) -> AsyncIterator[str]:
     """Run Palermo in this process; yield the gateway's base URL."""
+    if os.environ.get("DATABASE_URL"):
+        logger.warning(
+            "DATABASE_URL is ignored: the embedded services keep their SQLite "
+            "files in %s",
+            data_dir,
+        )
     bus = MemoryBus()
     services = _service_apps(bus, data_dir)
     transports = {name: httpx.ASGITransport(app=app) for name, app in services.items()}
-    gateway = create_gateway(GatewaySettings(data_dir=data_dir), bus, transports)
+    gateway_settings = GatewaySettings(data_dir=data_dir, database_url="")
+    gateway = create_gateway(gateway_settings, bus, transports)
 
     async with contextlib.AsyncExitStack() as stack:
         for app in services.values():
