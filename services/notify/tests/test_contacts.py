@@ -80,6 +80,7 @@ async def test_contacts_filtered(service):
         ({"channels": ["fax"]}, "channels"),
         ({"name": "   "}, "name"),
         ({"name": ""}, "name"),
+        ({"name": "Ana\u0000Pereira"}, "name"),
     ],
 )
 async def test_contact_bad_input_rejected(service, changes, field):
@@ -100,6 +101,29 @@ async def test_contact_duplicate_conflicts(service):
     assert response.status_code == 409
     assert "BRA" in response.json()["detail"]
     assert await _contacts(service) == [first]
+
+
+async def test_contact_email_differing_in_case_conflicts(service):
+    await _create(service)
+
+    response = await service.client.post(
+        "/contacts", json={**FOCAL_POINT, "email": FOCAL_POINT["email"].upper()}
+    )
+
+    assert response.status_code == 409
+    assert len(await _contacts(service)) == 1
+
+
+async def test_contact_email_stored_in_lower_case(service):
+    contact = await _create(service, email="Ana.Pereira@Gov.Example.BR")
+
+    assert contact["email"] == "ana.pereira@gov.example.br"
+
+
+async def test_contact_without_channels_created(service):
+    contact = await _create(service, channels=[])
+
+    assert contact["channels"] == []
 
 
 async def test_contact_update_to_taken_email_conflicts(service):

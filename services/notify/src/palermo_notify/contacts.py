@@ -33,17 +33,24 @@ class ContactFields:
 
 
 def _validated_email(address: str) -> str:
+    """Return the address trimmed and in lower case, so that case never
+    makes a second contact of the same address."""
     address = address.strip()
     problem = email_problem(address)
     if problem is not None:
         raise InvalidInput(problem, field="email")
-    return address
+    return address.lower()
 
 
 def _validated_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidInput("name is empty; give the contact's full name", field="name")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        raise InvalidInput(
+            "name contains control characters; give the contact's full name",
+            field="name",
+        )
     return name
 
 
@@ -69,7 +76,9 @@ async def create_contact(session: AsyncSession, fields: ContactFields) -> Contac
         state=validate_state(fields.state),
         email=_validated_email(fields.email),
         language=fields.language.value,
-        channels=_joined_channels(fields.channels or [Channel.EMAIL]),
+        channels=_joined_channels(
+            [Channel.EMAIL] if fields.channels is None else fields.channels
+        ),
     )
 
     session.add(contact)
