@@ -1,5 +1,6 @@
 """`palermo token`: tokens for local use, signed with a data folder's key."""
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -77,3 +78,24 @@ def test_unusable_lifetime_rejected(tmp_path: Path, hours: str) -> None:
     assert result.stdout == ""
     assert "argument --hours: " in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("state", ["XXX", "IT"])
+def test_unknown_state_rejected(tmp_path: Path, state: str) -> None:
+    arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"]
+    result = _palermo("token", *arguments, "--state", state)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert f"argument --state: {state!r} is not the ISO 3166-1" in result.stderr
+
+
+def test_state_in_lower_case_accepted(tmp_path: Path) -> None:
+    arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"]
+    result = _palermo("token", *arguments, "--state", "ita")
+    key = load_or_create_signing_key(tmp_path / "signing-key.pem")
+    verifier = TokenVerifier(LocalKeySource(key), issuer="palermo", audience="palermo")
+
+    assert result.returncode == 0
+    principal = asyncio.run(verifier.verify(result.stdout.strip()))
+    assert principal.state == "ITA"

@@ -19,6 +19,7 @@ from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.errors import Unauthorized
 from palermo_shared.logs import configure_logging
+from palermo_shared.reference.states import load_states
 from palermo_shared.settings import InvalidSettings, ServiceSettings
 from palermo_shared.telemetry import configure_tracing
 
@@ -44,6 +45,15 @@ def _hours(text: str) -> float:
             f"{text} hours is outside 1/60 to 8784 (one minute to a year)"
         )
     return hours
+
+
+def _state(text: str) -> str:
+    code = text.upper()
+    if code not in load_states():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not the ISO 3166-1 alpha-3 code of a State in the registry"
+        )
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,7 +119,9 @@ def _parser() -> argparse.ArgumentParser:
         "--role", required=True, choices=[r.value for r in Role], help="their role"
     )
     token.add_argument(
-        "--state", help="ISO 3166-1 alpha-3 code; for focal points and experts"
+        "--state",
+        type=_state,
+        help="ISO 3166-1 alpha-3 code; for focal points and experts",
     )
     token.add_argument(
         "--hours", type=_hours, default=8.0, help="lifetime in hours (default: 8)"
