@@ -3,6 +3,7 @@
 import pytest
 
 from palermo_shared.settings import InvalidSettings, ServiceSettings
+from tests.support.settings import invalid_report
 
 
 def test_database_url_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,12 +73,9 @@ def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_out_of_range_value_rejected(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
 ) -> None:
-    monkeypatch.setenv(variable, value)
+    report = invalid_report(ServiceSettings, monkeypatch, variable, value)
 
-    with pytest.raises(InvalidSettings) as raised:
-        ServiceSettings()
-
-    assert f"  {variable}={value!r}: " in str(raised.value)
+    assert f"  {variable}={value!r}: " in report
 
 
 def test_log_level_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.settings import InvalidSettings
+from tests.support.settings import invalid_report
 
 
 def test_list_not_in_json_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -30,9 +31,6 @@ def test_list_not_in_json_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_negative_limit_rejected(
     monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
-    monkeypatch.setenv(variable, "-5")
+    report = invalid_report(GatewaySettings, monkeypatch, variable, "-5")
 
-    with pytest.raises(InvalidSettings) as raised:
-        GatewaySettings()
-
-    assert f"  {variable}='-5': " in str(raised.value)
+    assert f"  {variable}='-5': " in report

@@ -3,7 +3,7 @@
 import pytest
 
 from palermo_review.settings import ReviewSettings
-from palermo_shared.settings import InvalidSettings
+from tests.support.settings import invalid_report
 
 
 @pytest.mark.parametrize(
@@ -18,9 +18,6 @@ from palermo_shared.settings import InvalidSettings
 def test_out_of_range_value_rejected(
     monkeypatch: pytest.MonkeyPatch, variable: str, value: str
 ) -> None:
-    monkeypatch.setenv(variable, value)
+    report = invalid_report(ReviewSettings, monkeypatch, variable, value)
 
-    with pytest.raises(InvalidSettings) as raised:
-        ReviewSettings()
-
-    assert f"  {variable}={value!r}: " in str(raised.value)
+    assert f"  {variable}={value!r}: " in report
