@@ -162,6 +162,9 @@ async def test_contact_updated(service):
         ({"state": "ZZZ"}, "state"),
         ({"language": "pt"}, "language"),
         ({"name": " ", "language": "fr"}, "name"),
+        ({"email": None}, "email"),
+        ({"active": False}, "active"),
+        ({"id": "another-id"}, "id"),
     ],
 )
 async def test_contact_bad_update_rejected(service, changes, field):

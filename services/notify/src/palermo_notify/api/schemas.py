@@ -1,9 +1,10 @@
 """HTTP request and response bodies of the notify service."""
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
@@ -101,12 +102,27 @@ class ContactCreate(BaseModel):
 
 
 class ContactUpdate(BaseModel):
-    name: ContactName | None = None
-    role: ContactRole | None = None
-    state: ContactState | None = None
-    email: ContactEmail | None = None
-    language: Language | None = None
-    channels: ContactChannels | None = None
+    """The fields to change; a field left out keeps its value."""
+
+    # An unknown field (`active`, `id`) or a null would otherwise be ignored,
+    # and the caller would believe it changed something.
+    model_config = ConfigDict(extra="forbid")
+
+    # Optional, but not nullable in the API document either.
+    name: ContactName | SkipJsonSchema[None] = None
+    role: ContactRole | SkipJsonSchema[None] = None
+    state: ContactState | SkipJsonSchema[None] = None
+    email: ContactEmail | SkipJsonSchema[None] = None
+    language: Language | SkipJsonSchema[None] = None
+    channels: ContactChannels | SkipJsonSchema[None] = None
+
+    @field_validator("*")
+    @classmethod
+    def not_null(cls, value: Any) -> Any:
+        # Called only for the fields the request gives.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep its value")
+        return value
 
 
 class ContactPublic(BaseModel):
