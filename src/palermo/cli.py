@@ -35,7 +35,8 @@ def _port(text: str) -> int:
 
 
 def _hours(text: str) -> float:
-    # A token lasts from a minute to a year: longer ones overflow dates.
+    # A token lasts from a minute to a year. Lifetimes far longer overflow
+    # Python's dates when the expiry is computed.
     try:
         hours = float(text)
     except ValueError:

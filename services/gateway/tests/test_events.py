@@ -88,7 +88,7 @@ async def test_stream_delivers_live_events(
     assert json.loads(events[0]["data"])["data"]["phase_id"] == "live"
 
 
-async def test_stream_without_history_sends_new_events(
+async def test_stream_without_history_sends_new(
     gateway: httpx.AsyncClient, bus: MemoryBus
 ) -> None:
     await bus.append([_phase_event("old-1"), _phase_event("old-2")])

@@ -44,7 +44,7 @@ async def test_inbox_delivery_published(service, events):
     assert {e.data["channel"] for e in delivered} == {"inbox"}
 
 
-async def test_each_inbox_delivery_has_its_own_event(service, events):
+async def test_inbox_deliveries_have_own_events(service, events):
     envelope = await service.publish(events.lots_drawn())
     items = await service.wait_for_notifications(3, event_id=envelope.id)
 

@@ -103,7 +103,7 @@ async def test_contact_duplicate_conflicts(service):
     assert await _contacts(service) == [first]
 
 
-async def test_contact_email_differing_in_case_conflicts(service):
+async def test_email_differing_in_case_conflicts(service):
     await _create(service)
 
     response = await service.client.post(
@@ -126,7 +126,7 @@ async def test_contact_without_channels_created(service):
     assert contact["channels"] == []
 
 
-async def test_contact_update_to_taken_email_conflicts(service):
+async def test_update_to_taken_email_conflicts(service):
     first = await _create(service)
     second = await _create(service, email="other@gov.example.br")
 

@@ -86,7 +86,7 @@ async def test_failing_receiver_dead_lettered(service, events, receiver, caplog)
     assert "HTTP 500" in errors[0].getMessage()
 
 
-async def test_subscription_with_control_character_rejected(service, receiver):
+async def test_unsafe_subscription_url_rejected(service, receiver):
     response = await service.client.post(
         "/subscriptions", json={"state": "FRA", "url": receiver.url("/ok\x00")}
     )
@@ -95,9 +95,7 @@ async def test_subscription_with_control_character_rejected(service, receiver):
     assert "percent-encode" in response.json()["detail"]
 
 
-async def test_stored_url_with_control_character_dead_lettered(
-    service, events, receiver
-):
+async def test_stored_unsafe_url_dead_lettered(service, events, receiver):
     # Stored before URLs with control characters were rejected.
     async with service.app.state.runtime.transaction() as session:
         session.add(
