@@ -1,9 +1,6 @@
 """`palermo token`: tokens for local use, signed with a data folder's key."""
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,21 +12,11 @@ from palermo_shared.auth import (
     TokenVerifier,
     load_or_create_signing_key,
 )
-
-
-def _palermo(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "palermo"), *args],
-        env={**os.environ, **environment},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from tests.support.command import run_palermo
 
 
 async def test_token_verifies_with_the_folders_key(tmp_path: Path) -> None:
-    result = _palermo(
+    result = run_palermo(
         "token",
         "--data-dir",
         str(tmp_path),
@@ -49,7 +36,7 @@ async def test_token_verifies_with_the_folders_key(tmp_path: Path) -> None:
 
 
 def test_expert_without_state_is_rejected(tmp_path: Path) -> None:
-    result = _palermo(
+    result = run_palermo(
         "token", "--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"
     )
 
@@ -60,7 +47,7 @@ def test_expert_without_state_is_rejected(tmp_path: Path) -> None:
 
 def test_invalid_settings_reported(tmp_path: Path) -> None:
     arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "secretariat"]
-    result = _palermo("token", *arguments, HTTP_PORT="eighty")
+    result = run_palermo("token", *arguments, HTTP_PORT="eighty")
 
     assert result.returncode == 1
     assert result.stdout == ""
@@ -72,7 +59,7 @@ def test_invalid_settings_reported(tmp_path: Path) -> None:
 @pytest.mark.parametrize("hours", ["nan", "-1", "1e12", "many"])
 def test_unusable_lifetime_rejected(tmp_path: Path, hours: str) -> None:
     arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "secretariat"]
-    result = _palermo("token", *arguments, "--hours", hours)
+    result = run_palermo("token", *arguments, "--hours", hours)
 
     assert result.returncode == 2
     assert result.stdout == ""
@@ -83,7 +70,7 @@ def test_unusable_lifetime_rejected(tmp_path: Path, hours: str) -> None:
 @pytest.mark.parametrize("state", ["XXX", "IT"])
 def test_unknown_state_rejected(tmp_path: Path, state: str) -> None:
     arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"]
-    result = _palermo("token", *arguments, "--state", state)
+    result = run_palermo("token", *arguments, "--state", state)
 
     assert result.returncode == 2
     assert result.stdout == ""
@@ -92,7 +79,7 @@ def test_unknown_state_rejected(tmp_path: Path, state: str) -> None:
 
 def test_state_in_lower_case_accepted(tmp_path: Path) -> None:
     arguments = ["--data-dir", str(tmp_path), "--subject", "x", "--role", "expert"]
-    result = _palermo("token", *arguments, "--state", "ita")
+    result = run_palermo("token", *arguments, "--state", "ita")
     key = load_or_create_signing_key(tmp_path / "signing-key.pem")
     verifier = TokenVerifier(LocalKeySource(key), issuer="palermo", audience="palermo")
 

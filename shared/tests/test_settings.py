@@ -1,5 +1,7 @@
 """Service settings read from the environment."""
 
+from pathlib import Path
+
 import pytest
 
 from palermo_shared.settings import InvalidSettings, ServiceSettings
@@ -82,3 +84,21 @@ def test_log_level_in_any_case(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "debug")
 
     assert ServiceSettings().log_level == "DEBUG"
+
+
+@pytest.mark.parametrize("below", ["", "review"])
+def test_data_dir_on_a_file_rejected(
+    below: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    file = tmp_path / "notes.txt"
+    file.write_text("not a folder")
+
+    report = invalid_report(ServiceSettings, monkeypatch, "DATA_DIR", str(file / below))
+
+    assert f"  DATA_DIR='{file / below}': {file} is a file, not a folder" in report
+
+
+def test_data_dir_yet_to_be_created_accepted(tmp_path: Path) -> None:
+    folder = tmp_path / "var" / "palermo"
+
+    assert ServiceSettings(data_dir=folder).data_dir == folder

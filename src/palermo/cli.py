@@ -20,7 +20,7 @@ from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.errors import Unauthorized
 from palermo_shared.logs import configure_logging
 from palermo_shared.reference.states import load_states
-from palermo_shared.settings import InvalidSettings, ServiceSettings
+from palermo_shared.settings import InvalidSettings, ServiceSettings, folder_problem
 from palermo_shared.telemetry import configure_tracing
 
 
@@ -48,6 +48,25 @@ def _hours(text: str) -> float:
     return hours
 
 
+def _folder(text: str) -> Path:
+    path = Path(text)
+    problem = folder_problem(path)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return path
+
+
+def _concurrency(text: str) -> int:
+    # With no request in flight, the phase would wait forever.
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"{count} is not a count of 1 or more")
+    return count
+
+
 def _state(text: str) -> str:
     code = text.upper()
     if code not in load_states():
@@ -67,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--output",
-        type=Path,
+        type=_folder,
         default=Path("demo-output"),
         help="folder for draw.csv and not_drawn.csv (default: demo-output)",
     )
@@ -84,7 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--concurrency",
-        type=int,
+        type=_concurrency,
         default=16,
         help="requests in flight at once (default: 16)",
     )
@@ -101,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--data-dir",
-        type=Path,
+        type=_folder,
         default=Path("var"),
         help="folder for the services' SQLite files (default: var)",
     )
@@ -129,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument(
         "--data-dir",
-        type=Path,
+        type=_folder,
         default=Path("var"),
         help="folder holding signing-key.pem, as given to serve (default: var)",
     )
@@ -151,7 +170,7 @@ def _add_audit_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
     )
     where.add_argument(
         "--data-dir",
-        type=Path,
+        type=_folder,
         default=Path("var"),
         help="folder holding gateway.db, as given to serve (default: var)",
     )

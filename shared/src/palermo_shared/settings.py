@@ -29,6 +29,21 @@ class InvalidSettings(ValueError):
     """Raised when settings are invalid; the message names each variable."""
 
 
+def folder_problem(path: Path) -> str | None:
+    """Return the reason `path` cannot be a data folder, or None if it can.
+
+    The folder need not exist, because the services create it. Neither it
+    nor a parent may be a file, or the services would fail at their first
+    write with an operating system error.
+    """
+    for ancestor in (path, *path.parents):
+        if ancestor.exists():
+            if ancestor.is_dir():
+                return None
+            return f"{ancestor} is a file, not a folder"
+    return None
+
+
 class ServiceSettings(BaseSettings):
     """Settings every service reads; environment variables use the field names."""
 
@@ -79,6 +94,14 @@ class ServiceSettings(BaseSettings):
             names = ", ".join(sorted(set(levels) - {"NOTSET", "WARN", "FATAL"}))
             raise ValueError(f"unknown log level; use one of {names}")
         return level.upper()
+
+    @field_validator("data_dir")
+    @classmethod
+    def usable_folder(cls, path: Path) -> Path:
+        problem = folder_problem(path)
+        if problem is not None:
+            raise ValueError(problem)
+        return path
 
     @field_validator("database_url")
     @classmethod
