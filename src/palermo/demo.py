@@ -24,6 +24,7 @@ from palermo.phase import (
 from palermo_shared.auth import LocalIssuer
 
 COMPLETED_EVENT = "palermo.review.desk_review_completed"
+DELIVERED_EVENT = "palermo.notify.notification_delivered"
 
 
 async def run_demo(output: Path, *, seed: str, years: str, concurrency: int) -> str:
@@ -67,9 +68,11 @@ async def _drive(
     completed = await wait_for_reviews(
         client, run.phase_id, status="completed", expected=len(targets)
     )
-    notified = await _wait_for_notifications(client, expected=3 * len(completed))
+    notified = await wait_for_notifications(
+        client, COMPLETED_EVENT, expected=3 * len(completed)
+    )
 
-    counts = (await request(client, "GET", "/api/v1/events/counts")).json()
+    counts = await event_counts(client)
     return {
         "phase_id": run.phase_id,
         "years": years,
@@ -83,11 +86,14 @@ async def _drive(
     }
 
 
-async def _wait_for_notifications(
-    client: httpx.AsyncClient, *, expected: int, timeout: float = 120.0
+async def wait_for_notifications(
+    client: httpx.AsyncClient, event_type: str, *, expected: int, timeout: float = 120.0
 ) -> int:
-    """Wait until every State of every completed review was told of it."""
-    params = {"event_type": COMPLETED_EVENT, "channel": "inbox", "limit": 1}
+    """Wait until `expected` inbox notifications of `event_type` are stored.
+
+    Return how many there are.
+    """
+    params = {"event_type": event_type, "channel": "inbox", "limit": 1}
     deadline = time.monotonic() + timeout
     while True:
         page = (
@@ -97,10 +103,40 @@ async def _wait_for_notifications(
             return int(page["total"])
         if time.monotonic() > deadline:
             raise PhaseError(
-                f"only {page['total']} of {expected} completion notifications after "
+                f"only {page['total']} of {expected} {event_type} notifications after "
                 f"{timeout:.0f}s"
             )
         await asyncio.sleep(0.5)
+
+
+async def event_counts(
+    client: httpx.AsyncClient, *, timeout: float = 60.0
+) -> dict[str, int]:
+    """Return the gateway's event counts once they include every delivery so far.
+
+    A notification and its delivery event are stored in one transaction, but
+    the event is counted only after the relay publishes it and the gateway
+    consumes it. Counts read as soon as the last notifications were stored
+    missed the delivery events of the last few.
+    """
+    params = {"status": "delivered", "limit": 1}
+    deadline = time.monotonic() + timeout
+    while True:
+        # Read first, so that the counts read after it include those events.
+        delivered = (
+            await request(client, "GET", "/api/v1/notify/notifications", params=params)
+        ).json()["total"]
+        counts: dict[str, int] = (
+            await request(client, "GET", "/api/v1/events/counts")
+        ).json()
+        if counts.get(DELIVERED_EVENT, 0) >= delivered:
+            return counts
+        if time.monotonic() > deadline:
+            raise PhaseError(
+                f"the gateway counted {counts.get(DELIVERED_EVENT, 0)} delivery "
+                f"events for {delivered} delivered notifications after {timeout:.0f}s"
+            )
+        await asyncio.sleep(0.2)
 
 
 def _format(s: dict[str, Any]) -> str:
