@@ -182,6 +182,29 @@ async def test_outsider_request_forbidden(draw_service, drawn) -> None:
     assert await snapshot(draw_service, drawn.phase_id) == before
 
 
+async def test_reviewer_cannot_replace_other(draw_service, drawn) -> None:
+    same, other = assignment_of(drawn.draw, "KEN")["reviewers"]
+    before = await snapshot(draw_service, drawn.phase_id)
+
+    body = redraw_body(drawn, same, reviewers=[other])
+    response = await post_redraw(draw_service, drawn, body)
+
+    assert response.status_code == 403
+    assert response.json()["field"] == "reviewers"
+    assert f"{same} may request only its own replacement" in response.json()["detail"]
+    assert await snapshot(draw_service, drawn.phase_id) == before
+
+
+async def test_reviewer_may_name_itself(draw_service, drawn) -> None:
+    same, _ = assignment_of(drawn.draw, "KEN")["reviewers"]
+
+    body = redraw_body(drawn, same, reviewers=[same])
+    response = await post_redraw(draw_service, drawn, body)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["replaced"] == [same]
+
+
 async def test_replaced_reviewer_loses_standing(draw_service, drawn) -> None:
     same, _ = assignment_of(drawn.draw, "KEN")["reviewers"]
     await post_redraw(draw_service, drawn, redraw_body(drawn, same))
@@ -222,6 +245,16 @@ async def test_redraw_invalid_field(draw_service, drawn, change, field) -> None:
         ({"reason": ""}, "reason"),
         ({"seed": ""}, "seed"),
         ({"exceptional_decision": {"decided_by": "chair"}}, "exceptional_decision"),
+        ({"reason": "   "}, "reason"),
+        (
+            {"exceptional_decision": {**DECISION, "decided_by": " "}},
+            "exceptional_decision",
+        ),
+        ({"exceptional_decision": {**DECISION, "reason": ""}}, "exceptional_decision"),
+        (
+            {"exceptional_decision": {**DECISION, "decided_on": "2099-01-01"}},
+            "exceptional_decision",
+        ),
     ],
 )
 async def test_redraw_malformed_field(draw_service, drawn, change, field) -> None:

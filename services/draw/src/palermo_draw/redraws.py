@@ -227,6 +227,16 @@ def _replaced(target: LotAssignment, body: RedrawBody) -> list[str]:
     review's request replaces both reviewers, unless it names one.
     """
     current = [target.same_group_reviewer, target.other_group_reviewer]
+    requested_by = body.requested_by
+    if requested_by != target.state_under_review and body.reviewers not in (
+        None,
+        [requested_by],
+    ):
+        raise Forbidden(
+            f"{requested_by} may request only its own replacement, because it is "
+            f"not the State under review; leave reviewers out or name {requested_by}",
+            field="reviewers",
+        )
     if body.reviewers is None:
         if body.requested_by in current:
             return [body.requested_by]

@@ -238,7 +238,9 @@ async def request_redraw(
 ) -> RedrawPublic:
     request = redraws.RedrawBody(
         **body.model_dump(exclude={"exceptional_decision"}),
-        exceptional_decision=body.exceptional_decision,
+        exceptional_decision=(
+            body.exceptional_decision.recorded() if body.exceptional_decision else None
+        ),
     )
     async with runtime.transaction() as session:
         row = await redraws.request_redraw(session, phase_id, request)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from palermo_draw.domain.model import DrawMode
 from palermo_draw.record import AssignmentRecord
+from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import ExceptionalDecision
 from palermo_shared.reference.instruments import (
     WORKPLAN,
@@ -165,6 +166,34 @@ class SeedCommitmentPublic(BaseModel):
     committed_at: dt.datetime
 
 
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+class ExceptionalDecisionCreate(BaseModel):
+    """A decision for exceptional circumstances, taken before the request."""
+
+    decided_by: str = Field(min_length=1, max_length=200)
+    decided_on: dt.date
+    reason: str = Field(min_length=1, max_length=2000)
+
+    check_not_blank = field_validator("decided_by", "reason")(_not_blank)
+
+    @field_validator("decided_on")
+    @classmethod
+    def already_taken(cls, day: dt.date) -> dt.date:
+        # A day of margin for decisions dated in time zones ahead of UTC.
+        latest = utcnow().date() + dt.timedelta(days=1)
+        if day > latest:
+            raise ValueError(f"{day} is in the future; record a decision already taken")
+        return day
+
+    def recorded(self) -> ExceptionalDecision:
+        return ExceptionalDecision(**self.model_dump())
+
+
 class RedrawCreate(BaseModel):
     instrument: Instrument
     state_under_review: StateCode
@@ -181,10 +210,12 @@ class RedrawCreate(BaseModel):
         description="Reviewers to replace; by default the requesting reviewer, "
         "or both when the State under review requests",
     )
-    exceptional_decision: ExceptionalDecision | None = Field(
+    exceptional_decision: ExceptionalDecisionCreate | None = Field(
         default=None,
         description="Required for a State's third and later requests in a review",
     )
+
+    check_not_blank = field_validator("reason")(_not_blank)
 
 
 class RedrawPublic(BaseModel):
