@@ -1,8 +1,14 @@
 """Inputs that once made a service respond with 5xx, sent through the gateway."""
 
+from typing import Any
+
 import httpx
+import pytest
 
 from tests.openapi.conftest import EmbeddedPalermo
+
+RESPONSE = "/api/v1/questionnaire/phases/p/responses/ITA/convention/criminalization"
+TOO_LARGE = str(2**63)
 
 
 def test_huge_notification_offset_is_422(
@@ -16,6 +22,41 @@ def test_huge_notification_offset_is_422(
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "offset"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        ("/api/v1/review/reviews", {"offset": TOO_LARGE}, "offset"),
+        (f"{RESPONSE}/versions/{TOO_LARGE}", {}, "version"),
+        (f"{RESPONSE}/versions/2/diff", {"against": TOO_LARGE}, "against"),
+        (f"{RESPONSE}/export.json", {"version": TOO_LARGE}, "version"),
+        (
+            "/api/v1/questionnaire/phases/p/overview",
+            {"article": TOO_LARGE},
+            "article",
+        ),
+        ("/api/v1/audit", {"after": TOO_LARGE}, "after"),
+    ],
+)
+def test_integer_beyond_64_bits_is_422(
+    palermo: EmbeddedPalermo,
+    secretariat: dict[str, str],
+    path: str,
+    params: dict[str, str],
+    field: str,
+) -> None:
+    response = httpx.get(f"{palermo.url}{path}", params=params, headers=secretariat)
+
+    assert response.status_code == 422, response.text
+    assert _invalid_field(response.json()) == field
+
+
+def _invalid_field(body: dict[str, Any]) -> str:
+    """Return the field a 422 names, in either shape the services answer with."""
+    if "field" in body:
+        return str(body["field"])
+    return str(body["detail"][0]["loc"][-1])
 
 
 def test_control_character_in_path_is_forwarded(

@@ -20,6 +20,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
+# The largest integer a query parameter may carry: SQLite's INTEGER and
+# PostgreSQL's bigint have 64 bits, and a larger value makes the driver raise.
+MAX_STORED_INT = 2**63 - 1
+
 # Bytes per page of a new SQLite database (SQLite's default is 4,096). In six
 # alternating runs, the notify consumer waited about 13 µs less per event for
 # SQLite with 16 KiB pages, and handled about 10% more events a second.

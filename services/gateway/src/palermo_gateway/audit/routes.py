@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from palermo_gateway.audit.schemas import AuditEntryOut, AuditPage
 from palermo_gateway.audit.tables import AuditEntry
 from palermo_shared.auth import Caller
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden, InvalidInput
 from palermo_shared.service import ServiceRuntime
 
@@ -26,7 +27,7 @@ async def list_audit_entries(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     after: Annotated[
-        int, Query(ge=0, le=2**63 - 1, description="last sequence already read")
+        int, Query(ge=0, le=MAX_STORED_INT, description="last sequence already read")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
 ) -> AuditPage:

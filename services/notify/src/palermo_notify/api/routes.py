@@ -26,6 +26,7 @@ from palermo_shared.auth import (
     Caller,
     Principal,
 )
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
 from palermo_shared.service import ServiceRuntime, runtime_of
 
@@ -125,7 +126,7 @@ async def list_notifications(
     contact_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     # The databases take a 64-bit OFFSET; a larger one fails in the driver.
-    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT)] = 0,
 ) -> NotificationPage:
     where = NotificationFilter(
         state=_visible_state(principal, state),

@@ -22,6 +22,7 @@ from palermo_questionnaire.exports import ExportedResponse, as_csv, as_html, as_
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.auth import AUTHENTICATED
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.service import ServiceRuntime
 
 router = APIRouter(dependencies=[AUTHENTICATED])
@@ -34,7 +35,11 @@ ExportLanguage = Annotated[
 ]
 Version = Annotated[
     int | None,
-    Query(ge=1, description="Submitted version; by default the current copy"),
+    Query(
+        ge=1,
+        le=MAX_STORED_INT,
+        description="Submitted version; by default the current copy",
+    ),
 ]
 
 

@@ -24,6 +24,7 @@ from palermo_questionnaire.api.views import RequestLanguage, questionnaire_publi
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.tables import Response as StoredResponse
 from palermo_shared.auth import AUTHENTICATED
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 router = APIRouter(dependencies=[AUTHENTICATED])
@@ -101,7 +102,9 @@ async def list_versions(key: ReadableKey, runtime: Runtime) -> list[VersionSumma
 
 @router.get(f"{RESPONSE_PATH}/versions/{{version}}", response_model=VersionPublic)
 async def get_version(
-    key: ReadableKey, version: Annotated[int, Path(ge=1)], runtime: Runtime
+    key: ReadableKey,
+    version: Annotated[int, Path(ge=1, le=MAX_STORED_INT)],
+    runtime: Runtime,
 ) -> VersionPublic:
     async with runtime.session() as session:
         found = await responses.get_version(session, key, version)
@@ -111,10 +114,15 @@ async def get_version(
 @router.get(f"{RESPONSE_PATH}/versions/{{version}}/diff", response_model=DiffPublic)
 async def diff_versions(
     key: ReadableKey,
-    version: Annotated[int, Path(ge=1)],
+    version: Annotated[int, Path(ge=1, le=MAX_STORED_INT)],
     runtime: Runtime,
     against: Annotated[
-        int | None, Query(description="Earlier version; by default the previous one")
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_STORED_INT,
+            description="Earlier version; by default the previous one",
+        ),
     ] = None,
 ) -> DiffPublic:
     """Return the questions whose answers differ between two submitted versions."""

@@ -13,6 +13,7 @@ from palermo_questionnaire.api.schemas import (
     StatementPublic,
 )
 from palermo_shared.auth import SECRETARIAT_ONLY
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 router = APIRouter(dependencies=[SECRETARIAT_ONLY])
@@ -24,7 +25,7 @@ async def phase_overview(
     runtime: Runtime,
     instrument: Instrument | None = None,
     cluster: Cluster | None = None,
-    article: Annotated[int | None, Query(ge=1)] = None,
+    article: Annotated[int | None, Query(ge=1, le=MAX_STORED_INT)] = None,
     regional_group: str | None = None,
 ) -> OverviewPublic:
     """Aggregate the latest submitted versions by instrument, cluster, article and

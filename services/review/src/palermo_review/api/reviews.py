@@ -25,6 +25,7 @@ from palermo_review.domain.workflow import ReviewStatus
 from palermo_review.reviews import get_review as load_review
 from palermo_review.tables import DeskReview
 from palermo_shared.auth import Caller, Principal
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
 from palermo_shared.reference.instruments import Cluster, Instrument
 
@@ -61,7 +62,7 @@ async def list_reviews(
     cluster: Cluster | None = None,
     review_status: Annotated[ReviewStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT)] = 0,
 ) -> ReviewPage:
     """List the reviews the caller's State takes part in (all for the Secretariat)."""
     filters = _visible_to(caller)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
+from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 ObservationKind = Literal["good_practice", "difficulty", "technical_assistance_need"]
@@ -110,7 +111,7 @@ class ExpertPublic(BaseModel):
 
 
 class ObservationCreate(BaseModel):
-    article: int = Field(gt=0)
+    article: int = Field(gt=0, le=MAX_STORED_INT)
     kind: ObservationKind
     text: str = Field(min_length=1, max_length=20_000)
 
