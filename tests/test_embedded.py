@@ -4,8 +4,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
-from palermo.embedded import run_embedded
+from palermo.embedded import run_embedded, service_transport
 
 SERVICES = ("draw", "questionnaire", "review", "notify", "gateway")
 
@@ -26,3 +27,22 @@ async def test_database_url_ignored(
     for service in SERVICES:
         assert (data_dir / f"{service}.db").exists(), service
     assert "DATABASE_URL is ignored" in caplog.text
+
+
+async def test_service_error_answered_with_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = FastAPI()
+
+    @app.get("/fail")
+    async def fail() -> None:
+        raise RuntimeError("disk full")
+
+    transport = service_transport("draw", app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://draw") as client:
+        with caplog.at_level("ERROR"):
+            response = await client.get("/fail")
+
+    assert response.status_code == 500
+    assert "draw service: unhandled error in GET /fail" in caplog.text
+    assert "RuntimeError: disk full" in caplog.text

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from palermo_draw.main import create_app as create_draw
 from palermo_draw.settings import DrawSettings
@@ -53,6 +54,29 @@ def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
     }
 
 
+def service_transport(name: str, app: ASGIApp) -> httpx.ASGITransport:
+    """Return the gateway's transport to a service app in this process.
+
+    Starlette answers an unhandled error with 500, then raises it again for
+    the server to log. Behind a transport the error reached the gateway
+    instead, which dropped the client's connection. Here the error is
+    logged as a server logs it, and the gateway forwards the 500.
+    """
+
+    async def logging_errors(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await app(scope, receive, send)
+        except Exception:
+            logger.exception(
+                "%s service: unhandled error in %s %s",
+                name,
+                scope.get("method"),
+                scope.get("path"),
+            )
+
+    return httpx.ASGITransport(app=logging_errors)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,7 +97,7 @@ async def run_embedded(
         )
     bus = MemoryBus()
     services = _service_apps(bus, data_dir)
-    transports = {name: httpx.ASGITransport(app=app) for name, app in services.items()}
+    transports = {name: service_transport(name, app) for name, app in services.items()}
     gateway_settings = GatewaySettings(data_dir=data_dir, database_url="")
     gateway = create_gateway(gateway_settings, bus, transports)
 
