@@ -16,6 +16,9 @@ RESPONSE = "/phases/phase-1/responses/ITA/convention/criminalization"
 ANSWERS = {"article-2.implementation": {"value": "yes"}}
 FIREARMS = {"instrument": Instrument.FIREARMS}
 FIREARMS_RESPONSE = "/phases/phase-1/responses/ITA/firearms/criminalization"
+# Reviewing States read the submitted versions of a response that is a
+# draft, so the access checks read the list of versions.
+VERSIONS = f"{RESPONSE}/versions"
 
 
 @pytest.fixture
@@ -77,14 +80,14 @@ async def _deliver(service, payload: LotsDrawn | LotsRedrawn) -> None:
 
 
 async def _read_as(
-    service, tokens, role: Role, state: str | None, path: str = RESPONSE
+    service, tokens, role: Role, state: str | None, path: str = VERSIONS
 ) -> int:
     response = await service.client.get(path, headers=tokens.headers(role, state))
     return response.status_code
 
 
 async def _wait_for_status(
-    service, tokens, state: str, expected: int, path: str = RESPONSE
+    service, tokens, state: str, expected: int, path: str = VERSIONS
 ) -> None:
     """Wait until an expert of `state` gets `expected` reading `path`."""
     deadline = time.monotonic() + 5
@@ -160,11 +163,43 @@ async def test_reviewer_reads_after_draw(service, drafted, tokens) -> None:
     await _deliver(service, _lots("FRA", "BRA"))
 
     await _wait_for_status(service, tokens, "FRA", 200)
-    export = await service.client.get(
-        f"{RESPONSE}/export.json", headers=tokens.headers(Role.FOCAL_POINT, "BRA")
+    versions = await service.client.get(
+        VERSIONS, headers=tokens.headers(Role.FOCAL_POINT, "BRA")
     )
 
-    assert export.status_code == 200
+    assert versions.status_code == 200
+
+
+@pytest.mark.parametrize("path", [RESPONSE, f"{RESPONSE}/export.json"])
+async def test_reviewer_cannot_read_draft(service, drafted, tokens, path) -> None:
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+
+    response = await service.client.get(
+        path, headers=tokens.headers(Role.EXPERT, "FRA")
+    )
+
+    assert response.status_code == 403
+    assert "is a draft" in response.json()["detail"]
+    assert "article-2" not in response.text
+
+
+@pytest.mark.parametrize("path", [RESPONSE, f"{RESPONSE}/export.json"])
+async def test_reviewer_reads_submitted(service, phase, tokens, path) -> None:
+    answers = await service.complete_answers("ITA", "convention", "criminalization")
+    saved = await service.client.put(RESPONSE, json={"answers": answers})
+    headers = {"If-Match": saved.headers["ETag"]}
+    submitted = await service.client.post(f"{RESPONSE}/submit", headers=headers)
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+
+    response = await service.client.get(
+        path, headers=tokens.headers(Role.EXPERT, "FRA")
+    )
+
+    assert submitted.status_code == 200, submitted.text
+    assert response.status_code == 200
+    assert next(iter(answers)) in response.text
 
 
 async def test_reviewer_cannot_draft(service, drafted, tokens) -> None:
@@ -202,7 +237,7 @@ async def test_replayed_draw_keeps_the_redraw(service, drafted, tokens) -> None:
     # Events of one subject are handled in order: once KEN may reach ITA's
     # firearms response (404, as none exists), the replayed draw was handled.
     await _deliver(service, _lots("KEN", "BRA").model_copy(update=FIREARMS))
-    await _wait_for_status(service, tokens, "KEN", 404, FIREARMS_RESPONSE)
+    await _wait_for_status(service, tokens, "KEN", 404, f"{FIREARMS_RESPONSE}/versions")
 
     assert await _read_as(service, tokens, Role.EXPERT, "FRA") == 403
 

@@ -4,7 +4,8 @@
   the focal point clears each output of its State.
 - The Secretariat reads every response but writes none.
 - The two reviewing States read it once the lots are drawn, and lose access
-  when a redraw replaces them.
+  when a redraw replaces them. They read what the State submitted: its
+  drafts stay with the State until its focal point submits them.
 - Observers read nothing here: responses are confidential.
 
 A refusal names no reviewer and does not say whether the response exists.
@@ -46,6 +47,20 @@ async def readable_key(key: Key, principal: Caller, runtime: Runtime) -> Respons
             "after the draw, its reviewing States"
         )
     return key
+
+
+def check_draft_hidden(principal: Principal, key: ResponseKey, status: str) -> None:
+    """Raise `Forbidden` when a reviewing State requests the response as a draft."""
+    if (
+        status == "submitted"
+        or principal.is_secretariat
+        or principal.acts_for(key.state)
+    ):
+        return
+    raise Forbidden(
+        f"{key.describe()} is a draft, which only its State and the Secretariat "
+        "read; reviewing States read its submitted versions (GET .../versions)"
+    )
 
 
 def draftable_key(key: Key, principal: Caller) -> ResponseKey:

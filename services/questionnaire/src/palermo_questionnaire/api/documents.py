@@ -7,7 +7,11 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from palermo_questionnaire import consultation
-from palermo_questionnaire.api.access import DraftableKey, ReadableKey
+from palermo_questionnaire.api.access import (
+    DraftableKey,
+    ReadableKey,
+    check_draft_hidden,
+)
 from palermo_questionnaire.api.keys import RESPONSE_PATH, Runtime
 from palermo_questionnaire.api.schemas import (
     AttachmentPublic,
@@ -21,7 +25,7 @@ from palermo_questionnaire.export_source import load_export
 from palermo_questionnaire.exports import ExportedResponse, as_csv, as_html, as_json
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.settings import QuestionnaireSettings
-from palermo_shared.auth import AUTHENTICATED
+from palermo_shared.auth import AUTHENTICATED, Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.service import ServiceRuntime
 
@@ -148,22 +152,24 @@ def _quote(filename: str) -> str:
 @router.get(f"{RESPONSE_PATH}/export.json")
 async def export_json(
     key: ReadableKey,
+    principal: Caller,
     runtime: Runtime,
     lang: ExportLanguage = None,
     version: Version = None,
 ) -> JSONResponse:
-    questionnaire, exported = await _exported(runtime, key, version, lang)
+    questionnaire, exported = await _exported(runtime, principal, key, version, lang)
     return JSONResponse(as_json(questionnaire, exported))
 
 
 @router.get(f"{RESPONSE_PATH}/export.csv", response_class=PlainTextResponse)
 async def export_csv(
     key: ReadableKey,
+    principal: Caller,
     runtime: Runtime,
     lang: ExportLanguage = None,
     version: Version = None,
 ) -> PlainTextResponse:
-    questionnaire, exported = await _exported(runtime, key, version, lang)
+    questionnaire, exported = await _exported(runtime, principal, key, version, lang)
     filename = f"{key.state}-{key.instrument.value}-{key.cluster.value}.csv"
     return PlainTextResponse(
         as_csv(questionnaire, exported),
@@ -175,13 +181,14 @@ async def export_csv(
 @router.get(f"{RESPONSE_PATH}/export.html", response_class=HTMLResponse)
 async def export_html(
     key: ReadableKey,
+    principal: Caller,
     runtime: Runtime,
     lang: ExportLanguage = None,
     version: Version = None,
 ) -> HTMLResponse:
     """Return a printable document, self-contained, in `lang` or the response's
     language."""
-    questionnaire, exported = await _exported(runtime, key, version, lang)
+    questionnaire, exported = await _exported(runtime, principal, key, version, lang)
     return HTMLResponse(
         as_html(questionnaire, exported),
         headers={"Content-Security-Policy": NO_EXTERNAL_RESOURCES},
@@ -190,9 +197,14 @@ async def export_html(
 
 async def _exported(
     runtime: ServiceRuntime,
+    principal: Principal,
     key: ResponseKey,
     version: int | None,
     language: Language | None,
 ) -> tuple[Questionnaire, ExportedResponse]:
     async with runtime.session() as session:
-        return await load_export(session, key, version=version, language=language)
+        questionnaire, exported = await load_export(
+            session, key, version=version, language=language
+        )
+    check_draft_hidden(principal, key, exported.status)
+    return questionnaire, exported

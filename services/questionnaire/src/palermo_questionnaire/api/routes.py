@@ -9,7 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from palermo_questionnaire import responses
-from palermo_questionnaire.api.access import DraftableKey, ReadableKey, SubmittableKey
+from palermo_questionnaire.api.access import (
+    DraftableKey,
+    ReadableKey,
+    SubmittableKey,
+    check_draft_hidden,
+)
 from palermo_questionnaire.api.keys import RESPONSE_PATH, STATE_CODE, IfMatch, Runtime
 from palermo_questionnaire.api.schemas import (
     ChangePublic,
@@ -23,7 +28,7 @@ from palermo_questionnaire.api.schemas import (
 from palermo_questionnaire.api.views import RequestLanguage, questionnaire_public
 from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.tables import Response as StoredResponse
-from palermo_shared.auth import AUTHENTICATED
+from palermo_shared.auth import AUTHENTICATED, Caller
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 
@@ -58,10 +63,11 @@ async def get_questionnaire(
 
 @router.get(RESPONSE_PATH, response_model=ResponsePublic)
 async def get_response(
-    key: ReadableKey, runtime: Runtime, http: Response
+    key: ReadableKey, principal: Caller, runtime: Runtime, http: Response
 ) -> ResponsePublic:
     async with runtime.session() as session:
         stored = await responses.require_response(session, key)
+    check_draft_hidden(principal, key, stored.status)
     return _public(stored, http)
 
 
