@@ -57,8 +57,8 @@ def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
 def service_transport(name: str, app: ASGIApp) -> httpx.ASGITransport:
     """Return the gateway's transport to a service app in this process.
 
-    Starlette answers an unhandled error with 500, then raises it again for
-    the server to log. Behind a transport the error reached the gateway
+    Starlette responds to an unhandled error with 500, then raises it again
+    for the server to log. Behind a transport the error reached the gateway
     instead, which dropped the client's connection. Here the error is
     logged as a server logs it, and the gateway forwards the 500.
     """

@@ -53,7 +53,7 @@ def test_integer_beyond_64_bits_is_422(
 
 
 def _invalid_field(body: dict[str, Any]) -> str:
-    """Return the field a 422 names, in either shape the services answer with."""
+    """Return the field named by a 422 body, in either shape the services use."""
     if "field" in body:
         return str(body["field"])
     return str(body["detail"][0]["loc"][-1])

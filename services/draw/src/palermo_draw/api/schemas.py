@@ -187,7 +187,10 @@ class ExceptionalDecisionCreate(BaseModel):
         # A day of margin for decisions dated in time zones ahead of UTC.
         latest = utcnow().date() + dt.timedelta(days=1)
         if day > latest:
-            raise ValueError(f"{day} is in the future; record a decision already taken")
+            raise ValueError(
+                f"invalid date {day}: it is in the future; record a decision "
+                "already taken"
+            )
         return day
 
     def recorded(self) -> ExceptionalDecision:
