@@ -186,6 +186,32 @@ async def test_csv_bad_row_rejects_file(draw_service, rows, row, column) -> None
     assert await registry_state(draw_service) == before
 
 
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (['QQQ,"unterminated,African,civil_law,,,,,'], "unexpected end of data"),
+        (["AND,Andorra,,,,,,,,extra"], "row 2 has 10 cells where the header has 9"),
+        (
+            ["AND,Andorra,,,,,,", "ATL,A,,,,,,"],
+            "row 2 has 8 cells where the header has 9",
+        ),
+    ],
+    ids=["open-quote", "extra-cell", "short-row"],
+)
+async def test_csv_malformed_rejects_file(draw_service, rows, message) -> None:
+    before = await registry_state(draw_service)
+    text = "\n".join([HEADER, *rows])
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    assert message in response.json()["detail"]
+    assert await registry_state(draw_service) == before
+
+
 async def test_csv_missing_column_rejected(draw_service) -> None:
     text = "iso3,name,regional_group,legal_system,untoc,tip,som,uncac\nAND,A,,,,,,"
 

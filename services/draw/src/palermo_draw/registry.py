@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from collections.abc import Iterator
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,11 +57,15 @@ def validate_row(raw: dict[str, str | None]) -> dict[str, str]:
 
 
 def parse_csv(text: str) -> list[dict[str, str]]:
-    """Validate a whole CSV file; the first bad row rejects the file."""
-    reader = csv.DictReader(io.StringIO(text))
+    """Validate a whole CSV file; the first bad row rejects the file.
+
+    Strict parsing rejects a quote left open, which would otherwise take
+    the rest of the file into one cell.
+    """
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
         check_header(reader.fieldnames)
-        return parse_rows(reader)
+        return parse_rows(_full_rows(reader))
     except InvalidRow as error:
         raise InvalidInput(
             str(error), field=error.column, row=error.row, column=error.column
@@ -71,6 +76,26 @@ def parse_csv(text: str) -> list[dict[str, str]]:
             field="body",
             row=reader.line_num,
         ) from None
+
+
+def _full_rows(
+    reader: "csv.DictReader[str]",
+) -> Iterator[dict[str, str | None]]:
+    """Yield the rows, raising `InvalidInput` at one with more or fewer cells
+    than the header."""
+    width = len(reader.fieldnames or ())
+    for number, row in enumerate(reader, start=2):
+        # DictReader puts the cells beyond the header in a list under None
+        # and gives None to the columns a short row lacks.
+        beyond = row.pop(None, None) or []
+        cells = sum(value is not None for value in row.values()) + len(beyond)
+        if cells != width:
+            raise InvalidInput(
+                f"row {number} has {cells} cells where the header has {width}",
+                field="body",
+                row=number,
+            )
+        yield row
 
 
 async def record_changes(
