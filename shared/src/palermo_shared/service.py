@@ -222,7 +222,9 @@ def create_service_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, lifespan=lifespan)
+    # No redirect of a path with a trailing slash: behind the gateway, its
+    # Location would name the service's own address.
+    app = FastAPI(title=title, lifespan=lifespan, redirect_slashes=False)
     app.state.runtime = runtime
     app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)
