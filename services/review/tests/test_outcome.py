@@ -128,6 +128,53 @@ async def test_expert_comment_needs_clearance(service, staffed_review) -> None:
     assert completed.status_code == 200
 
 
+async def test_waiver_after_clearance_conflicts(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    written = await service.client.put(
+        service.url("/comments"),
+        json={"text": "Italy notes the observations."},
+        headers=service.focal_point("ITA"),
+    )
+    before = await service.review()
+
+    response = await service.waive()
+
+    assert written.status_code == 200
+    assert response.status_code == 409
+    assert "a waiver would drop them" in response.json()["detail"]
+    assert await service.review() == before
+
+
+async def test_comments_after_waiver_conflict(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    assert (await service.appoint_expert("ITA")).status_code == 201
+    drafted = await service.client.put(
+        service.url("/comments"),
+        json={"text": "Draft by an expert."},
+        headers=service.expert("ITA"),
+    )
+    waived = await service.waive()
+    before = await service.review()
+
+    cleared = await service.client.post(
+        service.url("/comments/clearance"), headers=service.focal_point("ITA")
+    )
+    written = await service.client.put(
+        service.url("/comments"),
+        json={"text": "Italy notes the observations."},
+        headers=service.focal_point("ITA"),
+    )
+
+    assert drafted.status_code == 200
+    assert waived.status_code == 200
+    assert cleared.status_code == 409
+    assert "waived its comments" in cleared.json()["detail"]
+    assert written.status_code == 409
+    assert await service.review() == before
+
+
 async def test_comment_period_end_allows_completion(service, staffed_review) -> None:
     await service.observe()
     await service.agree_both()

@@ -40,6 +40,7 @@ async def comment(
     review = await get_review(session, rid)
     participant = await authorize(session, review, principal, Action.COMMENT)
     check_step(review, Step.COMMENT)
+    _check_not_waived(review)
     row = await session.get(StateComment, rid) or StateComment(review_id=rid)
     row.text, row.written_by, row.written_at = text, principal.subject, now
     row.cleared_by, row.cleared_at = None, None
@@ -55,6 +56,7 @@ async def clear_comment(
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT)
+    _check_not_waived(review)
     row = await session.get(StateComment, rid)
     if row is None:
         raise Conflict(
@@ -73,9 +75,28 @@ async def waive_comments(
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT)
+    row = await session.get(StateComment, rid)
+    if row is not None and row.cleared_at is not None:
+        raise Conflict(
+            f"desk review {rid} has comments cleared by {row.cleared_by}, which "
+            "the outcome carries; a waiver would drop them",
+            current_state=review.status,
+            allowed=[Step.COMMENT.value],
+        )
     review.comments_waived = True
     session.add(review)
     return review
+
+
+def _check_not_waived(review: DeskReview) -> None:
+    # The outcome carries either the comments or the waiver, never both.
+    if review.comments_waived:
+        raise Conflict(
+            f"the State under review waived its comments on desk review "
+            f"{review.id}, so it can no longer write or clear any",
+            current_state=review.status,
+            allowed=[],
+        )
 
 
 def comment_period_ends(review: DeskReview, period: dt.timedelta) -> dt.datetime | None:
