@@ -338,3 +338,26 @@ async def test_same_summary_keeps_revision(service, staffed_review) -> None:
 
     assert summary.json()["revision"] == 1
     assert summary.json()["translations"][0]["current"] is True
+
+
+async def test_published_summary_kept_until_withdrawn(service, staffed_review) -> None:
+    await service.complete_fully()
+    await publish_parts(service, True, [])
+    new_text = {"summary": "Rewritten after publication."}
+
+    refused = await service.client.put(
+        service.url("/summary"), json=new_text, headers=service.secretariat
+    )
+    published = await service.client.get(
+        service.url("/published"), headers=service.headers(Role.OBSERVER)
+    )
+    withdrawn = await publish_parts(service, False, [])
+    changed = await service.client.put(
+        service.url("/summary"), json=new_text, headers=service.secretariat
+    )
+
+    assert refused.status_code == 409
+    assert "must withdraw it" in refused.json()["detail"]
+    assert published.json()["summary"] == "Desk review done."
+    assert withdrawn.status_code == 200
+    assert changed.status_code == 200

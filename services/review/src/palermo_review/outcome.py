@@ -207,10 +207,22 @@ def _set_summary(review: DeskReview, summary: str) -> None:
 async def edit_summary(
     session: AsyncSession, principal: Principal, rid: str, summary: str
 ) -> DeskReview:
-    """Change the summary; translations of earlier revisions become outdated."""
+    """Change the summary; translations of earlier revisions become outdated.
+
+    A published summary stays as the State under review approved it: its
+    focal point withdraws the publication first, and decides again after.
+    """
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.EDIT_SUMMARY)
     check_step(review, Step.EDIT_SUMMARY)
+    if review.summary_published and summary != review.summary:
+        raise Conflict(
+            f"the summary of desk review {rid} is published as the State under "
+            "review approved it; its focal point must withdraw it (PUT "
+            "publication with summary false) before the summary changes",
+            current_state=review.status,
+            allowed=[Step.PUBLISH.value],
+        )
     _set_summary(review, summary)
     session.add(review)
     return review
