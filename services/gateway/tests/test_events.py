@@ -143,6 +143,25 @@ async def test_resume_past_history_reports_gap(
     assert events[1]["id"] == "4"
 
 
+async def test_resume_ahead_of_stream_resets(
+    gateway: httpx.AsyncClient, bus: MemoryBus
+) -> None:
+    """A client resumes with an id from before a restart of the gateway."""
+    await bus.append([_phase_event("p1"), _phase_event("p2")])
+    await asyncio.wait_for(_read_events(gateway, 2), 10)
+
+    events = await asyncio.wait_for(
+        _read_events(gateway, 3, headers={"Last-Event-ID": "2697"}), 10
+    )
+
+    assert events[0]["event"] == "stream.reset"
+    assert json.loads(events[0]["data"]) == {
+        "last_event_id": 2697,
+        "newest_event_id": 2,
+    }
+    assert [e["id"] for e in events[1:]] == ["1", "2"]
+
+
 async def test_paused_client_blocks_nobody_and_resumes_after_gap() -> None:
     bus = MemoryBus()
     stream = EventStream(bus, history_size=3)

@@ -8,7 +8,9 @@ clients, and publishing never waits for any of them. A client that falls
 so far behind that its next events have left the history (or resumes from
 an id that old) gets a `stream.gap` event naming the missing range, then
 continues from the oldest event kept; a dashboard reloads its state from
-the API when it sees one.
+the API when it sees one. Numbers start again at 1 when the gateway
+restarts, so a client resuming from an id the stream has not reached yet
+gets a `stream.reset` event, then every event kept.
 
 Each follower sees only the events its caller may see (`visibility`). The
 ids stay the stream's own sequence numbers, so a client resumes with
@@ -34,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 
 GAP_EVENT_TYPE = "stream.gap"
+RESET_EVENT_TYPE = "stream.reset"
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class EventStream:
         `principal`, yield only the events it may see, as it may see them.
         """
         cursor = last_event_id if last_event_id is not None else self._oldest() - 1
+        if cursor > self._sequence:
+            yield self._reset(cursor)
+            cursor = self._oldest() - 1
         while True:
             if cursor < self._oldest() - 1:
                 yield self._gap(cursor)
@@ -107,6 +113,16 @@ class EventStream:
         )
         data = json.dumps({"first_missing": first, "last_missing": last})
         return StreamedEvent(last, GAP_EVENT_TYPE, data)
+
+    def _reset(self, cursor: int) -> StreamedEvent:
+        logger.warning(
+            "event stream client resumed after event %d, but the newest is %d: "
+            "the gateway restarted since; sending every event kept",
+            cursor,
+            self._sequence,
+        )
+        data = json.dumps({"last_event_id": cursor, "newest_event_id": self._sequence})
+        return StreamedEvent(self._oldest() - 1, RESET_EVENT_TYPE, data)
 
     def _has_after(self, cursor: int) -> bool:
         return self._sequence > cursor

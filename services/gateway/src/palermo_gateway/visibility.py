@@ -9,7 +9,8 @@
   the payload fields published. An event type missing from that table is
   hidden from observers.
 
-Events of the stream itself (`stream.gap`) are shown to every caller.
+Events of the stream itself (`stream.gap`, `stream.reset`) are shown to
+every caller.
 """
 
 import json

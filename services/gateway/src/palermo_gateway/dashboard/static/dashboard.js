@@ -20,6 +20,7 @@ const STREAMED_TYPES = [
   "palermo.review.desk_review_stage_changed",
   "palermo.review.desk_review_overdue",
   "stream.gap",
+  "stream.reset",
 ];
 const STAGE_LABELS = {
   lots_drawn: "Lots drawn",
