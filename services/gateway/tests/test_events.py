@@ -1,11 +1,15 @@
 """The event stream: Server-Sent Events over real HTTP, resumable, bounded."""
 
 import asyncio
+import datetime as dt
 import json
+import time
+from pathlib import Path
 
 import httpx
 
 from palermo_gateway.events import EventStream
+from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import ReviewPhaseOpened
@@ -181,3 +185,28 @@ async def test_paused_client_blocks_nobody_and_resumes_after_gap() -> None:
     assert resumed[0].type == "stream.gap"
     assert json.loads(resumed[0].data) == {"first_missing": 2, "last_missing": 7}
     assert [e.sequence for e in resumed[1:]] == [8, 9, 10]
+
+
+async def test_stream_ends_when_token_expires(
+    gateway: httpx.AsyncClient, bus: MemoryBus, tmp_path: Path
+) -> None:
+    token = issue_token(
+        load_or_create_signing_key(tmp_path / "signing-key.pem"),
+        subject="dashboard@example.org",
+        role=Role.SECRETARIAT,
+        issuer="palermo",
+        audience="palermo",
+        lifetime=dt.timedelta(seconds=2),
+    )
+    await bus.append([_phase_event("p1")])
+    started = time.monotonic()
+
+    lines = []
+    headers = {"Authorization": f"Bearer {token}"}
+    async with gateway.stream("GET", "/api/v1/events", headers=headers) as response:
+        async for line in response.aiter_lines():
+            lines.append(line)
+
+    assert response.status_code == 200
+    assert "event: palermo.draw.review_phase_opened" in lines
+    assert time.monotonic() - started < 8

@@ -20,7 +20,7 @@ import os
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -57,6 +57,9 @@ class Principal:
     subject: str
     role: Role
     state: str | None = None
+    # When the token stops being valid, in seconds since the epoch. A
+    # request is checked once, but a stream lasts and must end then.
+    expires_at: float | None = field(default=None, compare=False)
 
     @property
     def is_secretariat(self) -> bool:
@@ -86,7 +89,9 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         )
     if role not in STATE_ROLES and state is not None:
         raise Unauthorized(f"a token for role {role.value} names no State")
-    return Principal(subject=subject, role=role, state=state)
+    expiry = claims.get("exp")
+    expires_at = float(expiry) if isinstance(expiry, int | float) else None
+    return Principal(subject=subject, role=role, state=state, expires_at=expires_at)
 
 
 class KeySource(Protocol):

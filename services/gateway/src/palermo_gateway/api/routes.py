@@ -1,16 +1,22 @@
 """Routes of the gateway: the proxied API and the event stream."""
 
+import asyncio
+import logging
+import time
+from collections.abc import AsyncGenerator
 from importlib.metadata import version
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from palermo_gateway.events import EventStream
+from palermo_gateway.events import EventStream, StreamedEvent
 from palermo_gateway.openapi import ApiDocument
 from palermo_gateway.proxy import Proxy
 from palermo_shared.asyncapi import build_document
-from palermo_shared.auth import Caller
+from palermo_shared.auth import Caller, Principal
+
+logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1")
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -49,14 +55,38 @@ async def stream_events(
         last_event_id = stream.newest_sequence
 
     async def events():  # type: ignore[no-untyped-def]
-        async for event in stream.follow(last_event_id, caller):
-            yield ServerSentEvent(
-                data=event.data, event=event.type, id=str(event.sequence)
-            )
+        followed = stream.follow(last_event_id, caller)
+        try:
+            while (event := await _next_before_expiry(followed, caller)) is not None:
+                yield ServerSentEvent(
+                    data=event.data, event=event.type, id=str(event.sequence)
+                )
+        finally:
+            await followed.aclose()
 
     return EventSourceResponse(
         events(), ping=request.app.state.settings.event_heartbeat_seconds
     )
+
+
+async def _next_before_expiry(
+    followed: AsyncGenerator[StreamedEvent, None], caller: Principal
+) -> StreamedEvent | None:
+    """Return the next event, or None once the caller's token has expired.
+
+    The stream then ends, and the client reconnects with a valid token.
+    Only the wait for the event is timed: a timeout around the yield of a
+    generator could cancel its consumer instead.
+    """
+    if caller.expires_at is None:
+        return await anext(followed)
+    remaining = caller.expires_at - time.time()
+    try:
+        async with asyncio.timeout(max(remaining, 0)):
+            return await anext(followed)
+    except TimeoutError:
+        logger.info("event stream of %s ended: its token expired", caller.subject)
+        return None
 
 
 @router.get("/events/counts")
