@@ -158,6 +158,32 @@ async def test_body_at_limit_is_forwarded(limited: str, tokens: LocalIssuer) -> 
     assert response.json()["body"] == "x" * 100
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Big": "x" * 40_000},
+        {f"X-Field-{number}": "x" for number in range(120)},
+    ],
+    ids=["bytes", "fields"],
+)
+async def test_oversized_headers_are_431(
+    gateway: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    response = await gateway.get("/api/v1/draw/states", headers=headers)
+
+    assert response.status_code == 431
+    assert response.json()["code"] == "request_header_fields_too_large"
+    assert "the limits are 100 fields and 32768 bytes" in response.json()["detail"]
+
+
+async def test_usual_headers_are_forwarded(gateway: httpx.AsyncClient) -> None:
+    headers = {f"X-Field-{number}": "x" * 500 for number in range(40)}
+
+    response = await gateway.get("/api/v1/draw/states", headers=headers)
+
+    assert response.status_code == 200
+
+
 async def test_default_body_limit_is_10_mib(serve_gateway) -> None:
     # Only the request head is sent: the gateway responds from Content-Length.
     async with serve_gateway() as url:

@@ -1,4 +1,4 @@
-"""Per-client rate limit and request body size limit.
+"""Per-client rate limit and request size limits.
 
 The rate limit is a token bucket per client: a bucket contains at most `burst`
 tokens, refills at `rate` tokens a second, and each request takes one. A
@@ -84,12 +84,25 @@ class TokenBucketLimiter:
             self._buckets.popitem(last=False)
 
 
-class BodySizeLimitMiddleware:
-    """ASGI middleware that rejects request bodies over `max_bytes` with 413.
+# Limits of a request's header fields, in the range of common reverse
+# proxies (nginx reads up to 32 KiB of them by default). uvicorn's parser
+# accepted megabytes, which the gateway then forwarded to the services.
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_BYTES = 32 * 1024
 
-    A declared Content-Length over the limit is rejected before any of the
-    body is read. A body sent without a length (chunked) is counted as it is
-    read, and reading stops with 413 once it passes the limit.
+
+class HeadersTooLarge(DomainError):
+    status_code = 431
+    code = "request_header_fields_too_large"
+
+
+class RequestSizeLimitMiddleware:
+    """ASGI middleware that rejects oversized header fields and bodies.
+
+    Header fields over `MAX_HEADER_FIELDS` or `MAX_HEADER_BYTES` get 431. A
+    declared Content-Length over `max_bytes` is rejected with 413 before any
+    of the body is read. A body sent without a length (chunked) is counted
+    as it is read, and reading stops with 413 once it passes the limit.
     """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -101,6 +114,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         try:
+            _check_headers(scope)
             self._check_declared_length(scope)
         except DomainError as error:
             response = await error_response(scope, error)
@@ -133,3 +147,15 @@ class BodySizeLimitMiddleware:
             return message
 
         return counted
+
+
+def _check_headers(scope: Scope) -> None:
+    headers = scope["headers"]
+    size = sum(len(name) + len(value) for name, value in headers)
+    if len(headers) > MAX_HEADER_FIELDS or size > MAX_HEADER_BYTES:
+        raise HeadersTooLarge(
+            f"the request has {len(headers)} header fields of {size} bytes; the "
+            f"limits are {MAX_HEADER_FIELDS} fields and {MAX_HEADER_BYTES} bytes",
+            max_fields=MAX_HEADER_FIELDS,
+            max_bytes=MAX_HEADER_BYTES,
+        )

@@ -15,7 +15,7 @@ from palermo_gateway.access import AccessMiddleware
 from palermo_gateway.audit.middleware import AuditMiddleware
 from palermo_gateway.audit.writer import AuditWriter
 from palermo_gateway.headers import SecurityHeadersMiddleware
-from palermo_gateway.limits import BodySizeLimitMiddleware, TokenBucketLimiter
+from palermo_gateway.limits import RequestSizeLimitMiddleware, TokenBucketLimiter
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.request_id import RequestIdMiddleware
 
@@ -29,7 +29,7 @@ def install_middleware(
     )
     app.add_middleware(AccessMiddleware, limiter=limiter)
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
+        RequestSizeLimitMiddleware, max_bytes=settings.max_request_body_bytes
     )
     app.add_middleware(
         CORSMiddleware,
