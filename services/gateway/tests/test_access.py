@@ -184,6 +184,24 @@ async def test_other_state_response_rejected_unforwarded(
     assert own.status_code == 502
 
 
+async def test_own_state_in_lower_case_forwarded(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer
+) -> None:
+    lower = RESPONSE.replace(f"/{OWN_STATE}/", f"/{OWN_STATE.lower()}/")
+    other = RESPONSE.replace(f"/{OWN_STATE}/", f"/{OTHER_STATE.lower()}/")
+    headers = tokens.headers(Role.EXPERT, OWN_STATE)
+
+    own = await gateway.put(lower, headers=headers, json={})
+    refused = await gateway.put(other, headers=headers, json={})
+
+    assert own.status_code == 200
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        f"an expert of {OWN_STATE} may not write the questionnaire responses "
+        f"of {OTHER_STATE}"
+    )
+
+
 async def test_other_state_submit_rejected(
     gateway: httpx.AsyncClient, tokens: LocalIssuer
 ) -> None:

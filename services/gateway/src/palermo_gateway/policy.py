@@ -203,10 +203,13 @@ def _check_own_state(principal: Principal, api_path: str) -> None:
     match = _STATE_RESPONSE_PATH.fullmatch(api_path)
     if match is None or principal.is_secretariat:
         return
-    state = match.group("state")
+    # The questionnaire service reads the State's code in any case.
+    state = match.group("state").upper()
     if principal.state != state:
+        role = principal.role.value.replace("_", " ")
+        article = "an" if role[0] in "aeiou" else "a"
         raise Forbidden(
-            f"a {principal.role.value} of {principal.state} may not write "
-            f"the questionnaire responses of {state}",
+            f"{article} {role} of {principal.state} may not write the "
+            f"questionnaire responses of {state}",
             field="state",
         )
