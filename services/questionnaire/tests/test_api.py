@@ -178,6 +178,24 @@ async def test_unknown_question_invalid(service, phase) -> None:
     assert await stored_response(service) == before
 
 
+@pytest.mark.parametrize(
+    ("answers", "problems"),
+    [
+        ({f"unknown-{n}": {"value": "yes"} for n in range(250)}, 250),
+        ({f"unknown-{n}": {"value": 1.5} for n in range(30)}, 30),
+    ],
+    ids=["over-the-bound", "under-the-bound"],
+)
+async def test_problems_listed_up_to_100(service, phase, answers, problems) -> None:
+    response = await save(service, answers)
+
+    body = response.json()
+    assert response.status_code == 422
+    assert f"invalid answers: {problems} problem(s)" in body["detail"]
+    assert len(body["problems"]) == min(problems, 100)
+    assert ("the first 100 listed" in body["detail"]) == (problems > 100)
+
+
 async def test_excluded_article_invalid(service, phase) -> None:
     # France is party to the Convention against Corruption.
     response = await save(service, yes(8), "FRA")

@@ -25,6 +25,7 @@ from palermo_questionnaire.domain.rules import (
     shown_answers,
 )
 from palermo_questionnaire.events import record_submission
+from palermo_questionnaire.problems import invalid_input
 from palermo_questionnaire.tables import (
     Attachment,
     PhaseScope,
@@ -360,8 +361,4 @@ async def attachment_ids_of(session: AsyncSession, key: ResponseKey) -> set[str]
 
 def _raise_if_any(problems: list[Problem], message: str) -> None:
     if problems:
-        raise InvalidInput(
-            f"{message}: {len(problems)} problem(s)",
-            field=problems[0].field,
-            problems=[p.as_dict() for p in problems],
-        )
+        raise invalid_input(message, [p.as_dict() for p in problems])

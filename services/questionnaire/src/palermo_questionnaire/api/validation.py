@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from palermo_shared.errors import InvalidInput
+from palermo_questionnaire.problems import invalid_input
 
 # FastAPI prefixes each error's location with where the value came from.
 _LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
@@ -19,11 +19,7 @@ def install_validation_handler(app: FastAPI) -> None:
 async def _handle(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     problems = [_problem(e) for e in error.errors()]
-    invalid = InvalidInput(
-        f"invalid request: {len(problems)} problem(s)",
-        field=problems[0]["field"],
-        problems=problems,
-    )
+    invalid = invalid_input("invalid request", problems)
     return JSONResponse(status_code=invalid.status_code, content=invalid.body())
 
 
