@@ -243,6 +243,21 @@ async def test_focal_point_for_absent_state_invalid(service, started_review) -> 
     assert review["focal_points"] == []
 
 
+async def test_phase_focal_point_state_checked(service, started_review) -> None:
+    states = [{**PERSON, "state": state} for state in ("FRA", "ZZZ")]
+
+    response = await service.client.put(
+        "/phases/phase-1/focal-points",
+        json={"focal_points": states},
+        headers=service.secretariat,
+    )
+    review = await service.review()
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("unknown State ZZZ: neither")
+    assert review["focal_points"] == []
+
+
 async def test_expert_languages_checked(service, started_review) -> None:
     await service.name_focal_points()
     body = {

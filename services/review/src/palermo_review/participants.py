@@ -2,6 +2,7 @@
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -19,6 +20,7 @@ from palermo_review.tables import (
 from palermo_shared.auth import Principal
 from palermo_shared.errors import Forbidden, InvalidInput, NotFound
 from palermo_shared.ids import new_id
+from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ async def name_phase_focal_points(
     A focal point named on one review replaces the phase's one there.
     """
     require_secretariat(principal, "name focal points")
+    await _check_phase_states(session, phase_id, named)
     for state, person in named.items():
         row = await session.get(PhaseFocalPoint, (phase_id, state))
         row = row or PhaseFocalPoint(phase_id=phase_id, state=state, named_at=now)
@@ -71,6 +74,29 @@ async def name_phase_focal_points(
         row.named_at = now
         session.add(row)
     logger.info("phase %s: named %d focal points", phase_id, len(named))
+
+
+async def _check_phase_states(
+    session: AsyncSession, phase_id: str, states: Iterable[str]
+) -> None:
+    """Raise unless each State is in the shipped registry or in a desk review.
+
+    Focal points may be named before the draw, or before a redraw brings
+    their State in, so a State need not take part in a review yet. One
+    added to the registry since the release is known once it does.
+    """
+    query = select(DeskReview.state_under_review, DeskReview.reviewers).where(
+        DeskReview.phase_id == phase_id
+    )
+    rows = (await session.exec(query)).all()
+    taking_part = {s for state, reviewers in rows for s in (state, *(reviewers or []))}
+    unknown = sorted(set(states) - load_states().keys() - taking_part)
+    if unknown:
+        raise InvalidInput(
+            f"unknown State {', '.join(unknown)}: neither in the registry nor in "
+            f"a desk review of phase {phase_id}",
+            field="focal_points",
+        )
 
 
 async def name_review_focal_point(
