@@ -74,6 +74,18 @@ async def test_unknown_phase_not_found(service, phase) -> None:
     assert response.status_code == 404
 
 
+async def test_response_of_unknown_phase_named(service, phase) -> None:
+    unknown = await service.client.get(
+        "/phases/no-such-phase/responses/ITA/convention/criminalization"
+    )
+    unsaved = await service.client.get(response_path())
+
+    assert unknown.status_code == 404
+    assert "review phase no-such-phase not found" in unknown.json()["detail"]
+    assert unsaved.status_code == 404
+    assert "its State has saved no draft yet" in unsaved.json()["detail"]
+
+
 async def test_unknown_state_not_found(service, phase) -> None:
     get = await service.client.get(
         "/phases/phase-1/questionnaires/convention/criminalization",
@@ -333,6 +345,7 @@ async def test_second_submission_conflicts(service, phase) -> None:
 
     assert response.status_code == 409
     assert response.json()["current_state"] == "submitted"
+    assert f"submitted at {before['submitted_at']}" in response.json()["detail"]
     assert await stored_response(service) == before
 
 

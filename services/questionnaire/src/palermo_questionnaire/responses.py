@@ -33,7 +33,7 @@ from palermo_questionnaire.tables import (
     ResponseVersion,
     StateUnderReview,
 )
-from palermo_shared.clock import utcnow
+from palermo_shared.clock import aware, utcnow
 from palermo_shared.errors import (
     Conflict,
     InvalidInput,
@@ -146,7 +146,9 @@ async def require_response(
 ) -> Response:
     response = await find_response(session, key, for_update=for_update)
     if response is None:
-        raise NotFound(f"no {key.describe()}; save a draft first")
+        # An unknown phase is named as such, not as a missing draft.
+        await get_scope(session, key.phase_id)
+        raise NotFound(f"no {key.describe()}: its State has saved no draft yet")
     return response
 
 
@@ -266,9 +268,12 @@ async def submit(
     response = await require_response(session, key, for_update=True)
     check_precondition(response, if_match)
     if response.status == "submitted":
+        assert response.submitted_at is not None
+        # Written as the API's bodies write times.
+        submitted_at = aware(response.submitted_at).isoformat().replace("+00:00", "Z")
         raise Conflict(
             f"version {response.version} of response {response.id} was already "
-            f"submitted at {response.submitted_at}; save a draft to start a new "
+            f"submitted at {submitted_at}; save a draft to start a new "
             "version",
             current_state="submitted",
             allowed=["save_draft"],

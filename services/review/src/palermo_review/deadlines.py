@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
-from palermo_review.clock import Clock, aware
+from palermo_review.clock import Clock
 from palermo_review.domain.deadlines import (
     Deadline,
     DeadlineStage,
@@ -37,6 +37,7 @@ from palermo_review.tables import (
     ReviewFocalPoint,
 )
 from palermo_shared.auth import Principal
+from palermo_shared.clock import aware
 from palermo_shared.contracts import DeskReviewOverdue, DeskReviewReminderDue
 from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument

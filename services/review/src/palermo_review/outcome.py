@@ -8,7 +8,6 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
-from palermo_review.clock import aware
 from palermo_review.domain.workflow import (
     ReviewStatus,
     Step,
@@ -19,6 +18,7 @@ from palermo_review.observations import cleared_agreements, list_observations
 from palermo_review.reviews import check_step, get_review, publish, take_step
 from palermo_review.tables import DeskReview, StateComment, SummaryTranslation
 from palermo_shared.auth import Principal
+from palermo_shared.clock import aware
 from palermo_shared.contracts import (
     DeskReviewCompleted,
     OutcomeObservation,

@@ -11,7 +11,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.clock import aware
 from palermo_review.domain.workflow import ReviewStatus
 from palermo_review.tables import (
     DeskReview,
@@ -19,6 +18,7 @@ from palermo_review.tables import (
     Observation,
     StageChange,
 )
+from palermo_shared.clock import aware
 from palermo_shared.reference.instruments import WORKING_GROUPS, Instrument
 
 DAY = dt.timedelta(days=1)
