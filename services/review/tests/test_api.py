@@ -191,3 +191,14 @@ async def test_no_ranking_field_anywhere(service, staffed_review) -> None:
     for word in ("score", "grade", "rank"):
         assert word not in schema
         assert word not in review
+
+
+async def test_reappointment_keeps_appointment_date(service, staffed_review) -> None:
+    first = (await service.appoint_expert("FRA")).json()[0]
+    service.clock.advance(days=3)
+
+    again = await service.appoint_expert("FRA")
+
+    assert again.status_code == 201
+    assert again.json()[0]["id"] == first["id"]
+    assert again.json()[0]["appointed_at"] == first["appointed_at"]

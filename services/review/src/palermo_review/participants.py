@@ -151,7 +151,8 @@ async def appoint_experts(
 ) -> list[Expert]:
     """Appoint one expert of the caller's State to each listed review, all or none.
 
-    Appointing a subject already appointed to a review updates its details.
+    Appointing a subject already appointed to a review updates its details
+    and keeps who appointed it and when.
     """
     appointed = []
     for rid in dict.fromkeys(review_ids):
@@ -183,14 +184,15 @@ async def _appoint(
             f"desk review {review.id}",
             field="subject",
         )
-    expert = expert or Expert(id=new_id(), review_id=review.id, state=state)
+    if expert is None:
+        expert = Expert(id=new_id(), review_id=review.id, state=state)
+        expert.appointed_by = principal.subject
+        expert.appointed_at = now
     expert.subject = details.person.subject
     expert.name = details.person.name
     expert.email = details.person.email
     expert.languages = details.languages
     expert.expertise = details.expertise
-    expert.appointed_by = principal.subject
-    expert.appointed_at = now
     session.add(expert)
     return expert
 
