@@ -64,6 +64,7 @@ async def test_observation_outside_cluster_invalid(service, staffed_review) -> N
         ({"article": 0}, "article"),
         ({"kind": "score"}, "kind"),
         ({"text": ""}, "text"),
+        ({"text": " \n\t "}, "must not be blank"),
     ],
 )
 async def test_observation_malformed_invalid(

@@ -15,6 +15,7 @@ from palermo_shared.reference.instruments import (
     Instrument,
     WorkingGroup,
 )
+from palermo_shared.text import not_blank
 
 StateCode = Annotated[
     str,
@@ -166,12 +167,6 @@ class SeedCommitmentPublic(BaseModel):
     committed_at: dt.datetime
 
 
-def _not_blank(text: str) -> str:
-    if not text.strip():
-        raise ValueError("must not be blank")
-    return text
-
-
 class ExceptionalDecisionCreate(BaseModel):
     """A decision for exceptional circumstances, taken before the request."""
 
@@ -179,7 +174,7 @@ class ExceptionalDecisionCreate(BaseModel):
     decided_on: dt.date
     reason: str = Field(min_length=1, max_length=2000)
 
-    check_not_blank = field_validator("decided_by", "reason")(_not_blank)
+    check_not_blank = field_validator("decided_by", "reason")(not_blank)
 
     @field_validator("decided_on")
     @classmethod
@@ -218,7 +213,7 @@ class RedrawCreate(BaseModel):
         description="Required for a State's third and later requests in a review",
     )
 
-    check_not_blank = field_validator("reason")(_not_blank)
+    check_not_blank = field_validator("reason")(not_blank)
 
 
 class RedrawPublic(BaseModel):

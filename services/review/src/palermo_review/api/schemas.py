@@ -5,7 +5,7 @@ no State.
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.text import NOT_BLANK
 
 ObservationKind = Literal["good_practice", "difficulty", "technical_assistance_need"]
 OfficialLanguage = Literal["ar", "zh", "en", "fr", "ru", "es"]
@@ -74,7 +75,7 @@ class ReviewPage(BaseModel):
 
 class PersonIn(BaseModel):
     subject: str = Subject
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=200)
     email: str = Field(
         max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="e-mail"
     )
@@ -90,7 +91,7 @@ class PhaseFocalPoints(BaseModel):
 
 class ExpertIn(PersonIn):
     languages: list[OfficialLanguage] = Field(min_length=1, max_length=6)
-    expertise: str = Field(min_length=1, max_length=2000)
+    expertise: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=2000)
 
 
 class ExpertAppointment(ExpertIn):
@@ -113,7 +114,7 @@ class ExpertPublic(BaseModel):
 class ObservationCreate(BaseModel):
     article: int = Field(gt=0, le=MAX_STORED_INT)
     kind: ObservationKind
-    text: str = Field(min_length=1, max_length=20_000)
+    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
 
 
 class ObservationPublic(BaseModel):
@@ -147,7 +148,7 @@ class AgreementPublic(BaseModel):
 
 
 class CommentCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=50_000)
+    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
 
 
 class CommentPublic(BaseModel):
@@ -160,15 +161,17 @@ class CommentPublic(BaseModel):
 
 
 class CompletionRequest(BaseModel):
-    summary: str | None = Field(default=None, min_length=1, max_length=50_000)
+    summary: Annotated[str, NOT_BLANK] | None = Field(
+        default=None, min_length=1, max_length=50_000
+    )
 
 
 class SummaryUpdate(BaseModel):
-    summary: str = Field(min_length=1, max_length=50_000)
+    summary: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
 
 
 class TranslationIn(BaseModel):
-    text: str = Field(min_length=1, max_length=50_000)
+    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
 
 
 class TranslationPublic(BaseModel):
@@ -206,13 +209,13 @@ class PublishedOutcome(BaseModel):
 
 class InformationRequestCreate(BaseModel):
     kind: RequestKind
-    text: str = Field(min_length=1, max_length=20_000)
+    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
     due_date: dt.date
 
 
 class MessageCreate(BaseModel):
     kind: MessageKind
-    text: str = Field(min_length=1, max_length=50_000)
+    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
 
 
 class AttachmentPublic(BaseModel):
@@ -250,7 +253,7 @@ class InformationRequestPublic(BaseModel):
 class MeetingCreate(BaseModel):
     date: dt.date
     participants: list[str] = Field(min_length=1, max_length=100)
-    minutes: str = Field(min_length=1, max_length=100_000)
+    minutes: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=100_000)
 
 
 class MeetingPublic(BaseModel):
@@ -266,7 +269,7 @@ class MeetingPublic(BaseModel):
 class ExtensionCreate(BaseModel):
     stage: DeadlineStage
     days: int = Field(gt=0, le=366)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=2000)
 
 
 class ExtensionPublic(BaseModel):
