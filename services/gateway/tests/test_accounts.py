@@ -400,6 +400,19 @@ async def test_local_development_identity_accepted(
     assert response.status_code == 200
 
 
+async def test_development_identity_in_any_case(
+    gateway_with_accounts: Gateway,
+) -> None:
+    subject = "Focal_Point-ITA@Palermo.Local"
+    headers = local_token(
+        gateway_with_accounts.data_dir, subject, Role.FOCAL_POINT, "ITA"
+    )
+
+    response = await gateway_with_accounts.client.put(ITA_RESPONSE, headers=headers)
+
+    assert response.status_code == 200
+
+
 async def test_bootstrap_secretariat_token_registers(
     gateway_with_accounts: Gateway,
 ) -> None:

@@ -39,7 +39,8 @@ class AccessPolicy:
         return (
             self.local_mode
             and self.local_identities
-            and principal.subject == development
+            # Addresses compare in any case, as mail servers do in practice.
+            and principal.subject.lower() == development
         )
 
 
