@@ -35,9 +35,9 @@ def test_folder_on_a_file_rejected(command: list[str], option: str, file: Path) 
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["demo", "--concurrency", "0"], "0 is not a count of 1 or more"),
-        (["demo", "--concurrency", "many"], "'many' is not a whole number"),
-        (["serve", "--port", "0"], "0 is not a port from 1 to 65535"),
+        (["demo", "--concurrency", "0"], "0 is not a request count of at least 1"),
+        (["demo", "--concurrency", "many"], "'many' is not a request count"),
+        (["serve", "--port", "0"], "0 is not a port number from 1 to 65535"),
         (["serve", "--port", "http"], "'http' is not a port number"),
     ],
 )

@@ -24,14 +24,20 @@ from palermo_shared.settings import InvalidSettings, ServiceSettings, folder_pro
 from palermo_shared.telemetry import configure_tracing
 
 
-def _port(text: str) -> int:
+def _whole_number(text: str, noun: str, low: int, high: int | None = None) -> int:
+    """Return `text` as a whole number from `low` to `high` (no upper bound if None)."""
     try:
-        port = int(text)
+        number = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port from 1 to 65535")
-    return port
+        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+    if number < low or (high is not None and number > high):
+        bounds = f"of at least {low}" if high is None else f"from {low} to {high}"
+        raise argparse.ArgumentTypeError(f"{number} is not {noun} {bounds}")
+    return number
+
+
+def _port(text: str) -> int:
+    return _whole_number(text, "a port number", 1, 65535)
 
 
 def _hours(text: str) -> float:
@@ -58,13 +64,7 @@ def _folder(text: str) -> Path:
 
 def _concurrency(text: str) -> int:
     # With no request in flight, the phase would wait forever.
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"{count} is not a count of 1 or more")
-    return count
+    return _whole_number(text, "a request count", 1)
 
 
 def _state(text: str) -> str:

@@ -10,9 +10,8 @@ from palermo_gateway.policy import ROUTE_POLICIES
 from palermo_shared.auth import (
     LocalIssuer,
     Role,
-    issue_token,
-    load_or_create_signing_key,
 )
+from tests.support.tokens import local_token
 
 ROLE_LETTERS = {
     "S": Role.SECRETARIAT,
@@ -275,18 +274,14 @@ async def test_malformed_header_is_401(gateway: httpx.AsyncClient) -> None:
 
 
 async def test_expired_token_is_401(gateway: httpx.AsyncClient, tmp_path) -> None:
-    expired = issue_token(
-        load_or_create_signing_key(tmp_path / "signing-key.pem"),
-        subject="secretariat-un@palermo.local",
-        role=Role.SECRETARIAT,
-        issuer="palermo",
-        audience="palermo",
+    expired = local_token(
+        tmp_path,
+        "secretariat-un@palermo.local",
+        Role.SECRETARIAT,
         lifetime=dt.timedelta(seconds=-60),
     )
 
-    response = await gateway.get(
-        "/api/v1/draw/states", headers={"Authorization": f"Bearer {expired}"}
-    )
+    response = await gateway.get("/api/v1/draw/states", headers=expired)
 
     assert response.status_code == 401
     assert response.json()["detail"] == "the token has expired"

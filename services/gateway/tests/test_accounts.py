@@ -29,14 +29,13 @@ from palermo_gateway.settings import GatewaySettings
 from palermo_shared.auth import (
     LocalIssuer,
     Role,
-    issue_token,
-    load_or_create_signing_key,
 )
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import AccountInvited
 from palermo_shared.db import create_engine
 from palermo_shared.events import TOPIC_GATEWAY, decode
 from palermo_shared.serve import server_config
+from tests.support.tokens import local_token
 
 ITA_RESPONSE = (
     "/api/v1/questionnaire/phases/p1/responses/ITA/convention/criminalization"
@@ -174,21 +173,6 @@ async def expiring_gateway(tmp_path: Path, upstream: Any) -> AsyncIterator[Gatew
         tmp_path, upstream.url, invitation_lifetime_days=lifetime_days
     ):
         yield gateway
-
-
-def local_token(
-    tokens_dir: Path, subject: str, role: Role, state: str | None = None
-) -> dict[str, str]:
-    """Return a header with a token for any subject, as `palermo token` issues."""
-    token = issue_token(
-        load_or_create_signing_key(tokens_dir / "signing-key.pem"),
-        subject=subject,
-        role=role,
-        state=state,
-        issuer="palermo",
-        audience="palermo",
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_registration_invites_with_code(

@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 
 from palermo_gateway.events import EventStream
-from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
+from palermo_shared.auth import Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import ReviewPhaseOpened
 from palermo_shared.events import TOPIC_DRAW, encode, new_event
+from tests.support.tokens import local_token
 
 
 def _phase_event(phase_id: str) -> Record:
@@ -190,19 +191,16 @@ async def test_paused_client_blocks_nobody_and_resumes_after_gap() -> None:
 async def test_stream_ends_when_token_expires(
     gateway: httpx.AsyncClient, bus: MemoryBus, tmp_path: Path
 ) -> None:
-    token = issue_token(
-        load_or_create_signing_key(tmp_path / "signing-key.pem"),
-        subject="dashboard@example.org",
-        role=Role.SECRETARIAT,
-        issuer="palermo",
-        audience="palermo",
+    headers = local_token(
+        tmp_path,
+        "dashboard@example.org",
+        Role.SECRETARIAT,
         lifetime=dt.timedelta(seconds=2),
     )
     await bus.append([_phase_event("p1")])
     started = time.monotonic()
 
     lines = []
-    headers = {"Authorization": f"Bearer {token}"}
     async with gateway.stream("GET", "/api/v1/events", headers=headers) as response:
         async for line in response.aiter_lines():
             lines.append(line)
