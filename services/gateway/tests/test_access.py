@@ -191,11 +191,11 @@ async def test_own_state_in_lower_case_forwarded(
     headers = tokens.headers(Role.EXPERT, OWN_STATE)
 
     own = await gateway.put(lower, headers=headers, json={})
-    refused = await gateway.put(other, headers=headers, json={})
+    rejected = await gateway.put(other, headers=headers, json={})
 
     assert own.status_code == 200
-    assert refused.status_code == 403
-    assert refused.json()["detail"] == (
+    assert rejected.status_code == 403
+    assert rejected.json()["detail"] == (
         f"an expert of {OWN_STATE} may not write the questionnaire responses "
         f"of {OTHER_STATE}"
     )

@@ -345,7 +345,7 @@ async def test_published_summary_kept_until_withdrawn(service, staffed_review) -
     await publish_parts(service, True, [])
     new_text = {"summary": "Rewritten after publication."}
 
-    refused = await service.client.put(
+    rejected = await service.client.put(
         service.url("/summary"), json=new_text, headers=service.secretariat
     )
     published = await service.client.get(
@@ -356,8 +356,8 @@ async def test_published_summary_kept_until_withdrawn(service, staffed_review) -
         service.url("/summary"), json=new_text, headers=service.secretariat
     )
 
-    assert refused.status_code == 409
-    assert "must withdraw it" in refused.json()["detail"]
+    assert rejected.status_code == 409
+    assert "must withdraw it" in rejected.json()["detail"]
     assert published.json()["summary"] == "Desk review done."
     assert withdrawn.status_code == 200
     assert changed.status_code == 200

@@ -84,9 +84,10 @@ class TokenBucketLimiter:
             self._buckets.popitem(last=False)
 
 
-# Limits of a request's header fields, in the range of common reverse
-# proxies (nginx reads up to 32 KiB of them by default). uvicorn's parser
-# accepted megabytes, which the gateway then forwarded to the services.
+# Limits of a request's header fields, with room for any token the gateway
+# accepts. uvicorn accepted a 20 MB header, which the gateway then forwarded.
+# NOTE: the check runs after uvicorn has read the headers, so it protects the
+# services but not the gateway's own memory; a reverse proxy in front can.
 MAX_HEADER_FIELDS = 100
 MAX_HEADER_BYTES = 32 * 1024
 

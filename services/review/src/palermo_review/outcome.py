@@ -209,8 +209,8 @@ async def edit_summary(
 ) -> DeskReview:
     """Change the summary; translations of earlier revisions become outdated.
 
-    A published summary stays as the State under review approved it: its
-    focal point withdraws the publication first, and decides again after.
+    A published summary stays as the State under review approved it, so its
+    focal point must withdraw the publication before the summary changes.
     """
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.EDIT_SUMMARY)

@@ -183,8 +183,8 @@ class ExceptionalDecisionCreate(BaseModel):
         latest = utcnow().date() + dt.timedelta(days=1)
         if day > latest:
             raise ValueError(
-                f"invalid date {day}: it is in the future; record a decision "
-                "already taken"
+                f"invalid decided_on {day}: the date is in the future, and only "
+                "a decision already taken can be recorded"
             )
         return day
 
