@@ -33,6 +33,9 @@ async def test_open_phase_created(draw_service, open_phase) -> None:
         ({"instruments": []}, "instruments"),
         ({"instruments": ["convention", "convention"]}, "instruments"),
         ({"instruments": ["corruption"]}, "instruments"),
+        ({"draw_date": "0001-01-01"}, "draw_date"),
+        ({"draw_date": "2003-09-28"}, "draw_date"),
+        ({"draw_date": "9999-12-31"}, "draw_date"),
     ],
 )
 async def test_open_phase_invalid(draw_service, body, field) -> None:
@@ -41,6 +44,15 @@ async def test_open_phase_invalid(draw_service, body, field) -> None:
     assert response.status_code == 422
     locations = [error["loc"] for error in response.json()["detail"]]
     assert any(loc[:2] == ["body", field] for loc in locations), locations
+
+
+async def test_open_phase_date_message(draw_service) -> None:
+    response = await draw_service.client.post(
+        "/phases", json={"draw_date": "2003-09-28"}
+    )
+
+    [error] = response.json()["detail"]
+    assert "invalid date 2003-09-28: it is before 2003-09-29" in error["msg"]
 
 
 async def test_invalid_phase_publishes_nothing(draw_service, open_phase) -> None:

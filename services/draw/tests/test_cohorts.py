@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,6 +98,16 @@ async def test_cohort_count_invalid(draw_service) -> None:
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "count"]
+
+
+@pytest.mark.parametrize("draw_date", ["1999-12-31", "9999-12-31"])
+async def test_cohort_draw_date_invalid(draw_service, draw_date) -> None:
+    body = {"seed": "s", "draw_date": draw_date}
+
+    response = await draw_service.client.post("/cohorts", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "draw_date"]
 
 
 async def test_unknown_cohort_not_found(draw_service) -> None:

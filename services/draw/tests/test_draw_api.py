@@ -206,6 +206,8 @@ async def test_meeting_recorded(draw_service, open_phase, record_meeting) -> Non
         ({"states_present": ["ken"]}, "states_present"),
         ({"states_present": []}, "states_present"),
         ({"date": "someday"}, "date"),
+        ({"date": "2000-11-14"}, "date"),
+        ({"date": "2999-01-01"}, "date"),
     ],
 )
 async def test_meeting_invalid(draw_service, open_phase, body, field) -> None:

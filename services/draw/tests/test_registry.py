@@ -109,6 +109,31 @@ async def test_change_without_date_invalid(draw_service) -> None:
     assert response.json()["detail"][0]["loc"] == ["body", "effective_date"]
 
 
+@pytest.mark.parametrize("effective_date", ["1900-01-01", "9999-12-31"])
+async def test_change_implausible_date_invalid(draw_service, effective_date) -> None:
+    before = await registry_state(draw_service)
+    body = {**NEW_PARTY, "effective_date": effective_date}
+
+    response = await draw_service.client.put("/states/AND", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "effective_date"]
+    assert await registry_state(draw_service) == before
+
+
+async def test_csv_import_implausible_date_invalid(draw_service) -> None:
+    before = await registry_state(draw_service)
+    text = "\n".join([HEADER, "ATL,Atlantis,African,civil_law,yes,,,,"])
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "9999-12-31"}, content=text
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "effective_date"]
+    assert await registry_state(draw_service) == before
+
+
 async def test_csv_import_stored(draw_service) -> None:
     text = "\n".join(
         [

@@ -59,6 +59,10 @@ async def test_contribution_recorded(service, phase) -> None:
         ({"organization": ""}, "organization"),
         ({"articles": [99]}, "articles"),
         ({"rating": 5}, "rating"),
+        ({"articles": [5, 6, 5]}, "articles"),
+        ({"articles": list(range(1, 102))}, "articles"),
+        ({"received_on": "1999-01-01"}, "received_on"),
+        ({"received_on": "9999-12-31"}, "received_on"),
     ],
 )
 async def test_bad_contribution_invalid(service, phase, change, field) -> None:
@@ -71,6 +75,16 @@ async def test_bad_contribution_invalid(service, phase, change, field) -> None:
     assert response.status_code == 422
     assert response.json()["field"] == field
     assert (await service.client.get(f"{PATH}/contributions")).json() == []
+
+
+async def test_repeated_articles_named(service, phase) -> None:
+    await create_draft(service)
+    body = {**CONTRIBUTION, "articles": [6, 5, 6, 5, 7]}
+
+    response = await service.client.post(f"{PATH}/contributions", json=body)
+
+    [problem] = response.json()["problems"]
+    assert "invalid articles: [5, 6] appear more than once" in problem["message"]
 
 
 async def test_contribution_without_response_not_found(service, phase) -> None:

@@ -55,6 +55,7 @@ async def test_request_recorded(service, staffed_review) -> None:
     ("changes", "field"),
     [
         ({"due_date": "2026-01-05"}, "due_date"),
+        ({"due_date": "9999-12-31"}, "due_date"),
         ({"kind": "interrogation"}, "kind"),
         ({"text": ""}, "text"),
     ],
@@ -178,8 +179,9 @@ async def test_meeting_recorded(service, staffed_review) -> None:
     assert listed.json()[0]["minutes"] == meeting["minutes"]
 
 
-async def test_future_meeting_invalid(service, staffed_review) -> None:
-    meeting = {"date": "2026-03-01", "participants": ["a"], "minutes": "Planned."}
+@pytest.mark.parametrize("date", ["2026-03-01", "1900-01-01"])
+async def test_implausible_meeting_invalid(service, staffed_review, date) -> None:
+    meeting = {"date": date, "participants": ["a"], "minutes": "Planned."}
 
     response = await service.client.post(
         service.url("/meetings"), json=meeting, headers=service.expert("BRA")
@@ -189,5 +191,5 @@ async def test_future_meeting_invalid(service, staffed_review) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json()["field"] == "date"
+    assert "date" in response.text
     assert listed.json() == []

@@ -14,6 +14,7 @@ from palermo_draw.api.schemas import (
     StatePublic,
 )
 from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
+from palermo_shared.dates import MechanismDate
 from palermo_shared.errors import InvalidInput, NotFound
 from palermo_shared.reference.states import StateParty
 from palermo_shared.service import ServiceRuntime, runtime_of
@@ -92,7 +93,9 @@ async def change_state(
 async def import_states(
     request: Request,
     runtime: Runtime,
-    effective_date: Annotated[dt.date, Query(description="Date the rows apply from")],
+    effective_date: Annotated[
+        MechanismDate, Query(description="Date the rows apply from")
+    ],
 ) -> RegistryImportPublic:
     """Import rows shaped like states.csv (text/csv body); a bad row rejects all."""
     raw = await request.body()

@@ -7,8 +7,8 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from palermo_draw.domain.model import DrawMode
 from palermo_draw.record import AssignmentRecord
-from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import ExceptionalDecision
+from palermo_shared.dates import CountDate, MechanismDate, PastDate
 from palermo_shared.reference.instruments import (
     WORKPLAN,
     Cluster,
@@ -46,7 +46,7 @@ class PhaseCreate(BaseModel):
         description=f"Workplan period to review, one of {', '.join(REVIEW_PERIODS)}",
     )
     instruments: list[Instrument] = Field(default_factory=lambda: list(Instrument))
-    draw_date: dt.date | None = Field(
+    draw_date: CountDate | None = Field(
         default=None,
         description="Date on which parties are counted; today when omitted",
     )
@@ -141,7 +141,7 @@ class DrawPublic(BaseModel):
 
 class MeetingCreate(BaseModel):
     kind: Literal["intersessional", "regular_session"]
-    date: dt.date
+    date: PastDate
     states_present: list[StateCode] = Field(min_length=1, max_length=250)
 
 
@@ -171,22 +171,10 @@ class ExceptionalDecisionCreate(BaseModel):
     """A decision for exceptional circumstances, taken before the request."""
 
     decided_by: str = Field(min_length=1, max_length=200)
-    decided_on: dt.date
+    decided_on: PastDate
     reason: str = Field(min_length=1, max_length=2000)
 
     check_not_blank = field_validator("decided_by", "reason")(not_blank)
-
-    @field_validator("decided_on")
-    @classmethod
-    def already_taken(cls, day: dt.date) -> dt.date:
-        # A day of margin for decisions dated in time zones ahead of UTC.
-        latest = utcnow().date() + dt.timedelta(days=1)
-        if day > latest:
-            raise ValueError(
-                f"invalid decided_on {day}: the date is in the future, and only "
-                "a decision already taken can be recorded"
-            )
-        return day
 
     def recorded(self) -> ExceptionalDecision:
         return ExceptionalDecision(**self.model_dump())
@@ -239,7 +227,7 @@ class VerificationPublic(BaseModel):
 class StateChange(BaseModel):
     """A whole row of the registry, in the columns and cell format of states.csv."""
 
-    effective_date: dt.date
+    effective_date: MechanismDate
     name: str = Field(min_length=1, max_length=200)
     regional_group: str = ""
     legal_system: str = ""
@@ -266,7 +254,7 @@ class RegistryChangePublic(BaseModel):
 class CohortCreate(BaseModel):
     seed: str = Field(min_length=1, max_length=200)
     count: int = Field(default=3, ge=1, le=10, description="Number of yearly cohorts")
-    draw_date: dt.date | None = Field(
+    draw_date: CountDate | None = Field(
         default=None, description="Date on which parties are counted; today if omitted"
     )
 

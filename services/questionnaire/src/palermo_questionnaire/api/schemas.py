@@ -1,11 +1,13 @@
 """HTTP request and response bodies of the questionnaire service."""
 
 import datetime as dt
+from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from palermo_questionnaire.domain.labels import Language
+from palermo_shared.dates import PastDate
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 ContributorCategory = Literal[
@@ -124,9 +126,22 @@ class ContributionCreate(BaseModel):
     organization: str = Field(min_length=1, max_length=300)
     summary: str = Field(min_length=1, max_length=20_000)
     articles: list[int] = Field(
-        default_factory=list, description="Articles the contribution concerns"
+        default_factory=list,
+        max_length=100,
+        description="Articles the contribution concerns",
     )
-    received_on: dt.date | None = None
+    received_on: PastDate | None = None
+
+    @field_validator("articles")
+    @classmethod
+    def distinct_articles(cls, articles: list[int]) -> list[int]:
+        repeated = sorted(a for a, n in Counter(articles).items() if n > 1)
+        if repeated:
+            raise ValueError(
+                f"invalid articles: {repeated} appear more than once; "
+                "list each article once"
+            )
+        return articles
 
 
 class ContributionPublic(ContributionCreate):

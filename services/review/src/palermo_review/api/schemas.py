@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
+from palermo_shared.dates import MechanismDate
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.text import NOT_BLANK
@@ -210,7 +211,7 @@ class PublishedOutcome(BaseModel):
 class InformationRequestCreate(BaseModel):
     kind: RequestKind
     text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
-    due_date: dt.date
+    due_date: MechanismDate
 
 
 class MessageCreate(BaseModel):
@@ -251,7 +252,7 @@ class InformationRequestPublic(BaseModel):
 
 
 class MeetingCreate(BaseModel):
-    date: dt.date
+    date: MechanismDate
     participants: list[str] = Field(min_length=1, max_length=100)
     minutes: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=100_000)
 
