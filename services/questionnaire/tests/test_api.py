@@ -230,6 +230,8 @@ IMPLEMENTATION = "answers.article-5.implementation"
         ("implementation", "yes", IMPLEMENTATION),
         ("statistics", {"value": "12"}, "answers.article-5.statistics.value"),
         ("statistics", {"value": -1}, "answers.article-5.statistics.value"),
+        ("statistics", {"value": 12.5}, "answers.article-5.statistics.value"),
+        ("statistics", {"value": 2**53}, "answers.article-5.statistics.value"),
         ("practice", {"value": 7}, "answers.article-5.practice.value"),
         (
             "citations",

@@ -8,9 +8,12 @@ strict, so `"12"` is not a number and `12` is not a text.
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 TEXT_MAX_LENGTH = 20_000
+# The largest integer that a JavaScript client, such as a browser, reads
+# from JSON without rounding it.
+COUNT_MAX = 2**53 - 1
 LIST_MAX_ITEMS = 100
 
 
@@ -75,7 +78,9 @@ class CitationsAnswer(_AnswerModel):
 
 
 class NumberAnswer(_AnswerModel):
-    value: StrictFloat = Field(ge=0, description="Integers are accepted too")
+    """A count, such as convictions or requests received in a year."""
+
+    value: StrictInt = Field(ge=0, le=COUNT_MAX, description="A whole number")
     reference_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
     note: StrictStr = Field(default="", max_length=2000)
 
