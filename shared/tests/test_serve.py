@@ -4,9 +4,13 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 from uvicorn.config import STARTUP_FAILURE
+
+from palermo_shared.auth import LocalIssuer, Role
 
 
 def test_busy_port_exits_with_startup_failure(tmp_path: Path) -> None:
@@ -45,6 +49,58 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
     )
     assert "secret" not in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_service_answers_head(tmp_path: Path) -> None:
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(port),
+        "DATA_DIR": str(tmp_path),
+        "BUS_TRANSPORT": "memory",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "palermo_draw"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_until_live(url)
+        tokens = LocalIssuer.from_key_file(tmp_path / "signing-key.pem")
+
+        probe = httpx.head(f"{url}/healthz/live")
+        state = httpx.head(
+            f"{url}/states/ITA", headers=tokens.headers(Role.SECRETARIAT)
+        )
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+
+    assert probe.status_code == 200
+    assert state.status_code == 200
+    assert state.content == b""
+    assert int(state.headers["content-length"]) > 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_live(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz/live").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url}/healthz/live not live within 60 s")
 
 
 def _run_draw_service(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -28,6 +28,7 @@ from palermo_shared.bus import Bus, PublishError
 from palermo_shared.db import create_engine, session_factory
 from palermo_shared.errors import install_error_handlers
 from palermo_shared.events import DOMAIN_TOPICS
+from palermo_shared.head import HeadMiddleware
 from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
 from palermo_shared.migrations import upgrade_to_head
 from palermo_shared.outbox import OutboxMessage, OutboxRelay
@@ -229,6 +230,7 @@ def create_service_app(
     app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HeadMiddleware)
     app.include_router(health_router(_runtime_ready))
     for router in routers:
         app.include_router(router)

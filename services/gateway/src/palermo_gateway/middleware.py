@@ -1,11 +1,12 @@
 """The gateway's middleware stack, outermost first.
 
-1. request id, so every response and log line of the request carries it;
-2. security headers, on every response including errors and preflights;
-3. audit trail, which records state-changing requests, refused ones too;
-4. CORS, which responds to browser preflight requests before they need a token;
-5. body size limit;
-6. authentication, rate limit and authorization.
+1. HEAD served as GET without the body, so every step below sees a GET;
+2. request id, so every response and log line of the request carries it;
+3. security headers, on every response including errors and preflights;
+4. audit trail, which records state-changing requests, refused ones too;
+5. CORS, which responds to browser preflight requests before they need a token;
+6. body size limit;
+7. authentication, rate limit and authorization.
 """
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from palermo_gateway.audit.writer import AuditWriter
 from palermo_gateway.headers import SecurityHeadersMiddleware
 from palermo_gateway.limits import RequestSizeLimitMiddleware, TokenBucketLimiter
 from palermo_gateway.settings import GatewaySettings
+from palermo_shared.head import HeadMiddleware
 from palermo_shared.request_id import RequestIdMiddleware
 
 
@@ -41,4 +43,5 @@ def install_middleware(
     app.add_middleware(AuditMiddleware, writer=audit_writer)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HeadMiddleware)
     app.state.rate_limiter = limiter
