@@ -99,8 +99,15 @@ def create_app(
             await audit_writer.stop()
             await runtime.stop()
 
-    # The whole API's document is served at /api/v1/openapi.json instead.
-    app = FastAPI(title="Palermo gateway", lifespan=lifespan, openapi_url=None)
+    # The whole API's document is served at /api/v1/openapi.json instead. No
+    # redirect of a path without its trailing slash: behind a TLS proxy, the
+    # Location would name http and the gateway's own host.
+    app = FastAPI(
+        title="Palermo gateway",
+        lifespan=lifespan,
+        openapi_url=None,
+        redirect_slashes=False,
+    )
     app.state.settings = settings
     app.state.token_verifier = settings.build_token_verifier()
     app.state.event_stream = stream
