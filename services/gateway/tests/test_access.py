@@ -414,6 +414,26 @@ async def test_query_token_not_forwarded(
     assert response.json()["query"] == "x=1"
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "PROPFIND"])
+async def test_unrouted_method_not_allowed(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer, method: str
+) -> None:
+    headers = tokens.headers(Role.OBSERVER)
+
+    response = await gateway.request(method, "/api/v1/draw/states/KEN", headers=headers)
+
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+
+
+async def test_unrouted_method_needs_token(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.request(
+        "OPTIONS", "/api/v1/draw/states/KEN", headers={"Authorization": ""}
+    )
+
+    assert response.status_code == 401
+
+
 async def test_dot_segments_rejected(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get(
         "/api/v1/questionnaire/phases/p1/responses/KEN/%2E%2E/%2E%2E/overview"

@@ -14,6 +14,8 @@ matches no entry is:
   routes listed for them;
 - denied to every role when it writes, until the table lists it.
 
+A method that no route serves passes the table, and the router rejects it.
+
 On top of the table, a focal point or expert may only write the
 questionnaire responses of its own State: the `{state}` segment of
 `/questionnaire/phases/{phase_id}/responses/{state}/...` must be the State
@@ -30,6 +32,10 @@ from palermo_shared.errors import Forbidden
 
 API_PREFIX = "/api/v1"
 READ_METHODS = frozenset({"GET", "HEAD"})
+# The methods the gateway's routes serve. No route serves another method,
+# such as OPTIONS outside a CORS preflight or TRACE, so the router rejects
+# it with 405 and the methods the path allows, whatever the caller's role.
+ROUTED_METHODS = READ_METHODS | {"POST", "PUT", "PATCH", "DELETE"}
 
 EVERYONE = frozenset(Role)
 SECRETARIAT = frozenset({Role.SECRETARIAT})
@@ -189,6 +195,8 @@ def allowed_roles(method: str, api_path: str) -> frozenset[Role]:
 
 def authorize(principal: Principal, method: str, path: str) -> None:
     """Raise `Forbidden` unless `principal` may call `method` on `path`."""
+    if method not in ROUTED_METHODS:
+        return
     api_path = path.removeprefix(API_PREFIX)
     if principal.role not in allowed_roles(method, api_path):
         raise Forbidden(

@@ -12,6 +12,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from palermo_gateway.events import EventStream, StreamedEvent
 from palermo_gateway.openapi import ApiDocument
+from palermo_gateway.policy import ROUTED_METHODS
 from palermo_gateway.proxy import Proxy
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Caller, Principal
@@ -19,7 +20,8 @@ from palermo_shared.auth import Caller, Principal
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1")
-PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# HEAD reaches the routes as a GET.
+PROXIED_METHODS = sorted(ROUTED_METHODS - {"HEAD"})
 
 
 @router.get("/events", response_class=EventSourceResponse)
