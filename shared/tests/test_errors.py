@@ -43,5 +43,5 @@ async def test_input_json_cannot_carry_rejected(body: str, field: str) -> None:
         )
 
     assert response.status_code == 422
-    [problem] = response.json()["detail"]
-    assert problem["loc"] == ["body", field]
+    [problem] = response.json()["problems"]
+    assert problem["field"] == field

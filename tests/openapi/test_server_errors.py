@@ -1,7 +1,5 @@
 """Inputs that once made a service respond with 5xx, sent through the gateway."""
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -21,7 +19,7 @@ def test_huge_notification_offset_is_422(
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "offset"]
+    assert response.json()["field"] == "offset"
 
 
 @pytest.mark.parametrize(
@@ -49,14 +47,7 @@ def test_integer_beyond_64_bits_is_422(
     response = httpx.get(f"{palermo.url}{path}", params=params, headers=secretariat)
 
     assert response.status_code == 422, response.text
-    assert _invalid_field(response.json()) == field
-
-
-def _invalid_field(body: dict[str, Any]) -> str:
-    """Return the field named by a 422 body, in either shape the services use."""
-    if "field" in body:
-        return str(body["field"])
-    return str(body["detail"][0]["loc"][-1])
+    assert response.json()["field"] == field
 
 
 def test_control_character_in_path_is_forwarded(

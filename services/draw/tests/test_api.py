@@ -42,8 +42,8 @@ async def test_open_phase_invalid(draw_service, body, field) -> None:
     response = await draw_service.client.post("/phases", json=body)
 
     assert response.status_code == 422
-    locations = [error["loc"] for error in response.json()["detail"]]
-    assert any(loc[:2] == ["body", field] for loc in locations), locations
+    fields = [p["field"].split(".")[0] for p in response.json()["problems"]]
+    assert field in fields
 
 
 async def test_open_phase_date_message(draw_service) -> None:
@@ -51,8 +51,8 @@ async def test_open_phase_date_message(draw_service) -> None:
         "/phases", json={"draw_date": "2003-09-28"}
     )
 
-    [error] = response.json()["detail"]
-    assert "invalid date 2003-09-28: it is before 2003-09-29" in error["msg"]
+    [problem] = response.json()["problems"]
+    assert "invalid date 2003-09-28: it is before 2003-09-29" in problem["message"]
 
 
 async def test_invalid_phase_publishes_nothing(draw_service, open_phase) -> None:

@@ -97,7 +97,7 @@ async def test_cohort_count_invalid(draw_service) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "count"]
+    assert response.json()["field"] == "count"
 
 
 @pytest.mark.parametrize("draw_date", ["1999-12-31", "9999-12-31"])
@@ -107,7 +107,7 @@ async def test_cohort_draw_date_invalid(draw_service, draw_date) -> None:
     response = await draw_service.client.post("/cohorts", json=body)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "draw_date"]
+    assert response.json()["field"] == "draw_date"
 
 
 async def test_unknown_cohort_not_found(draw_service) -> None:

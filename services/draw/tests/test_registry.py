@@ -106,7 +106,7 @@ async def test_change_without_date_invalid(draw_service) -> None:
     response = await draw_service.client.put("/states/AND", json=body)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "effective_date"]
+    assert response.json()["field"] == "effective_date"
 
 
 @pytest.mark.parametrize("effective_date", ["1900-01-01", "9999-12-31"])
@@ -117,7 +117,7 @@ async def test_change_implausible_date_invalid(draw_service, effective_date) -> 
     response = await draw_service.client.put("/states/AND", json=body)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "effective_date"]
+    assert response.json()["field"] == "effective_date"
     assert await registry_state(draw_service) == before
 
 
@@ -130,7 +130,7 @@ async def test_csv_import_implausible_date_invalid(draw_service) -> None:
     )
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "effective_date"]
+    assert response.json()["field"] == "effective_date"
     assert await registry_state(draw_service) == before
 
 
@@ -264,4 +264,4 @@ async def test_csv_without_date_rejected(draw_service) -> None:
     response = await draw_service.client.post("/states/import", content=HEADER)
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", "effective_date"]
+    assert response.json()["field"] == "effective_date"

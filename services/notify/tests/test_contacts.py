@@ -13,10 +13,7 @@ FOCAL_POINT = {
 
 
 def _invalid_field(response):
-    body = response.json()
-    if "field" in body:
-        return body["field"]
-    return body["detail"][0]["loc"][1]
+    return response.json()["field"].split(".")[0]
 
 
 async def _contacts(service, **params):

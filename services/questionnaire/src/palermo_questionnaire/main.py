@@ -5,7 +5,6 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from palermo_questionnaire.api import documents, routes, secretariat
-from palermo_questionnaire.api.validation import install_validation_handler
 from palermo_questionnaire.consumers import review_phase_opened
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_questionnaire.tables import MODELS
@@ -39,5 +38,4 @@ def create_app(
         title="Palermo questionnaire service",
     )
     app.state.settings = settings
-    install_validation_handler(app)
     return app

@@ -25,7 +25,6 @@ from palermo_questionnaire.domain.rules import (
     shown_answers,
 )
 from palermo_questionnaire.events import record_submission
-from palermo_questionnaire.problems import invalid_input
 from palermo_questionnaire.tables import (
     Attachment,
     PhaseScope,
@@ -40,6 +39,7 @@ from palermo_shared.errors import (
     NotFound,
     PreconditionFailed,
     PreconditionRequired,
+    invalid_input,
 )
 from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument
