@@ -3,6 +3,8 @@
 import asyncio
 import datetime as dt
 
+import pytest
+
 from palermo_review.main import create_app
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus import Record
@@ -26,9 +28,9 @@ def deadline(review: dict, stage: str) -> dict:
 
 
 async def check(service, days: float) -> dict:
-    at = (START + dt.timedelta(days=days)).isoformat()
+    service.clock.now = START + dt.timedelta(days=days)
     response = await service.client.post(
-        "/deadlines/check", json={"at": at}, headers=service.secretariat
+        "/deadlines/check", json={}, headers=service.secretariat
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -101,7 +103,6 @@ async def extend(service, **changes):
 
 async def test_extension_moves_due_date(service, started_review) -> None:
     await check(service, 15)
-    service.clock.advance(days=15)
 
     response = await extend(service)
     review = await service.review()
@@ -183,3 +184,32 @@ async def test_periodic_check_uses_clock(tmp_path, service) -> None:
 
     assert len(found) == 1
     assert len(again) == 1
+
+
+async def test_check_at_past_time(service, started_review) -> None:
+    service.clock.advance(days=20)
+    at = (START + dt.timedelta(days=15)).isoformat()
+
+    response = await service.client.post(
+        "/deadlines/check", json={"at": at}, headers=service.secretariat
+    )
+
+    assert response.status_code == 200
+    assert response.json()["overdue"] == 1
+
+
+@pytest.mark.parametrize(
+    "at",
+    ["2026-01-05T09:00:01+00:00", "9999-12-31T23:59:59Z", "2026-01-01T00:00:00"],
+    ids=["future", "far-future", "no-time-zone"],
+)
+async def test_check_at_invalid_time(service, started_review, at) -> None:
+    response = await service.client.post(
+        "/deadlines/check", json={"at": at}, headers=service.secretariat
+    )
+    await service.wait_for_outbox()
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "at"
+    assert payloads(service, DeskReviewOverdue.event_type) == []
+    assert payloads(service, DeskReviewReminderDue.event_type) == []

@@ -7,7 +7,7 @@ no State.
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
@@ -284,8 +284,10 @@ class ExtensionPublic(BaseModel):
 
 
 class DeadlineCheck(BaseModel):
-    at: dt.datetime | None = Field(
-        default=None, description="time to check at; now when absent"
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="time to check at, with its time zone, not after now; "
+        "now when absent",
     )
 
 

@@ -20,6 +20,7 @@ from palermo_review.api.schemas import (
 from palermo_review.participants import require_secretariat
 from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
+from palermo_shared.errors import InvalidInput
 
 router = APIRouter(tags=["secretariat"])
 
@@ -64,6 +65,14 @@ async def check_deadlines(
     """Run the deadline check now, or at the given time, as the periodic task does."""
     require_secretariat(caller, "run the deadline check")
     at = body.at or now
+    # A check at a later time would send reminders and overdue notices
+    # before they are due, and they are sent once.
+    if at > now:
+        raise InvalidInput(
+            f"invalid at {at.isoformat()}: it is after now ({now.isoformat()}), "
+            "and notices cannot be sent before they are due",
+            field="at",
+        )
     async with runtime.transaction() as session:
         result = await deadlines.check_deadlines(session, settings, at)
     return DeadlineCheckResult(
