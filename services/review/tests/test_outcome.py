@@ -26,6 +26,24 @@ async def test_expert_agreement_needs_clearance(service, staffed_review) -> None
     assert len(cleared.json()["missing_for_completion"]) == 2
 
 
+async def test_repeated_agreement_keeps_clearance(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree(service.expert("FRA"))
+    await service.client.post(
+        service.url("/agreement/clearance"), headers=service.focal_point("FRA")
+    )
+
+    again = await service.agree(service.expert("FRA"))
+    agreements = await service.client.get(
+        service.url("/agreements"), headers=service.secretariat
+    )
+
+    assert again.status_code == 200
+    assert len(again.json()["missing_for_completion"]) == 2
+    [agreement] = agreements.json()
+    assert agreement["cleared_by"] is not None
+
+
 async def test_clearance_without_agreement_conflicts(service, staffed_review) -> None:
     await service.observe()
     await service.agree(service.focal_point("FRA"))
@@ -361,3 +379,22 @@ async def test_published_summary_kept_until_withdrawn(service, staffed_review) -
     assert published.json()["summary"] == "Desk review done."
     assert withdrawn.status_code == 200
     assert changed.status_code == 200
+
+
+async def test_expert_correction_after_completion_forbidden(
+    service, staffed_review
+) -> None:
+    await service.complete_fully()
+
+    response = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Rewritten after completion."},
+        headers=service.expert("BRA"),
+    )
+    summary = await service.client.get(
+        service.url("/summary"), headers=service.secretariat
+    )
+
+    assert response.status_code == 403
+    assert "correct the summary of a completed review" in response.json()["detail"]
+    assert summary.json()["summary"] == "Desk review done."

@@ -96,3 +96,43 @@ async def test_completed_review_keeps_reviewers(service, staffed_review: str) ->
     review = await service.review()
     assert review["reviewers"] == ["FRA", "BRA"]
     assert changes(service) == []
+
+
+async def test_redraw_in_comment_period_returns_to_agreeing(
+    service, staffed_review: str
+) -> None:
+    await service.name_focal_points("ARG")
+    assert (await service.observe()).status_code == 201
+    await service.agree_both()
+    assert (await service.review())["status"] == "commenting"
+
+    await service.publish(redrawn(service))
+    await service.wait_for_handled(3)
+    review = await service.review()
+    agreements = await service.client.get(
+        service.url("/agreements"), headers=service.secretariat
+    )
+    agreed = await service.agree(service.focal_point("ARG"))
+
+    assert review["status"] == "agreeing"
+    assert review["comment_period_started_at"] is None
+    assert [a["state"] for a in agreements.json()] == ["FRA"]
+    assert agreed.status_code == 200
+    assert agreed.json()["status"] == "commenting"
+
+
+async def test_redraw_in_agreeing_withdraws_replaced_agreement(
+    service, staffed_review: str
+) -> None:
+    assert (await service.observe()).status_code == 201
+    assert (await service.agree(service.focal_point("BRA"))).status_code == 200
+
+    await service.publish(redrawn(service))
+    await service.wait_for_handled(3)
+    review = await service.review()
+    agreements = await service.client.get(
+        service.url("/agreements"), headers=service.secretariat
+    )
+
+    assert review["status"] == "agreeing"
+    assert agreements.json() == []

@@ -50,6 +50,7 @@ class Action(StrEnum):
     COMMENT = "comment on the final observations"
     CLEAR_COMMENT = "clear or waive the comments"
     EDIT_SUMMARY = "write the summary"
+    CORRECT_SUMMARY = "correct the summary of a completed review"
     COMPLETE = "complete the review"
     DECIDE_PUBLICATION = "decide what is published"
     TRANSLATE = "translate the summary"
@@ -79,6 +80,9 @@ PERMISSIONS: dict[Action, frozenset[Seat]] = {
     Action.COMMENT: frozenset({_S.EXPERT_UNDER_REVIEW, _S.FOCAL_POINT_UNDER_REVIEW}),
     Action.CLEAR_COMMENT: frozenset({_S.FOCAL_POINT_UNDER_REVIEW}),
     Action.EDIT_SUMMARY: frozenset({_S.REVIEWING_EXPERT, _S.SECRETARIAT}),
+    # The outcome went to the working group at completion, so the reviewing
+    # States' work on the summary ends there.
+    Action.CORRECT_SUMMARY: frozenset({_S.SECRETARIAT}),
     Action.COMPLETE: frozenset({_S.REVIEWING_EXPERT, _S.SECRETARIAT}),
     Action.DECIDE_PUBLICATION: frozenset({_S.FOCAL_POINT_UNDER_REVIEW}),
     Action.TRANSLATE: frozenset({_S.SECRETARIAT}),

@@ -113,9 +113,13 @@ async def _store_agreement(
 ) -> None:
     assert participant.state is not None
     agreement = await session.get(Agreement, (review.id, participant.state))
-    agreement = agreement or Agreement(review_id=review.id, state=participant.state)
-    agreement.agreed_by, agreement.agreed_at = participant.subject, now
-    agreement.cleared_by, agreement.cleared_at = None, None
+    if agreement is None:
+        agreement = Agreement(review_id=review.id, state=participant.state)
+        agreement.agreed_by, agreement.agreed_at = participant.subject, now
+    elif agreement.cleared_at is not None or not participant.is_focal_point:
+        # A State's agreement remains until the observations are reopened, so
+        # agreeing again must not withdraw its focal point's clearance.
+        return
     if participant.is_focal_point:
         agreement.cleared_by, agreement.cleared_at = participant.subject, now
     session.add(agreement)

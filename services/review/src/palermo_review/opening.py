@@ -5,12 +5,14 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import delete
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.clock import Clock
 from palermo_review.domain.workflow import ReviewStatus, Step
 from palermo_review.reviews import publish, review_id, take_step
-from palermo_review.tables import DeskReview
+from palermo_review.tables import Agreement, DeskReview
 from palermo_shared.contracts import (
     DeskReviewReviewersChanged,
     DeskReviewStarted,
@@ -138,7 +140,8 @@ async def receive_redraw(
 
     Access follows `reviewers`, so a replaced reviewer's focal point and
     experts can no longer act on the review, and the new one's can once
-    appointed.
+    appointed. A replaced reviewer's agreement is withdrawn, so a review in
+    its comment period returns to agreeing until the new reviewer agrees.
     """
     reviewers = [r.iso3 for r in redrawn.reviewers]
     for cluster in redrawn.clusters:
@@ -168,7 +171,27 @@ async def receive_redraw(
         if review.status == ReviewStatus.AWAITING_LOTS:
             _start(session, cause, review, Step.RECEIVE_LOTS, clock)
         elif previous != reviewers:
+            await _hand_over(session, cause, review, previous, clock())
             _record_reviewers_changed(session, cause, review, previous, redrawn)
+
+
+async def _hand_over(
+    session: AsyncSession,
+    cause: Envelope,
+    review: DeskReview,
+    previous: list[str],
+    now: dt.datetime,
+) -> None:
+    """Withdraw the agreements of the replaced reviewers and move the stage back."""
+    replaced = [s for s in previous if s not in (review.reviewers or [])]
+    await session.exec(
+        delete(Agreement).where(  # type: ignore[call-overload]
+            col(Agreement.review_id) == review.id, col(Agreement.state).in_(replaced)
+        )
+    )
+    if review.status == ReviewStatus.COMMENTING:
+        review.comment_period_started_at = None
+    take_step(session, review, Step.CHANGE_REVIEWERS, now, cause)
 
 
 def _record_reviewers_changed(

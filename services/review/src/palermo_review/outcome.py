@@ -209,11 +209,14 @@ async def edit_summary(
 ) -> DeskReview:
     """Change the summary; translations of earlier revisions become outdated.
 
-    A published summary stays as the State under review approved it, so its
-    focal point must withdraw the publication before the summary changes.
+    After completion only the Secretariat corrects it. A published summary
+    stays as the State under review approved it, so its focal point must
+    withdraw the publication before the summary changes.
     """
     review = await get_review(session, rid)
-    await authorize(session, review, principal, Action.EDIT_SUMMARY)
+    completed = review.status == ReviewStatus.COMPLETED
+    action = Action.CORRECT_SUMMARY if completed else Action.EDIT_SUMMARY
+    await authorize(session, review, principal, action)
     check_step(review, Step.EDIT_SUMMARY)
     if review.summary_published and summary != review.summary:
         raise Conflict(

@@ -9,8 +9,9 @@ period, and then the review can be completed:
 
     awaiting_lots ---------.
                             +--> in_progress --> agreeing --> commenting --> completed
-    awaiting_questionnaire -'        ^              |
-                                     '-- reopen ----'
+    awaiting_questionnaire -'        ^            | ^             |
+                                     '- reopen ---' '-------------'
+                                                    change of reviewers
 
 Steps that keep the stage (an observation, a message) are listed too, so
 that every action on a review is checked against its stage in one place.
@@ -33,6 +34,7 @@ class ReviewStatus(StrEnum):
 class Step(StrEnum):
     RECEIVE_LOTS = "receive_lots"
     RECEIVE_QUESTIONNAIRE = "receive_questionnaire"
+    CHANGE_REVIEWERS = "change_reviewers"
     APPOINT = "appoint"
     HOLD_DIALOGUE = "hold_dialogue"
     RECORD_OBSERVATION = "record_observation"
@@ -62,9 +64,11 @@ TRANSITIONS: dict[ReviewStatus, dict[Step, ReviewStatus]] = {
     },
     _S.AWAITING_QUESTIONNAIRE: {
         Step.RECEIVE_QUESTIONNAIRE: _S.IN_PROGRESS,
+        Step.CHANGE_REVIEWERS: _S.AWAITING_QUESTIONNAIRE,
         Step.APPOINT: _S.AWAITING_QUESTIONNAIRE,
     },
     _S.IN_PROGRESS: {
+        Step.CHANGE_REVIEWERS: _S.IN_PROGRESS,
         Step.APPOINT: _S.IN_PROGRESS,
         Step.HOLD_DIALOGUE: _S.IN_PROGRESS,
         Step.RECORD_OBSERVATION: _S.IN_PROGRESS,
@@ -72,6 +76,7 @@ TRANSITIONS: dict[ReviewStatus, dict[Step, ReviewStatus]] = {
         Step.AGREE: _S.AGREEING,
     },
     _S.AGREEING: {
+        Step.CHANGE_REVIEWERS: _S.AGREEING,
         Step.APPOINT: _S.AGREEING,
         Step.HOLD_DIALOGUE: _S.AGREEING,
         Step.EDIT_SUMMARY: _S.AGREEING,
@@ -79,7 +84,9 @@ TRANSITIONS: dict[ReviewStatus, dict[Step, ReviewStatus]] = {
         Step.OPEN_COMMENTS: _S.COMMENTING,
         Step.REOPEN: _S.IN_PROGRESS,
     },
+    # A new reviewing State has not agreed to the final observations yet.
     _S.COMMENTING: {
+        Step.CHANGE_REVIEWERS: _S.AGREEING,
         Step.APPOINT: _S.COMMENTING,
         Step.HOLD_DIALOGUE: _S.COMMENTING,
         Step.EDIT_SUMMARY: _S.COMMENTING,
