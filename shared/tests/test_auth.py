@@ -102,6 +102,12 @@ async def test_expert_without_state_is_refused(
         await verifier.verify(token)
 
 
+@pytest.mark.parametrize("state", ["ita", "IT", "ITAL", "IT1"])
+def test_state_not_upper_case_code_refused(key: Ed25519PrivateKey, state: str) -> None:
+    with pytest.raises(Unauthorized, match="not an ISO 3166-1 alpha-3 code"):
+        _token(key, role=Role.EXPERT, state=state)
+
+
 def test_issuing_checks_the_claims(key: Ed25519PrivateKey) -> None:
     with pytest.raises(Unauthorized, match="names no State"):
         _token(key, role=Role.SECRETARIAT, state="ITA")

@@ -17,6 +17,7 @@ checks it again, so a service reached past the gateway trusts nothing.
 import datetime as dt
 import logging
 import os
+import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -70,6 +71,9 @@ class Principal:
         return self.role in STATE_ROLES and self.state == state
 
 
+_STATE_CODE = re.compile("[A-Z]{3}")
+
+
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Build a principal from verified claims, or raise `Unauthorized`."""
     subject = claims.get("sub")
@@ -83,9 +87,16 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             f"the token's role {claims.get('role')!r} is not one of: {allowed}"
         ) from None
     state = claims.get("state")
-    if role in STATE_ROLES and not (isinstance(state, str) and len(state) == 3):
+    if role in STATE_ROLES and not isinstance(state, str):
         raise Unauthorized(
             f"a token for role {role.value} must name a State (claim 'state')"
+        )
+    # The services compare codes as written, so "ita" would match ITA in
+    # some checks and not in others.
+    if role in STATE_ROLES and not _STATE_CODE.fullmatch(state):
+        raise Unauthorized(
+            f"the token's State {state!r} is not an ISO 3166-1 alpha-3 code in "
+            "upper case (claim 'state')"
         )
     if role not in STATE_ROLES and state is not None:
         raise Unauthorized(f"a token for role {role.value} names no State")
