@@ -78,6 +78,8 @@ async def test_contacts_filtered(service):
         ({"name": "   "}, "name"),
         ({"name": ""}, "name"),
         ({"name": "Ana\u0000Pereira"}, "name"),
+        ({"active": False}, "active"),
+        ({"id": "another-id"}, "id"),
     ],
 )
 async def test_contact_bad_input_rejected(service, changes, field):
@@ -160,7 +162,8 @@ async def test_contact_updated(service):
         ({"language": "pt"}, "language"),
         ({"name": " ", "language": "fr"}, "name"),
         ({"email": None}, "email"),
-        ({"active": False}, "active"),
+        ({"active": None}, "active"),
+        ({"active": "sometimes"}, "active"),
         ({"id": "another-id"}, "id"),
     ],
 )
@@ -190,6 +193,42 @@ async def test_contact_deactivated(service):
     assert response.json()["active"] is False
     assert await _contacts(service, active="true") == []
     assert len(await _contacts(service, active="false")) == 1
+
+
+async def test_contact_deactivated_by_update(service):
+    contact = await _create(service)
+
+    response = await service.client.patch(
+        f"/contacts/{contact['id']}", json={"active": False}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["active"] is False
+    assert await _contacts(service, active="true") == []
+
+
+async def test_contact_reactivated(service):
+    contact = await _create(service)
+    response = await service.client.post(f"/contacts/{contact['id']}/deactivate")
+    assert response.status_code == 200
+
+    response = await service.client.patch(
+        f"/contacts/{contact['id']}", json={"active": True}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["active"] is True
+    assert await _contacts(service, active="true") == [response.json()]
+
+
+async def test_deactivated_contact_duplicate_conflicts(service):
+    contact = await _create(service)
+    await service.client.post(f"/contacts/{contact['id']}/deactivate")
+
+    response = await service.client.post("/contacts", json=FOCAL_POINT)
+
+    assert response.status_code == 409
+    assert '{"active": true}' in response.json()["detail"]
 
 
 async def test_contact_fetched(service):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.events import new_event
 
@@ -220,3 +221,49 @@ async def test_deactivated_contact_not_emailed(mail_service, mailbox, events):
         == []
     )
     assert await mail_service.notifications(contact_id=contact["id"]) == []
+
+
+async def test_reactivated_contact_emailed(mail_service, mailbox, events):
+    contact = await _contact(mail_service, "FRA", "fp@gov.example.fr")
+    path = f"/contacts/{contact['id']}"
+    response = await mail_service.client.post(f"{path}/deactivate")
+    assert response.status_code == 200
+    response = await mail_service.client.patch(path, json={"active": True})
+    assert response.status_code == 200
+
+    envelope = await mail_service.publish(events.lots_drawn())
+
+    [item] = await _emails(mail_service, envelope.id, 1, contact_id=contact["id"])
+    assert item["recipient_state"] == "FRA"
+
+
+async def test_update_deactivation_stops_emails(mail_service, mailbox, events):
+    contact = await _contact(mail_service, "FRA", "fp@gov.example.fr")
+    response = await mail_service.client.patch(
+        f"/contacts/{contact['id']}", json={"active": False}
+    )
+    assert response.status_code == 200
+    envelope = await mail_service.publish(events.lots_drawn())
+
+    await _emails(mail_service, envelope.id, 1, status="delivered")
+
+    assert await mail_service.notifications(contact_id=contact["id"]) == []
+
+
+async def test_update_deactivation_fails_pending(settings, events, start_service):
+    # SMTP is down and the first retry comes after the test ends, so the
+    # e-mail is still pending when the contact is deactivated.
+    slow_retries = settings.model_copy(update={"email_retry_base_seconds": 600})
+    async with start_service(slow_retries, MemoryBus()) as service:
+        contact = await _contact(service, "FRA", "fp@gov.example.fr")
+        envelope = await service.publish(events.lots_drawn())
+        await _emails(service, envelope.id, 1, status="pending")
+
+        response = await service.client.patch(
+            f"/contacts/{contact['id']}", json={"active": False}
+        )
+
+        assert response.status_code == 200
+        [item] = await service.notifications(contact_id=contact["id"])
+        assert item["status"] == "failed"
+        assert "deactivated" in item["last_error"]

@@ -30,6 +30,7 @@ class ContactFields:
     email: str | None = None
     language: Language | None = None
     channels: Sequence[Channel] | None = None
+    active: bool | None = None
 
 
 def _validated_email(address: str) -> str:
@@ -113,12 +114,30 @@ async def update_contact(
     session.add(contact)
     await _flush_unique(session, contact)
     logger.info("contact %s updated", contact.id)
+
+    if fields.active is True and not contact.active:
+        _reactivate(contact)
+    if fields.active is False and contact.active:
+        await _deactivate(session, contact)
     return contact
 
 
 async def deactivate_contact(session: AsyncSession, contact_id: str) -> Contact:
     """Deactivate a contact and fail its e-mails still pending."""
     contact = await get_contact(session, contact_id)
+    await _deactivate(session, contact)
+    return contact
+
+
+def _reactivate(contact: Contact) -> None:
+    # E-mails failed at the deactivation stay failed, because the steps they
+    # announced may be long past.
+    contact.active = True
+    logger.info("contact %s of State %s reactivated", contact.id, contact.state)
+
+
+async def _deactivate(session: AsyncSession, contact: Contact) -> None:
+    contact_id = contact.id
     contact.active = False
     contact.updated_at = utcnow()
     session.add(contact)
@@ -141,7 +160,6 @@ async def deactivate_contact(session: AsyncSession, contact_id: str) -> Contact:
         contact.state,
         result.rowcount,
     )
-    return contact
 
 
 async def _flush_unique(session: AsyncSession, contact: Contact) -> None:
@@ -153,7 +171,8 @@ async def _flush_unique(session: AsyncSession, contact: Contact) -> None:
     except IntegrityError:
         raise Conflict(
             f"State {state} already has a contact with e-mail address "
-            f"{email}; list them with GET /contacts?state={state}"
+            f"{email}; list them with GET /contacts?state={state}, and "
+            'reactivate a deactivated one with PATCH /contacts/{id} {"active": true}'
         ) from None
 
 

@@ -91,8 +91,20 @@ ContactChannels = Annotated[
     ),
 ]
 
+ContactActive = Annotated[
+    bool,
+    Field(
+        description="false deactivates the contact, as POST "
+        "/contacts/{id}/deactivate does, and true reactivates it"
+    ),
+]
+
 
 class ContactCreate(BaseModel):
+    # An unknown field (`active`, `id`) would otherwise be ignored, and the
+    # caller would believe it was stored.
+    model_config = ConfigDict(extra="forbid")
+
     name: ContactName
     role: ContactRole
     state: ContactState
@@ -104,7 +116,7 @@ class ContactCreate(BaseModel):
 class ContactUpdate(BaseModel):
     """The fields to change; a field left out keeps its value."""
 
-    # An unknown field (`active`, `id`) or a null would otherwise be ignored,
+    # An unknown field (`id`) or a null would otherwise be ignored,
     # and the caller would believe it changed something.
     model_config = ConfigDict(extra="forbid")
 
@@ -115,6 +127,7 @@ class ContactUpdate(BaseModel):
     email: ContactEmail | SkipJsonSchema[None] = None
     language: Language | SkipJsonSchema[None] = None
     channels: ContactChannels | SkipJsonSchema[None] = None
+    active: ContactActive | SkipJsonSchema[None] = None
 
     @field_validator("*")
     @classmethod
