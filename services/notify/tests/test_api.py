@@ -60,6 +60,7 @@ async def test_subscriptions_filtered_by_state(service):
         ({"state": "FRA", "url": "http://169.254.169.254/latest"}, "url"),
         ({"state": "FRA", "url": "http://user:pw@127.0.0.1/hook"}, "url"),
         ({"state": "FRA", "url": "http://127.0.0.1/" + "a" * 2000}, "url"),
+        ({"state": "FRA", "url": "http://127.0.0.1:0/hook"}, "url"),
     ],
 )
 async def test_subscription_bad_input_rejected(service, body, field):
@@ -79,6 +80,65 @@ async def test_subscription_duplicate_conflicts(service):
     assert first.status_code == 201
     assert second.status_code == 409
     assert "FRA" in second.json()["detail"]
+    assert await _subscriptions(service) == [_listed(first.json())]
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("HTTP://LOCALHOST:18999/x", "http://localhost:18999/x"),
+        ("http://127.0.0.1:80/Hook", "http://127.0.0.1/Hook"),
+        ("https://127.0.0.1:443/hook", "https://127.0.0.1/hook"),
+        ("https://127.0.0.1:80/hook", "https://127.0.0.1:80/hook"),
+        ("http://127.0.0.1/hook?", "http://127.0.0.1/hook"),
+        ("http://127.0.0.1/hook#", "http://127.0.0.1/hook"),
+        ("http://127.0.0.1/hook?a=1#top", "http://127.0.0.1/hook?a=1"),
+        ("http://127.0.0.1", "http://127.0.0.1/"),
+        ("http://127.0.0.1:8080/A%2Fb?Q=1", "http://127.0.0.1:8080/A%2Fb?Q=1"),
+    ],
+)
+async def test_subscription_url_normalized(service, url, stored):
+    response = await service.client.post(
+        "/subscriptions", json={"state": "FRA", "url": url}
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["url"] == stored
+    assert [s["url"] for s in await _subscriptions(service)] == [stored]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTP://LOCALHOST:18999/x",
+        "http://localhost:18999/x?",
+        "http://localhost:18999/x#",
+        "http://Localhost:18999/x?#",
+    ],
+)
+async def test_equivalent_url_conflicts(service, url):
+    body = {"state": "FRA", "url": "http://localhost:18999/x"}
+    first = await service.client.post("/subscriptions", json=body)
+
+    second = await service.client.post("/subscriptions", json={**body, "url": url})
+
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert "http://localhost:18999/x" in second.json()["detail"]
+    assert await _subscriptions(service) == [_listed(first.json())]
+
+
+async def test_default_port_url_conflicts(service):
+    first = await service.client.post(
+        "/subscriptions", json={"state": "FRA", "url": "http://127.0.0.1/hook"}
+    )
+
+    second = await service.client.post(
+        "/subscriptions", json={"state": "FRA", "url": "http://127.0.0.1:80/hook"}
+    )
+
+    assert first.status_code == 201
+    assert second.status_code == 409
     assert await _subscriptions(service) == [_listed(first.json())]
 
 

@@ -31,6 +31,7 @@ def test_url_allowed(url):
         ("http://127.0.0.1.example.org/", "is not allowed"),
         ("http://user:secret@127.0.0.1/hook", "contains credentials"),
         ("http://127.0.0.1:99999/hook", "invalid URL"),
+        ("http://127.0.0.1:0/hook", "port 0"),
         ("http://127.0.0.1/\x00nul", "contains '\\x00'"),
         ("http://127.0.0.1/hook\r\nX-Injected: 1", "contains '\\r'"),
         ("http://127.0.0.1/a hook", "contains ' '"),

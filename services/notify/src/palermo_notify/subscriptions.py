@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.domain.notifications import NotificationStatus
-from palermo_notify.domain.webhooks import webhook_url_problem
+from palermo_notify.domain.webhooks import normalized_webhook_url, webhook_url_problem
 from palermo_notify.tables import Notification, WebhookSubscription
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.ids import new_id
@@ -37,13 +37,15 @@ async def create_subscription(
     """Subscribe a webhook URL to a State's notifications, with a new secret.
 
     Raises `InvalidInput` for an unknown State or a URL that may not receive
-    webhooks, and `Conflict` when the State already has that URL.
+    webhooks, and `Conflict` when the State already has that URL in its
+    normalized form.
     """
     code = validate_state(state)
     url = url.strip()
     problem = webhook_url_problem(url, allowed_hosts)
     if problem is not None:
         raise InvalidInput(problem, field="url")
+    url = normalized_webhook_url(url)
 
     subscription = WebhookSubscription(
         id=new_id(), state=code, url=url, secret=secrets.token_urlsafe(32)

@@ -2,9 +2,10 @@
 
 from collections.abc import Collection
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = ("http", "https")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 JITTER_SHARE = 0.25
 
 
@@ -31,6 +32,8 @@ def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
         )
     if not parts.hostname:
         return f"URL {url!r} has no host name"
+    if parts.port == 0:
+        return f"URL {url!r} has port 0, on which no server listens; give its real port"
     if parts.username is not None or parts.password is not None:
         return f"URL for host {parts.hostname!r} contains credentials; remove them"
     if parts.hostname not in {host.lower() for host in allowed_hosts}:
@@ -39,6 +42,27 @@ def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
             f"allowed hosts: {', '.join(sorted(allowed_hosts))}"
         )
     return None
+
+
+def normalized_webhook_url(url: str) -> str:
+    """Return the form of a valid webhook URL that is stored and compared.
+
+    The scheme and host are lower-cased, and a default port, an empty query
+    and the fragment are dropped, so that two spellings of one receiver's
+    URL compare equal. An empty path becomes "/". The path keeps its case,
+    because servers may tell "/Hook" from "/hook".
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        # `hostname` drops the brackets around an IPv6 address.
+        host = f"[{host}]"
+    if parts.port is not None and parts.port != DEFAULT_PORTS[parts.scheme]:
+        host = f"{host}:{parts.port}"
+
+    # The fragment is dropped even when not empty, because an HTTP request
+    # does not carry it.
+    return urlunsplit((parts.scheme, host, parts.path or "/", parts.query, ""))
 
 
 def retry_delay(
