@@ -6,6 +6,7 @@ async def _subscribe(service, state, url):
         "/subscriptions", json={"state": state, "url": url}
     )
     assert response.status_code == 201, response.text
+    return response.json()["id"]
 
 
 async def test_dead_letter_resent(service, events, receiver):
@@ -51,6 +52,24 @@ async def test_resend_inbox_conflicts(service, events):
     response = await service.client.post(f"/notifications/{inbox['id']}/resend")
 
     assert response.status_code == 409
+
+
+async def test_resend_to_deleted_subscription_conflicts(service, events, receiver):
+    subscription_id = await _subscribe(service, "FRA", receiver.url("/fail"))
+    envelope = await service.publish(events.lots_drawn())
+    [dead] = await service.wait_for_notifications(
+        1, event_id=envelope.id, channel="webhook", status="dead_letter"
+    )
+    response = await service.client.delete(f"/subscriptions/{subscription_id}")
+    assert response.status_code == 204
+
+    response = await service.client.post(f"/notifications/{dead['id']}/resend")
+
+    assert response.status_code == 409
+    assert subscription_id in response.json()["detail"]
+    assert "deleted" in response.json()["detail"]
+    stored = await service.client.get(f"/notifications/{dead['id']}")
+    assert stored.json() == dead
 
 
 async def test_resend_unknown(service):

@@ -389,6 +389,7 @@ async def resend_notification(
             "dead_letter; only dead-lettered notifications can be re-sent"
         )
     await _check_contact_active(session, notification)
+    await _check_subscription_exists(session, notification)
 
     notification.status = NotificationStatus.PENDING.value
     notification.attempts = 0
@@ -414,4 +415,20 @@ async def _check_contact_active(
             f"notification {notification.id} is an e-mail to contact "
             f"{notification.contact_id}, which was deactivated and is no "
             "longer e-mailed"
+        )
+
+
+async def _check_subscription_exists(
+    session: AsyncSession, notification: Notification
+) -> None:
+    """Raise `Conflict` for a webhook whose subscription was deleted."""
+    if notification.subscription_id is None:
+        return
+    subscription = await session.get(WebhookSubscription, notification.subscription_id)
+    if subscription is None:
+        raise Conflict(
+            f"notification {notification.id} is a webhook to subscription "
+            f"{notification.subscription_id}, which was deleted, so it cannot be "
+            "re-sent; subscribe the URL again with POST /subscriptions to "
+            "receive later notifications"
         )
