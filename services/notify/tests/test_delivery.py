@@ -4,6 +4,7 @@ import logging
 import time
 
 from palermo_notify.tables import WebhookSubscription
+from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.ids import new_id
 
@@ -42,8 +43,29 @@ async def test_webhook_delivered(service, events, receiver):
         "event_type": envelope.type,
         "subject": "ITA/convention",
         "recipient_state": "FRA",
-        "links": {"notification": f"/notifications/{item['id']}"},
+        "links": {
+            "notification": "https://palermo.example.org"
+            f"/api/v1/notify/notifications/{item['id']}"
+        },
     }
+
+
+async def test_webhook_link_without_double_slash(
+    settings, events, receiver, start_service
+):
+    slashed = settings.model_copy(
+        update={"public_base_url": "https://palermo.example.org/"}
+    )
+    async with start_service(slashed, MemoryBus()) as service:
+        await _subscribe(service, "FRA", receiver.url("/ok"))
+        envelope = await service.publish(events.lots_drawn())
+
+        item = await _webhook_once(service, envelope.id, status="delivered")
+
+    [request] = receiver.received("/ok")
+    assert request.body["links"]["notification"] == (
+        f"https://palermo.example.org/api/v1/notify/notifications/{item['id']}"
+    )
 
 
 async def test_webhook_delivery_published(service, events, receiver):

@@ -11,7 +11,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.contacts import email_contacts
-from palermo_notify.domain.messages import MESSAGE_KINDS, message_facts, step_path
+from palermo_notify.domain.messages import (
+    MESSAGE_KINDS,
+    gateway_url,
+    message_facts,
+    notification_url,
+    step_path,
+)
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.domain.rules import Recipients, plan_recipients
 from palermo_notify.messages import render_message
@@ -211,12 +217,10 @@ def _add_email_notification(
         envelope, recipient.state, Channel.EMAIL, NotificationStatus.PENDING
     )
     facts = message_facts(payload, occurred_at=envelope.time)
-    base_url = settings.public_base_url.rstrip("/")
+    base_url = settings.public_base_url
     links = {
-        "step_url": base_url + step_path(envelope.type, facts),
-        "notification_url": (
-            f"{base_url}/api/v1/notify/notifications/{notification['id']}"
-        ),
+        "step_url": gateway_url(base_url, step_path(envelope.type, facts)),
+        "notification_url": notification_url(base_url, notification["id"]),
     }
     message = render_message(
         MESSAGE_KINDS[envelope.type], recipient.language, facts, links

@@ -5,6 +5,7 @@ import json
 
 import httpx
 
+from palermo_notify.domain.messages import notification_url
 from palermo_notify.domain.notifications import Channel
 from palermo_notify.domain.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from palermo_notify.domain.webhooks import webhook_body, webhook_url_problem
@@ -23,6 +24,7 @@ class WebhookSender:
     def __init__(self, runtime: ServiceRuntime, settings: NotifySettings) -> None:
         self._runtime = runtime
         self._allowed_hosts = settings.webhook_allowed_hosts
+        self._public_base_url = settings.public_base_url
         self.timeout = settings.webhook_timeout_seconds
         self.policy = RetryPolicy(
             max_attempts=settings.webhook_max_attempts,
@@ -70,7 +72,7 @@ class WebhookSender:
         self, notification: Notification, url: str, secret: str
     ) -> SendFailure | None:
         assert self._client is not None
-        body = _encoded_body(notification)
+        body = _encoded_body(notification, self._public_base_url)
         timestamp = int(utcnow().timestamp())
         headers = {
             "Content-Type": "application/json",
@@ -97,7 +99,7 @@ class WebhookSender:
         return SendFailure(f"receiver responded with HTTP {status}")
 
 
-def _encoded_body(notification: Notification) -> bytes:
+def _encoded_body(notification: Notification, public_base_url: str) -> bytes:
     """Return the exact bytes that are signed and sent."""
     body = webhook_body(
         notification_id=notification.id,
@@ -105,5 +107,6 @@ def _encoded_body(notification: Notification) -> bytes:
         event_type=notification.event_type,
         subject=notification.subject,
         recipient_state=notification.recipient_state or "",
+        notification_url=notification_url(public_base_url, notification.id),
     )
     return json.dumps(body, separators=(",", ":")).encode()

@@ -69,3 +69,14 @@ def step_path(event_type: str, facts: dict[str, Any]) -> str:
     ):
         return f"/api/v1/review/reviews/{facts['review_id']}"
     return f"/api/v1/draw/phases/{facts['phase_id']}"
+
+
+def gateway_url(public_base_url: str, path: str) -> str:
+    """Return the URL of a gateway path under the public base URL."""
+    return public_base_url.rstrip("/") + path
+
+
+def notification_url(public_base_url: str, notification_id: str) -> str:
+    """Return the gateway URL at which a notification is read."""
+    path = f"/api/v1/notify/notifications/{notification_id}"
+    return gateway_url(public_base_url, path)

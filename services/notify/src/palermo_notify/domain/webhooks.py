@@ -86,11 +86,13 @@ def webhook_body(
     event_type: str,
     subject: str,
     recipient_state: str,
+    notification_url: str,
 ) -> dict[str, Any]:
     """Build the JSON body of a webhook request.
 
-    The body names the event and links to the notification. It never copies
-    the event's data, which the receiver fetches with its own credentials.
+    The body names the event and links to the notification at the gateway.
+    It never copies the event's data, which the receiver fetches with its
+    own credentials.
     """
     return {
         "notification_id": notification_id,
@@ -98,5 +100,5 @@ def webhook_body(
         "event_type": event_type,
         "subject": subject,
         "recipient_state": recipient_state,
-        "links": {"notification": f"/notifications/{notification_id}"},
+        "links": {"notification": notification_url},
     }
