@@ -264,3 +264,153 @@ async def test_overview_is_for_the_secretariat(service, phase, tokens) -> None:
 
     assert refused.status_code == 403
     assert allowed.status_code == 200
+
+
+PDF = b"%PDF-1.4 synthetic test document"
+CONTRIBUTION = {
+    "category": "academia",
+    "organization": "University of Palermo",
+    "summary": "Comments on article 5.",
+    "articles": [5],
+}
+
+
+async def _add_material(service, name: str) -> dict[str, str]:
+    """Upload an attachment and record a contribution, both named `name`."""
+    uploaded = await service.client.post(
+        f"{RESPONSE}/attachments",
+        params={"filename": f"{name}.pdf"},
+        content=PDF,
+        headers={"Content-Type": "application/pdf"},
+    )
+    contribution = {**CONTRIBUTION, "organization": name}
+    recorded = await service.client.post(f"{RESPONSE}/contributions", json=contribution)
+    assert uploaded.status_code == 201, uploaded.text
+    assert recorded.status_code == 201, recorded.text
+    return {"attachment": uploaded.json()["id"], "contribution": recorded.json()["id"]}
+
+
+async def _submit(service) -> None:
+    current = await service.client.get(RESPONSE)
+    headers = {"If-Match": current.headers["ETag"]}
+    submitted = await service.client.post(f"{RESPONSE}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+
+
+async def _draft_again(service, answers: dict[str, Any]) -> None:
+    current = await service.client.get(RESPONSE)
+    headers = {"If-Match": current.headers["ETag"]}
+    saved = await service.client.put(
+        RESPONSE, json={"answers": answers}, headers=headers
+    )
+    assert saved.status_code == 200, saved.text
+
+
+@pytest.fixture
+async def redrafted(service, phase, tokens) -> dict[str, dict[str, str]]:
+    """ITA submitted version 1 with some material, then added more to the
+    draft of version 2; FRA and BRA review it."""
+    answers = await service.complete_answers("ITA", "convention", "criminalization")
+    saved = await service.client.put(RESPONSE, json={"answers": answers})
+    assert saved.status_code == 200, saved.text
+    submitted = await _add_material(service, "Submitted")
+    await _submit(service)
+    await _draft_again(service, answers)
+    later = await _add_material(service, "Later")
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+    return {"submitted": submitted, "later": later}
+
+
+async def _listed_ids(service, headers: dict[str, str], kind: str) -> list[str]:
+    response = await service.client.get(f"{RESPONSE}/{kind}", headers=headers)
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()]
+
+
+async def test_reviewer_lists_submitted_attachments(service, redrafted, tokens) -> None:
+    headers = tokens.headers(Role.EXPERT, "FRA")
+
+    listed = await _listed_ids(service, headers, "attachments")
+
+    assert listed == [redrafted["submitted"]["attachment"]]
+
+
+async def test_reviewer_downloads_submitted_attachment(
+    service, redrafted, tokens
+) -> None:
+    headers = tokens.headers(Role.EXPERT, "FRA")
+    submitted = redrafted["submitted"]["attachment"]
+    later = redrafted["later"]["attachment"]
+
+    allowed = await service.client.get(
+        f"{RESPONSE}/attachments/{submitted}", headers=headers
+    )
+    hidden = await service.client.get(
+        f"{RESPONSE}/attachments/{later}", headers=headers
+    )
+
+    assert allowed.status_code == 200
+    assert allowed.content == PDF
+    assert hidden.status_code == 404
+    assert PDF not in hidden.content
+
+
+async def test_reviewer_lists_submitted_contributions(
+    service, redrafted, tokens
+) -> None:
+    headers = tokens.headers(Role.FOCAL_POINT, "BRA")
+
+    listed = await _listed_ids(service, headers, "contributions")
+
+    assert listed == [redrafted["submitted"]["contribution"]]
+
+
+async def test_reviewer_export_leaves_out_later_material(
+    service, redrafted, tokens
+) -> None:
+    headers = tokens.headers(Role.EXPERT, "FRA")
+
+    exported = await service.client.get(
+        f"{RESPONSE}/export.json", params={"version": 1}, headers=headers
+    )
+
+    assert exported.status_code == 200
+    assert "Submitted" in exported.text
+    assert "Later" not in exported.text
+
+
+@pytest.mark.parametrize(
+    ("role", "state"),
+    [(Role.EXPERT, "ITA"), (Role.FOCAL_POINT, "ITA"), (Role.SECRETARIAT, None)],
+)
+@pytest.mark.parametrize("kind", ["attachments", "contributions"])
+async def test_own_state_sees_later_material(
+    service, redrafted, tokens, role, state, kind
+) -> None:
+    headers = tokens.headers(role, state)
+    singular = kind.removesuffix("s")
+
+    listed = await _listed_ids(service, headers, kind)
+
+    assert listed == [redrafted["submitted"][singular], redrafted["later"][singular]]
+
+
+@pytest.mark.parametrize(
+    "path", ["attachments", "contributions", "attachments/{attachment_id}"]
+)
+async def test_reviewer_refused_before_submission(
+    service, drafted, tokens, path
+) -> None:
+    material = await _add_material(service, "Draft")
+    await _deliver(service, _lots("FRA", "BRA"))
+    await _wait_for_status(service, tokens, "FRA", 200)
+    path = path.format(attachment_id=material["attachment"])
+
+    response = await service.client.get(
+        f"{RESPONSE}/{path}", headers=tokens.headers(Role.EXPERT, "FRA")
+    )
+
+    assert response.status_code == 403
+    assert "Draft" not in response.text
+    assert PDF.decode() not in response.text

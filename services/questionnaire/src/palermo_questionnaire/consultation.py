@@ -1,5 +1,10 @@
-"""National consultation and supporting documents of a response."""
+"""National consultation and supporting documents of a response.
 
+The readers take `created_until`: when given, they return only the
+contributions and attachments created at or before that time.
+"""
+
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -8,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from palermo_questionnaire.responses import (
     ResponseKey,
@@ -61,20 +67,22 @@ async def add_contribution(
 
 
 async def list_contributions(
-    session: AsyncSession, key: ResponseKey
+    session: AsyncSession, key: ResponseKey, created_until: dt.datetime | None
 ) -> list[Contribution]:
     response = await require_response(session, key)
-    return await contributions_of(session, response.id)
+    return await contributions_of(session, response.id, created_until)
 
 
 async def contributions_of(
-    session: AsyncSession, response_id: str
+    session: AsyncSession, response_id: str, created_until: dt.datetime | None
 ) -> list[Contribution]:
     query = (
         select(Contribution)
         .where(Contribution.response_id == response_id)
         .order_by(col(Contribution.created_at), col(Contribution.id))
     )
+    if created_until is not None:
+        query = query.where(col(Contribution.created_at) <= created_until)
     return list((await session.exec(query)).all())
 
 
@@ -147,16 +155,12 @@ async def add_attachment(
     return attachment
 
 
-async def list_attachments(session: AsyncSession, key: ResponseKey) -> list[Attachment]:
+async def list_attachments(
+    session: AsyncSession, key: ResponseKey, created_until: dt.datetime | None
+) -> list[Attachment]:
     await applicable_questionnaire(session, key)
     query = (
-        select(Attachment)
-        .where(
-            Attachment.phase_id == key.phase_id,
-            Attachment.state == key.state,
-            Attachment.instrument == key.instrument.value,
-            Attachment.cluster == key.cluster.value,
-        )
+        _attachments_of(key, created_until)
         .order_by(col(Attachment.created_at), col(Attachment.id))
         .options(defer(Attachment.content))  # type: ignore[arg-type]
     )
@@ -164,18 +168,27 @@ async def list_attachments(session: AsyncSession, key: ResponseKey) -> list[Atta
 
 
 async def get_attachment(
-    session: AsyncSession, key: ResponseKey, attachment_id: str
+    session: AsyncSession,
+    key: ResponseKey,
+    attachment_id: str,
+    created_until: dt.datetime | None,
 ) -> Attachment:
-    attachment = await session.get(Attachment, attachment_id)
-    owner = None
-    if attachment is not None:
-        owner = (
-            attachment.phase_id,
-            attachment.state,
-            attachment.instrument,
-            attachment.cluster,
-        )
-    if owner != (key.phase_id, key.state, key.instrument.value, key.cluster.value):
+    query = _attachments_of(key, created_until).where(Attachment.id == attachment_id)
+    attachment = (await session.exec(query)).first()
+    if attachment is None:
         raise NotFound(f"attachment {attachment_id} of {key.describe()} not found")
-    assert attachment is not None
     return attachment
+
+
+def _attachments_of(
+    key: ResponseKey, created_until: dt.datetime | None
+) -> SelectOfScalar[Attachment]:
+    query = select(Attachment).where(
+        Attachment.phase_id == key.phase_id,
+        Attachment.state == key.state,
+        Attachment.instrument == key.instrument.value,
+        Attachment.cluster == key.cluster.value,
+    )
+    if created_until is not None:
+        query = query.where(col(Attachment.created_at) <= created_until)
+    return query

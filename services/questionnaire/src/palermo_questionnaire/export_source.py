@@ -1,5 +1,7 @@
 """Load what an export shows: one submitted version or the working copy."""
 
+import datetime as dt
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_questionnaire import consultation, responses
@@ -17,15 +19,22 @@ async def load_export(
     *,
     version: int | None,
     language: Language | None,
+    created_until: dt.datetime | None,
 ) -> tuple[Questionnaire, ExportedResponse]:
-    """Load the response, or its submitted `version`; labels default to its language."""
+    """Load the response, or its submitted `version`; labels default to its language.
+
+    Only the contributions and attachments created up to `created_until` are
+    loaded, or all of them when it is None.
+    """
     questionnaire = await responses.applicable_questionnaire(session, key)
     stored = await responses.require_response(session, key)
     shown: Response | ResponseVersion = stored
     if version is not None:
         shown = await responses.get_version(session, key, version)
-    contributions = await consultation.contributions_of(session, stored.id)
-    attachments = await consultation.list_attachments(session, key)
+    contributions = await consultation.contributions_of(
+        session, stored.id, created_until
+    )
+    attachments = await consultation.list_attachments(session, key, created_until)
 
     exported = ExportedResponse(
         response_id=stored.id,

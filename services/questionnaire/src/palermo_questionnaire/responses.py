@@ -5,12 +5,13 @@ checks the caller's If-Match against its revision, then writes, so two
 officials of one State never overwrite each other silently.
 """
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_questionnaire.domain.forms import Questionnaire, has_cluster
@@ -313,6 +314,16 @@ async def find_version(
     if version < 1:
         return None
     return await session.get(ResponseVersion, (response_id, version))
+
+
+async def latest_submission_time(
+    session: AsyncSession, response_id: str
+) -> dt.datetime | None:
+    """Return when the response's latest version was submitted, or None if none was."""
+    query = select(func.max(ResponseVersion.submitted_at)).where(
+        ResponseVersion.response_id == response_id
+    )
+    return (await session.exec(query)).first()
 
 
 async def list_versions(

@@ -5,19 +5,25 @@
 - The Secretariat reads every response but writes none.
 - The two reviewing States read it once the lots are drawn, and lose access
   when a redraw replaces them. They read what the State submitted: its
-  drafts stay with the State until its focal point submits them.
+  drafts stay with the State until its focal point submits them, and so do
+  the attachments and contributions added after its latest submission.
 - Observers read nothing here: responses are confidential.
 
 A refusal names no reviewer and does not say whether the response exists.
 """
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Depends
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_questionnaire.api.keys import Key, Runtime
-from palermo_questionnaire.responses import ResponseKey
+from palermo_questionnaire.responses import (
+    ResponseKey,
+    latest_submission_time,
+    require_response,
+)
 from palermo_shared.assignments import reviewers_of
 from palermo_shared.auth import STATE_ROLES, Caller, Principal, Role
 from palermo_shared.errors import Forbidden
@@ -49,18 +55,42 @@ async def readable_key(key: Key, principal: Caller, runtime: Runtime) -> Respons
     return key
 
 
+def reads_drafts(principal: Principal, key: ResponseKey) -> bool:
+    """Return whether `principal` reads the response's unsubmitted material."""
+    return principal.is_secretariat or principal.acts_for(key.state)
+
+
 def check_draft_hidden(principal: Principal, key: ResponseKey, status: str) -> None:
     """Raise `Forbidden` when a reviewing State requests the response as a draft."""
-    if (
-        status == "submitted"
-        or principal.is_secretariat
-        or principal.acts_for(key.state)
-    ):
+    if status == "submitted" or reads_drafts(principal, key):
         return
     raise Forbidden(
         f"{key.describe()} is a draft, which only its State and the Secretariat "
         "read; reviewing States read its submitted versions (GET .../versions)"
     )
+
+
+async def visible_until(
+    session: AsyncSession, principal: Principal, key: ResponseKey
+) -> dt.datetime | None:
+    """Return the creation time up to which `principal` sees the response's
+    attachments and contributions, or None when it sees all of them.
+
+    A reviewing State sees those created up to the latest submission, and
+    gets `Forbidden` while the response has never been submitted.
+    """
+    if reads_drafts(principal, key):
+        return None
+
+    response = await require_response(session, key)
+    submitted_at = await latest_submission_time(session, response.id)
+    if submitted_at is None:
+        raise Forbidden(
+            f"{key.describe()} is a draft that was never submitted; reviewing "
+            "States read its attachments and contributions once its focal point "
+            "submits it"
+        )
+    return submitted_at
 
 
 def draftable_key(key: Key, principal: Caller) -> ResponseKey:

@@ -11,6 +11,7 @@ from palermo_questionnaire.api.access import (
     DraftableKey,
     ReadableKey,
     check_draft_hidden,
+    visible_until,
 )
 from palermo_questionnaire.api.keys import RESPONSE_PATH, Runtime
 from palermo_questionnaire.api.schemas import (
@@ -63,10 +64,11 @@ async def add_contribution(
 
 @router.get(f"{RESPONSE_PATH}/contributions", response_model=list[ContributionPublic])
 async def list_contributions(
-    key: ReadableKey, runtime: Runtime
+    key: ReadableKey, principal: Caller, runtime: Runtime
 ) -> list[ContributionPublic]:
     async with runtime.session() as session:
-        stored = await consultation.list_contributions(session, key)
+        created_until = await visible_until(session, principal, key)
+        stored = await consultation.list_contributions(session, key, created_until)
     return [ContributionPublic.model_validate(c, from_attributes=True) for c in stored]
 
 
@@ -120,19 +122,23 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
 
 @router.get(f"{RESPONSE_PATH}/attachments", response_model=list[AttachmentPublic])
 async def list_attachments(
-    key: ReadableKey, runtime: Runtime
+    key: ReadableKey, principal: Caller, runtime: Runtime
 ) -> list[AttachmentPublic]:
     async with runtime.session() as session:
-        stored = await consultation.list_attachments(session, key)
+        created_until = await visible_until(session, principal, key)
+        stored = await consultation.list_attachments(session, key, created_until)
     return [AttachmentPublic.model_validate(a, from_attributes=True) for a in stored]
 
 
 @router.get(f"{RESPONSE_PATH}/attachments/{{attachment_id}}")
 async def download_attachment(
-    key: ReadableKey, attachment_id: str, runtime: Runtime
+    key: ReadableKey, attachment_id: str, principal: Caller, runtime: Runtime
 ) -> Response:
     async with runtime.session() as session:
-        stored = await consultation.get_attachment(session, key, attachment_id)
+        created_until = await visible_until(session, principal, key)
+        stored = await consultation.get_attachment(
+            session, key, attachment_id, created_until
+        )
     return Response(
         content=stored.content,
         media_type=stored.content_type,
@@ -203,8 +209,13 @@ async def _exported(
     language: Language | None,
 ) -> tuple[Questionnaire, ExportedResponse]:
     async with runtime.session() as session:
+        created_until = await visible_until(session, principal, key)
         questionnaire, exported = await load_export(
-            session, key, version=version, language=language
+            session,
+            key,
+            version=version,
+            language=language,
+            created_until=created_until,
         )
     check_draft_hidden(principal, key, exported.status)
     return questionnaire, exported
