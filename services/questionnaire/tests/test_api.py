@@ -263,6 +263,43 @@ async def test_wrong_answer_type_invalid(
     assert await stored_response(service) == before
 
 
+def answers_with_text(text: str) -> dict[str, dict[str, Any]]:
+    """Return, per question of article 5, an answer with `text` in a text field."""
+    return {
+        "practice": {"value": text},
+        "implementation": {"value": "no", "explanation": text},
+        "citations": {"value": [{"kind": "law", "title": "Code", "excerpt": text}]},
+        "statistics": {"value": 3, "note": text},
+    }
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x0b", "\x1b", "\x1f"])
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("practice", "answers.article-5.practice.value"),
+        ("implementation", f"{IMPLEMENTATION}.explanation"),
+        ("citations", "answers.article-5.citations.value.0.excerpt"),
+        ("statistics", "answers.article-5.statistics.note"),
+    ],
+)
+async def test_control_character_in_text_invalid(
+    service, phase, character, question, field
+) -> None:
+    await save(service, yes(2))
+    before = await stored_response(service)
+    answer = answers_with_text(f"A{character}B")[question]
+
+    response = await save(service, {f"article-5.{question}": answer})
+
+    [problem] = response.json()["problems"]
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert problem["field"] == field
+    assert f"U+{ord(character):04X}" in problem["message"]
+    assert await stored_response(service) == before
+
+
 async def test_invalid_answers_all_listed(service, phase) -> None:
     answers = {
         "article-99.implementation": {"value": "yes"},

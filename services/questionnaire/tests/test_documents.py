@@ -200,3 +200,58 @@ async def test_export_unknown_version_not_found(service, phase) -> None:
     response = await service.client.get(f"{PATH}/export.json", params={"version": 3})
 
     assert response.status_code == 404
+
+
+async def export_rows(service) -> dict[str, dict[str, str]]:
+    response = await service.client.get(f"{PATH}/export.csv")
+    assert response.status_code == 200, response.text
+    return {
+        row["question_id"]: row for row in csv.DictReader(io.StringIO(response.text))
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ['=HYPERLINK("http://x")', "+1", "-1", "@SUM(A1)", "\tx", "\rx"]
+)
+async def test_export_csv_formula_prefixed(service, phase, text) -> None:
+    await create_draft(
+        service,
+        {
+            "article-5.implementation": {"value": "partly", "explanation": text},
+            "article-5.practice": {"value": text},
+            "article-5.citations": {"value": [{"kind": "law", "title": text}]},
+        },
+    )
+
+    rows = await export_rows(service)
+
+    assert rows["article-5.implementation"]["explanation"] == "'" + text
+    assert rows["article-5.practice"]["answer"] == "'" + text
+    assert rows["article-5.citations"]["answer"] == "'" + text
+
+
+STATISTICS = {"value": 12, "reference_year": 2024, "note": "Convictions only."}
+CITATION = {
+    "kind": "law",
+    "title": "Criminal Code",
+    "url": "https://laws.example/penal-code",
+    "excerpt": "Whoever participates in an organized criminal group",
+}
+
+
+@pytest.mark.parametrize("export", ["export.csv", "export.html"])
+async def test_export_shows_note_url_excerpt(service, phase, export) -> None:
+    await create_draft(
+        service,
+        {
+            "article-5.statistics": STATISTICS,
+            "article-5.citations": {"value": [CITATION]},
+        },
+    )
+
+    response = await service.client.get(f"{PATH}/{export}")
+
+    assert response.status_code == 200
+    assert STATISTICS["note"] in response.text
+    assert CITATION["url"] in response.text
+    assert CITATION["excerpt"] in response.text

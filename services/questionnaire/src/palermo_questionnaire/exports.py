@@ -16,6 +16,7 @@ from palermo_questionnaire.domain.forms import Question, Questionnaire
 from palermo_questionnaire.domain.labels import Language, Translator
 
 CSV_COLUMNS = ("article", "question_id", "kind", "question", "answer", "explanation")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -78,17 +79,30 @@ def as_csv(questionnaire: Questionnaire, exported: ExportedResponse) -> str:
     writer.writerow(CSV_COLUMNS)
     for question in questionnaire.questions:
         answer = exported.answers.get(question.id)
+        text = _answer_text(question, answer, translator, exported.attachments)
+        explanation = (answer or {}).get("explanation", "")
         writer.writerow(
             [
                 question.article,
                 question.id,
                 question.kind.value,
                 translator.label(question.label_key, article=question.article),
-                _answer_text(question, answer, translator, exported.attachments),
-                (answer or {}).get("explanation", ""),
+                _csv_safe(text),
+                _csv_safe(explanation),
             ]
         )
     return buffer.getvalue()
+
+
+def _csv_safe(text: str) -> str:
+    """Prefix text a State typed with an apostrophe if it starts like a formula.
+
+    Spreadsheets run a cell that starts with one of FORMULA_PREFIXES as a
+    formula, and show it as text after a leading apostrophe.
+    """
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
 
 
 def as_html(questionnaire: Questionnaire, exported: ExportedResponse) -> str:
@@ -187,8 +201,7 @@ def _answer_text(
     if question.kind is Kind.CITATIONS:
         return "; ".join(_citation_text(c) for c in value)
     if question.kind is Kind.NUMBER:
-        year = answer.get("reference_year")
-        return f"{value} ({year})" if year else str(value)
+        return _count_text(answer)
     if question.kind is Kind.ATTACHMENTS:
         return "; ".join(attachments.get(i, i) for i in value)
     if question.kind is Kind.ASSISTANCE_NEEDS:
@@ -196,18 +209,31 @@ def _answer_text(
     return str(value)
 
 
+def _count_text(answer: dict[str, Any]) -> str:
+    text = str(answer["value"])
+    year = answer.get("reference_year")
+    if year:
+        text += f" ({year})"
+    return _with_detail(text, answer.get("note", ""))
+
+
 def _citation_text(citation: dict[str, Any]) -> str:
     parts = [citation["title"], citation.get("reference", "")]
     if citation.get("year"):
         parts.append(str(citation["year"]))
-    return ", ".join(p for p in parts if p)
+    parts.append(citation.get("url", ""))
+    text = ", ".join(p for p in parts if p)
+    return _with_detail(text, citation.get("excerpt", ""))
+
+
+def _with_detail(text: str, detail: str) -> str:
+    return f"{text}: {detail}" if detail else text
 
 
 def _need_text(need: dict[str, Any], translator: Translator) -> str:
     kind = translator.label(f"assistance.{need['type']}")
     priority = translator.label(f"priority.{need['priority']}")
-    description = need.get("description", "")
-    return f"{kind} ({priority})" + (f": {description}" if description else "")
+    return _with_detail(f"{kind} ({priority})", need.get("description", ""))
 
 
 def _title(questionnaire: Questionnaire, translator: Translator) -> str:

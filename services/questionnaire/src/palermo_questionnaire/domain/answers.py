@@ -6,15 +6,40 @@ strict, so `"12"` is not a number and `12` is not a text.
 """
 
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+)
 
 TEXT_MAX_LENGTH = 20_000
 # The largest integer that a JavaScript client, such as a browser, reads
 # from JSON without rounding it.
 COUNT_MAX = 2**53 - 1
 LIST_MAX_ITEMS = 100
+# C0 control characters other than tab, line feed and carriage return. A
+# NUL is written as is into CSV and HTML exports, and none of them has a
+# place in text typed by an official.
+CONTROL_CHARACTERS = frozenset(map(chr, range(0x20))) - {"\t", "\n", "\r"}
+
+
+def _reject_control_characters(text: str) -> str:
+    for position, character in enumerate(text):
+        if character in CONTROL_CHARACTERS:
+            raise ValueError(
+                f"invalid control character U+{ord(character):04X} at position "
+                f"{position}; remove it (tab, line feed and carriage return "
+                "are allowed)"
+            )
+    return text
+
+
+Text = Annotated[StrictStr, AfterValidator(_reject_control_characters)]
 
 
 class Kind(StrEnum):
@@ -53,24 +78,24 @@ class _AnswerModel(BaseModel):
 
 class ChoiceAnswer(_AnswerModel):
     value: Literal["yes", "partly", "no"]
-    explanation: StrictStr = Field(default="", max_length=TEXT_MAX_LENGTH)
+    explanation: Text = Field(default="", max_length=TEXT_MAX_LENGTH)
 
 
 class TextAnswer(_AnswerModel):
-    value: StrictStr = Field(max_length=TEXT_MAX_LENGTH)
+    value: Text = Field(max_length=TEXT_MAX_LENGTH)
 
 
 class Citation(_AnswerModel):
     """A law, regulation or court case that implements the article."""
 
     kind: Literal["law", "case", "other"]
-    title: StrictStr = Field(min_length=1, max_length=500)
-    reference: StrictStr = Field(
+    title: Text = Field(min_length=1, max_length=500)
+    reference: Text = Field(
         default="", max_length=200, description="Article, section or case number"
     )
     year: StrictInt | None = Field(default=None, ge=1800, le=2200)
-    url: StrictStr = Field(default="", max_length=2000)
-    excerpt: StrictStr = Field(default="", max_length=TEXT_MAX_LENGTH)
+    url: Text = Field(default="", max_length=2000)
+    excerpt: Text = Field(default="", max_length=TEXT_MAX_LENGTH)
 
 
 class CitationsAnswer(_AnswerModel):
@@ -82,7 +107,7 @@ class NumberAnswer(_AnswerModel):
 
     value: StrictInt = Field(ge=0, le=COUNT_MAX, description="A whole number")
     reference_year: StrictInt | None = Field(default=None, ge=1900, le=2200)
-    note: StrictStr = Field(default="", max_length=2000)
+    note: Text = Field(default="", max_length=2000)
 
 
 class AttachmentsAnswer(_AnswerModel):
@@ -94,7 +119,7 @@ class AttachmentsAnswer(_AnswerModel):
 class AssistanceNeed(_AnswerModel):
     type: AssistanceType
     priority: Priority
-    description: StrictStr = Field(default="", max_length=2000)
+    description: Text = Field(default="", max_length=2000)
 
 
 class AssistanceNeedsAnswer(_AnswerModel):
