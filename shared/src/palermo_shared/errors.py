@@ -22,11 +22,13 @@ reads one shape of error from every service and the gateway.
 """
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class DomainError(Exception):
@@ -138,7 +140,7 @@ def invalid_input(message: str, problems: list[dict[str, str]]) -> InvalidInput:
     )
 
 
-async def _handle_validation_error(_request: Request, error: Exception) -> JSONResponse:
+async def _handle_validation_error(request: Request, error: Exception) -> JSONResponse:
     """Return 422 with the body of `InvalidInput`, a problem per rejected field.
 
     The rejected values are left out: FastAPI's own handler echoed them, and
@@ -146,16 +148,70 @@ async def _handle_validation_error(_request: Request, error: Exception) -> JSONR
     A reason may still quote a value, so the body is written in ASCII.
     """
     assert isinstance(error, RequestValidationError)
-    problems = [_problem(e) for e in error.errors()]
-    invalid = invalid_input("invalid request", problems)
-    return _AsciiJSONResponse(status_code=invalid.status_code, content=invalid.body())
+    errors = error.errors()
+    failure: DomainError = invalid_input(
+        "invalid request", [_problem(e) for e in errors]
+    )
+    content_type = request.headers.get("content-type", "")
+    if _body_not_read_as_json(errors) and not _is_json(content_type):
+        sent = repr(content_type) if content_type else "none"
+        failure = UnsupportedMediaType(
+            "the request body must be JSON sent with Content-Type "
+            f"application/json; Content-Type sent: {sent}",
+            field="content-type",
+        )
+    return _AsciiJSONResponse(status_code=failure.status_code, content=failure.body())
 
 
 def _problem(error: dict[str, Any]) -> dict[str, str]:
     location = [str(part) for part in error["loc"]]
+    if error["type"] == "json_invalid":
+        # FastAPI places the character's position where a field name goes.
+        reason = error.get("ctx", {}).get("error", "invalid JSON")
+        message = f"invalid JSON at character {location[-1]}: {reason}"
+        return {"field": "body", "message": message}
     if location and location[0] in _LOCATIONS:
         location = location[1:]
     return {"field": ".".join(location) or "body", "message": error["msg"]}
+
+
+def _body_not_read_as_json(errors: Sequence[Any]) -> bool:
+    """Return whether a body was sent but not taken for a JSON object.
+
+    FastAPI parses a body as JSON only under a JSON media type, and otherwise
+    rejects the whole body as not being an object.
+    """
+    return any(tuple(e["loc"]) == ("body",) and e["type"] != "missing" for e in errors)
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def _handle_http_error(_request: Request, error: Exception) -> JSONResponse:
+    """Return an HTTP error of the framework (an unknown path, a method not
+    allowed, a body that cannot be read) in the body of every other error."""
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_CODES.get(error.status_code, "error")
+    return JSONResponse(
+        status_code=error.status_code,
+        content={"detail": error.detail, "code": code},
+        headers=error.headers,
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: Unauthorized.code,
+    403: Forbidden.code,
+    404: NotFound.code,
+    405: "method_not_allowed",
+    409: Conflict.code,
+    413: PayloadTooLarge.code,
+    415: UnsupportedMediaType.code,
+    422: InvalidInput.code,
+}
 
 
 # The 422 body of `_handle_validation_error`, in the OpenAPI document.
@@ -205,4 +261,5 @@ def _document_invalid_input(app: FastAPI) -> None:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _handle_domain_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     _document_invalid_input(app)
