@@ -62,6 +62,9 @@ async def test_observation_outside_cluster_invalid(service, staffed_review) -> N
     ("changes", "field"),
     [
         ({"article": 0}, "article"),
+        ({"article": "5"}, "article"),
+        ({"article": True}, "article"),
+        ({"article": 5.0}, "article"),
         ({"kind": "score"}, "kind"),
         ({"text": ""}, "text"),
         ({"text": " \n\t "}, "must not be blank"),

@@ -7,7 +7,7 @@ no State.
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, StrictInt
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
@@ -113,7 +113,8 @@ class ExpertPublic(BaseModel):
 
 
 class ObservationCreate(BaseModel):
-    article: int = Field(gt=0, le=MAX_STORED_INT)
+    # Strict, so that "5" or true is not taken for an article number.
+    article: StrictInt = Field(gt=0, le=MAX_STORED_INT)
     kind: ObservationKind
     text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
 
