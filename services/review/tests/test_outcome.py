@@ -398,3 +398,45 @@ async def test_expert_correction_after_completion_forbidden(
     assert response.status_code == 403
     assert "correct the summary of a completed review" in response.json()["detail"]
     assert summary.json()["summary"] == "Desk review done."
+
+
+async def test_stale_summary_update_rejected(service, staffed_review) -> None:
+    read = await service.client.get(
+        service.url("/summary"), headers=service.expert("FRA")
+    )
+    etag = read.headers["etag"]
+    first = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "France's draft."},
+        headers={**service.expert("FRA"), "If-Match": etag},
+    )
+
+    second = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Brazil's draft."},
+        headers={**service.expert("BRA"), "If-Match": etag},
+    )
+    stored = await service.client.get(
+        service.url("/summary"), headers=service.secretariat
+    )
+
+    assert first.status_code == 200
+    assert first.headers["etag"] != etag
+    assert second.status_code == 412
+    assert second.json()["current_etag"] == first.headers["etag"]
+    assert stored.json()["summary"] == "France's draft."
+
+
+async def test_summary_update_with_current_etag(service, staffed_review) -> None:
+    read = await service.client.get(
+        service.url("/summary"), headers=service.expert("FRA")
+    )
+
+    response = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "France's draft."},
+        headers={**service.expert("BRA"), "If-Match": read.headers["etag"]},
+    )
+
+    assert response.status_code == 200
+    assert response.json()["revision"] == 1

@@ -43,12 +43,11 @@ from palermo_shared.errors import (
     invalid_input,
 )
 from palermo_shared.ids import new_id
+from palermo_shared.preconditions import IF_MATCH, if_match_holds
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
-
-IF_MATCH = "If-Match"
 
 
 @dataclass(frozen=True)
@@ -168,14 +167,13 @@ def check_precondition(response: Response | None, if_match: str | None) -> None:
                 current_etag=etag_of(response),
             )
         return
-    tags = {tag.strip() for tag in if_match.split(",")}
     if response is None:
         raise PreconditionFailed(
             "If-Match names a response that does not exist yet; "
             "send the first draft without If-Match",
             field=IF_MATCH,
         )
-    if "*" not in tags and etag_of(response) not in tags:
+    if not if_match_holds(if_match, etag_of(response)):
         raise PreconditionFailed(
             f"response {response.id} changed since your last read: "
             f"If-Match {if_match} is not the current ETag; reload it and retry",

@@ -24,7 +24,8 @@ from palermo_shared.contracts import (
     OutcomeObservation,
     ReviewOutcomeSubmitted,
 )
-from palermo_shared.errors import Conflict, InvalidInput
+from palermo_shared.errors import Conflict, InvalidInput, PreconditionFailed
+from palermo_shared.preconditions import IF_MATCH, if_match_holds
 from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
 
 logger = logging.getLogger(__name__)
@@ -204,19 +205,37 @@ def _set_summary(review: DeskReview, summary: str) -> None:
         review.summary_revision += 1
 
 
+def summary_etag(review: DeskReview) -> str:
+    return f'"{review.id}.{review.summary_revision}"'
+
+
 async def edit_summary(
-    session: AsyncSession, principal: Principal, rid: str, summary: str
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    summary: str,
+    *,
+    if_match: str | None = None,
 ) -> DeskReview:
     """Change the summary; translations of earlier revisions become outdated.
 
-    After completion only the Secretariat corrects it. A published summary
-    stays as the State under review approved it, so its focal point must
-    withdraw the publication before the summary changes.
+    With `if_match`, the summary changes only if it is still at the revision
+    named, so that two writers do not overwrite each other unseen. After
+    completion only the Secretariat corrects it. A published summary stays
+    as the State under review approved it, so its focal point must withdraw
+    the publication before the summary changes.
     """
-    review = await get_review(session, rid)
+    review = await get_review(session, rid, for_update=True)
     completed = review.status == ReviewStatus.COMPLETED
     action = Action.CORRECT_SUMMARY if completed else Action.EDIT_SUMMARY
     await authorize(session, review, principal, action)
+    if if_match is not None and not if_match_holds(if_match, summary_etag(review)):
+        raise PreconditionFailed(
+            f"the summary of desk review {rid} changed since your last read: "
+            f"If-Match {if_match} is not the current ETag; reload it and retry",
+            field=IF_MATCH,
+            current_etag=summary_etag(review),
+        )
     check_step(review, Step.EDIT_SUMMARY)
     if review.summary_published and summary != review.summary:
         raise Conflict(

@@ -37,8 +37,11 @@ def states_of(review: DeskReview) -> list[str]:
     return [review.state_under_review, *(review.reviewers or [])]
 
 
-async def get_review(session: AsyncSession, rid: str) -> DeskReview:
-    review = await session.get(DeskReview, rid)
+async def get_review(
+    session: AsyncSession, rid: str, *, for_update: bool = False
+) -> DeskReview:
+    """Return the review, locked until the transaction ends with `for_update`."""
+    review = await session.get(DeskReview, rid, with_for_update=for_update)
     if review is None:
         raise NotFound(f"desk review {rid} not found")
     return review

@@ -1,6 +1,8 @@
 """Routes of the outcome: agreement, comments, completion, summary, publication."""
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review import observations, outcome
@@ -25,6 +27,7 @@ from palermo_review.reviews import get_review
 from palermo_review.tables import DeskReview, StateComment, SummaryTranslation
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput, NotFound
+from palermo_shared.preconditions import IF_MATCH
 
 router = APIRouter(prefix="/reviews/{review_id}", tags=["outcome"])
 
@@ -176,23 +179,34 @@ async def _summary(session: AsyncSession, review: DeskReview) -> SummaryPublic:
 
 @router.get("/summary", response_model=SummaryPublic)
 async def get_summary(
-    review_id: str, runtime: Runtime, caller: Caller
+    review_id: str, runtime: Runtime, caller: Caller, response: Response
 ) -> SummaryPublic:
     """Return the summary (in English) and its translations, each marked current
-    when it translates the summary's latest revision.
+    when it translates the summary's latest revision. The ETag names the
+    revision, for If-Match.
     """
     async with runtime.session() as session:
         review = await get_review(session, review_id)
         await authorize(session, review, caller, Action.READ)
+        response.headers["ETag"] = outcome.summary_etag(review)
         return await _summary(session, review)
 
 
 @router.put("/summary", response_model=SummaryPublic)
 async def edit_summary(
-    review_id: str, body: SummaryUpdate, runtime: Runtime, caller: Caller
+    review_id: str,
+    body: SummaryUpdate,
+    runtime: Runtime,
+    caller: Caller,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias=IF_MATCH)] = None,
 ) -> SummaryPublic:
+    """Change the summary; with If-Match, only from the revision it names."""
     async with runtime.transaction() as session:
-        review = await outcome.edit_summary(session, caller, review_id, body.summary)
+        review = await outcome.edit_summary(
+            session, caller, review_id, body.summary, if_match=if_match
+        )
+        response.headers["ETag"] = outcome.summary_etag(review)
         return await _summary(session, review)
 
 
