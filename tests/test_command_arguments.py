@@ -1,5 +1,6 @@
 """`palermo` rejects unusable arguments before it starts anything."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,46 @@ def test_unusable_number_rejected(arguments: list[str], message: str) -> None:
     assert result.returncode == 2
     assert f"argument {arguments[1]}: {message}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("", "missing file name (the path is empty)"),
+        ("{tmp}", "{tmp} is a folder, not a file"),
+        (
+            "{tmp}/missing/a.json",
+            "cannot write {tmp}/missing/a.json: folder {tmp}/missing does not exist",
+        ),
+        ("{file}/a.json", "{file} is a file, not a folder"),
+    ],
+)
+def test_unusable_asyncapi_output_rejected(
+    output: str, message: str, tmp_path: Path, file: Path
+) -> None:
+    result = run_palermo("asyncapi", "--output", output.format(tmp=tmp_path, file=file))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    expected = message.format(tmp=tmp_path, file=file)
+    assert f"argument --output: {expected}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_asyncapi_write_failure_reported() -> None:
+    # Nothing can create a file in /proc, whatever the user's permissions.
+    result = run_palermo("asyncapi", "--output", "/proc/palermo-asyncapi.json")
+
+    assert result.returncode == 1
+    assert "cannot write /proc/palermo-asyncapi.json: " in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_asyncapi_written_to_file(tmp_path: Path) -> None:
+    output = tmp_path / "asyncapi.json"
+
+    result = run_palermo("asyncapi", "--output", str(output))
+
+    assert result.returncode == 0
+    assert json.loads(output.read_text())["asyncapi"].startswith("3.")

@@ -62,6 +62,24 @@ def _folder(text: str) -> Path:
     return path
 
 
+def _output_file(text: str) -> Path:
+    if not text:
+        raise argparse.ArgumentTypeError("missing file name (the path is empty)")
+
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{path} is a folder, not a file")
+
+    problem = folder_problem(path.parent)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    if not path.parent.exists():
+        raise argparse.ArgumentTypeError(
+            f"cannot write {path}: folder {path.parent} does not exist"
+        )
+    return path
+
+
 def _concurrency(text: str) -> int:
     # With no request in flight, the phase would wait forever.
     return _whole_number(text, "a request count", 1)
@@ -112,7 +130,9 @@ def _parser() -> argparse.ArgumentParser:
         "asyncapi", help="write the AsyncAPI document of every event as JSON"
     )
     asyncapi.add_argument(
-        "--output", type=Path, help="file to write (default: standard output)"
+        "--output",
+        type=_output_file,
+        help="file to write, in an existing folder (default: standard output)",
     )
 
     serve = commands.add_parser(
@@ -221,8 +241,12 @@ def _write_asyncapi(output: Path | None) -> None:
     document = json.dumps(build_document(version("palermo-shared")), indent=2) + "\n"
     if output is None:
         sys.stdout.write(document)
-    else:
+        return
+
+    try:
         output.write_text(document, encoding="utf-8")
+    except OSError as error:
+        sys.exit(f"palermo asyncapi: cannot write {output}: {error.strerror}")
 
 
 def main() -> None:
