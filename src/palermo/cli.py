@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from palermo.demo import run_demo
 from palermo.embedded import run_embedded
-from palermo_gateway.audit.chain import verify_database
+from palermo_gateway.audit.chain import AuditLogMissing, verify_database
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
@@ -203,6 +203,8 @@ def _verify_audit(args: argparse.Namespace) -> None:
     )
     try:
         report = asyncio.run(verify_database(database_url))
+    except AuditLogMissing as error:
+        sys.exit(f"palermo audit verify: {error}")
     except SQLAlchemyError as error:
         sys.exit(f"palermo audit verify: cannot read the audit log: {error}")
     if report.broken is not None:

@@ -8,11 +8,12 @@ is active; an immediate one waits for the lock instead.
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Table, any_, event, inspect, literal, types
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel
@@ -52,6 +53,17 @@ def create_engine(database_url: str) -> AsyncEngine:
     # many rows per statement instead, as for a consumer batch's inbox rows.
     engine.dialect.use_insertmanyvalues_wo_returning = True
     return engine
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """Return the file of an SQLite database URL.
+
+    Returns None for an in-memory SQLite database and for other databases.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
 
 
 def one_of(

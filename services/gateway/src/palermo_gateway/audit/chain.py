@@ -17,13 +17,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_gateway.audit.tables import AuditEntry
-from palermo_shared.db import create_engine, session_factory
+from palermo_shared.db import create_engine, session_factory, sqlite_file
 
 GENESIS_SHA256 = "0" * 64
 # Any constant works; it only has to be the same for every gateway instance.
@@ -157,10 +158,34 @@ async def _entries(engine: AsyncEngine, batch_size: int) -> AsyncIterator[AuditE
         after = batch[-1].sequence
 
 
+class AuditLogMissing(Exception):
+    """Raised when a database to verify contains no audit log."""
+
+
 async def verify_database(database_url: str) -> ChainReport:
-    """Verify the chain of the gateway database at `database_url`."""
+    """Verify the chain of the gateway database at `database_url`.
+
+    Raises AuditLogMissing, and creates no file, when the SQLite file does
+    not exist or the database has no audit table.
+    """
+    database_file = sqlite_file(database_url)
+    if database_file is not None and not database_file.exists():
+        raise AuditLogMissing(f"no audit log: {database_file} does not exist")
+
     engine = create_engine(database_url)
     try:
+        async with engine.connect() as connection:
+            has_audit_table = await connection.run_sync(_has_audit_table)
+        if not has_audit_table:
+            where = database_file or "the database"
+            raise AuditLogMissing(
+                f"no audit log: {where} has no {AuditEntry.__tablename__} table"
+            )
+
         return await verify_chain(engine)
     finally:
         await engine.dispose()
+
+
+def _has_audit_table(connection: Connection) -> bool:
+    return inspect(connection).has_table(AuditEntry.__tablename__)
