@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -284,4 +285,9 @@ def _run(args: argparse.Namespace) -> None:
     else:
         log_level = ServiceSettings(data_dir=args.data_dir).log_level
         configure_logging("text", log_level)
-        asyncio.run(_serve(args.data_dir, args.port))
+
+        # uvicorn stops the gateway on SIGINT, then raises SIGINT again. asyncio
+        # turns that into a KeyboardInterrupt once the services have stopped,
+        # and the command exits with status 0, as each service's process does.
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(args.data_dir, args.port))

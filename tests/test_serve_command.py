@@ -1,0 +1,58 @@
+"""`palermo serve` stopped by a signal, as from a terminal or a script."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.network import free_port
+
+PALERMO = Path(sys.executable).parent / "palermo"
+STOP_TIMEOUT_SECONDS = 30
+
+
+def start_serve(data_dir: Path) -> subprocess.Popen[str]:
+    """Start `palermo serve` and wait until its gateway is live."""
+    port = free_port()
+    command = [str(PALERMO), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the gateway did not start"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz/live").status_code == 200:
+                return process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+
+
+def stop(process: subprocess.Popen[str], signal_number: int) -> str:
+    """Send the signal, wait for the process to exit and return its stderr."""
+    process.send_signal(signal_number)
+    try:
+        _, stderr = process.communicate(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, stderr = process.communicate()
+        raise AssertionError(f"still running after signal:\n{stderr}") from None
+    return stderr
+
+
+def test_serve_stops_on_sigint(tmp_path: Path) -> None:
+    process = start_serve(tmp_path)
+
+    stderr = stop(process, signal.SIGINT)
+
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+    assert "KeyboardInterrupt" not in stderr
+    assert "Finished server process" in stderr
+    assert "service draw stopped" in stderr
