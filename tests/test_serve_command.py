@@ -14,10 +14,15 @@ PALERMO = Path(sys.executable).parent / "palermo"
 STOP_TIMEOUT_SECONDS = 30
 
 
-def start_serve(data_dir: Path) -> subprocess.Popen[str]:
-    """Start `palermo serve` and wait until its gateway is live."""
+def start_serve(data_dir: Path, *, shell_prefix: str = "") -> subprocess.Popen[str]:
+    """Start `palermo serve` and wait until its gateway is live.
+
+    `shell_prefix` runs first in a shell that then becomes the command.
+    """
     port = free_port()
     command = [str(PALERMO), "serve", "--data-dir", str(data_dir), "--port", str(port)]
+    if shell_prefix:
+        command = ["sh", "-c", f'{shell_prefix}; exec "$@"', "sh", *command]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
@@ -54,5 +59,18 @@ def test_serve_stops_on_sigint(tmp_path: Path) -> None:
     assert process.returncode == 0
     assert "Traceback" not in stderr
     assert "KeyboardInterrupt" not in stderr
+    assert "Finished server process" in stderr
+    assert "service draw stopped" in stderr
+
+
+def test_serve_stops_on_ignored_sigint(tmp_path: Path) -> None:
+    # A shell starts the background jobs of a script with SIGINT ignored.
+    # uvicorn handles SIGINT all the same, so it must stop the command too.
+    process = start_serve(tmp_path, shell_prefix="trap '' INT")
+
+    stderr = stop(process, signal.SIGINT)
+
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
     assert "Finished server process" in stderr
     assert "service draw stopped" in stderr

@@ -5,7 +5,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import logging
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import SQLAlchemyError
 
 from palermo.demo import run_demo
-from palermo.embedded import run_embedded
+from palermo.embedded import serve_embedded
 from palermo_gateway.audit.chain import AuditLogMissing, verify_database
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.asyncapi import build_document
@@ -234,12 +233,6 @@ def _print_token(args: argparse.Namespace) -> None:
     print(token)
 
 
-async def _serve(data_dir: Path, port: int) -> None:
-    async with run_embedded(data_dir, port=port) as url:
-        logging.getLogger(__name__).info("gateway at %s; press Ctrl-C to stop", url)
-        await asyncio.Event().wait()
-
-
 def _write_asyncapi(output: Path | None) -> None:
     document = json.dumps(build_document(version("palermo-shared")), indent=2) + "\n"
     if output is None:
@@ -290,4 +283,4 @@ def _run(args: argparse.Namespace) -> None:
         # turns that into a KeyboardInterrupt once the services have stopped,
         # and the command exits with status 0, as each service's process does.
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_serve(args.data_dir, args.port))
+            asyncio.run(serve_embedded(args.data_dir, args.port))

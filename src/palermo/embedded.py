@@ -89,6 +89,32 @@ async def run_embedded(
     data_dir: Path, *, port: int | None = None
 ) -> AsyncIterator[str]:
     """Run Palermo in this process; yield the gateway's base URL."""
+    async with _start_embedded(data_dir, port) as (url, _serving):
+        yield url
+
+
+async def serve_embedded(data_dir: Path, port: int) -> None:
+    """Run Palermo in this process until the gateway's server stops.
+
+    The server stops on SIGINT or SIGTERM, even where SIGINT was ignored
+    when the process started.
+
+    NOTE: on SIGTERM, uvicorn raises the signal again once the server has
+    stopped, which ends the process before the services have stopped.
+    """
+    async with _start_embedded(data_dir, port) as (url, serving):
+        logger.info("gateway at %s; press Ctrl-C to stop", url)
+        await serving
+
+
+@contextlib.asynccontextmanager
+async def _start_embedded(
+    data_dir: Path, port: int | None
+) -> AsyncIterator[tuple[str, asyncio.Task[None]]]:
+    """Start the services and the gateway's server.
+
+    Yields the gateway's base URL and the task serving it.
+    """
     if os.environ.get("DATABASE_URL"):
         logger.warning(
             "DATABASE_URL is ignored: the embedded services keep their SQLite "
@@ -113,7 +139,7 @@ async def run_embedded(
             await asyncio.sleep(0.05)
         logger.info("embedded Palermo serving the gateway on 127.0.0.1:%d", port)
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", serving
         finally:
             server.should_exit = True
             await serving
