@@ -100,6 +100,22 @@ async def test_draw_from_announced_values(
     assert response.json()["seed_sha256"] is None
 
 
+async def test_announced_value_with_separator_invalid(
+    draw_service, open_phase, record_meeting
+) -> None:
+    phase_id = await open_phase()
+    meeting_id = await record_meeting(phase_id)
+    body = {"announced_values": ["a/b", "c"], "meeting_id": meeting_id}
+
+    response = await draw_service.client.post(f"/phases/{phase_id}/draw", json=body)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "announced_values.0"
+    assert (
+        await draw_service.client.get(f"/phases/{phase_id}/draw")
+    ).status_code == 404
+
+
 async def test_announced_values_with_commitment_conflict(
     draw_service, open_phase, commit_seed, record_meeting
 ) -> None:

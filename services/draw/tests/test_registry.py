@@ -189,9 +189,11 @@ async def test_shipped_csv_imports(draw_service) -> None:
         (["AND,,,,,,,,"], 2, "name"),
         (["AND,Andorra,,,,,,,", "ATL,Atlantis,Oceania,,,,,,"], 3, "regional_group"),
         (["AND,Andorra,,,,,,,", "BBB,B,,,,,,31/12/2020,"], 3, "firearms"),
+        (["AND,Andorra,,,,,,,", "BBB,B,,,1066-01-01,,,,"], 3, "untoc"),
+        (["AND,Andorra,,,,,,,", "BBB,B,,,,,,,2999-01-01"], 3, "uncac"),
         (["AND,Andorra,,,,,,,", "AND,Andorra,,,,,,,"], 3, "iso3"),
     ],
-    ids=["valid", "code", "name", "group", "date", "repeat"],
+    ids=["valid", "code", "name", "group", "date", "early", "future", "repeat"],
 )
 async def test_csv_bad_row_rejects_file(draw_service, rows, row, column) -> None:
     before = await registry_state(draw_service)
@@ -235,6 +237,20 @@ async def test_csv_malformed_rejects_file(draw_service, rows, message) -> None:
     assert response.json()["field"] == "body"
     assert message in response.json()["detail"]
     assert await registry_state(draw_service) == before
+
+
+@pytest.mark.parametrize("row", [2, 3, 4])
+async def test_csv_open_quote_row_named(draw_service, row) -> None:
+    complete = [f"{code},Name,,,,,,," for code in ("QQA", "QQB")][: row - 2]
+    text = "\n".join([HEADER, *complete, 'QQQ,"open,African,,,,,,', "QQC,C,,,,,,,"])
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 422
+    assert response.json()["row"] == row
+    assert f"unreadable CSV at row {row}" in response.json()["detail"]
 
 
 async def test_csv_missing_column_rejected(draw_service) -> None:

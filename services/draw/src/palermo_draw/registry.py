@@ -71,10 +71,11 @@ def parse_csv(text: str) -> list[dict[str, str]]:
             str(error), field=error.column, row=error.row, column=error.column
         ) from None
     except csv.Error as error:
+        # line_num counts the records read whole, so the record that failed
+        # is the next one (rows are numbered from 1, the header).
+        row = reader.line_num + 1
         raise InvalidInput(
-            f"unreadable CSV at line {reader.line_num}: {error}",
-            field="body",
-            row=reader.line_num,
+            f"unreadable CSV at row {row}: {error}", field="body", row=row
         ) from None
 
 

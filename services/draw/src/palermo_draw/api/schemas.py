@@ -97,14 +97,22 @@ class DrawRequest(BaseModel):
         description="Seed revealed at the meeting; its SHA-256 must match the "
         "phase's seed commitment",
     )
+    # A value must not contain the separator: ["a/b", "c"] and ["a", "b", "c"]
+    # would give the same seed.
     announced_values: (
-        list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None
+        list[
+            Annotated[
+                str, StringConstraints(min_length=1, max_length=100, pattern="^[^/]+$")
+            ]
+        ]
+        | None
     ) = Field(
         default=None,
         min_length=1,
         max_length=100,
         description="Values announced at the meeting, for a phase without a seed "
-        "commitment; the seed is the sorted values, each followed by '/'",
+        "commitment, without '/'; the seed is the sorted values, each followed "
+        "by '/'",
     )
 
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from palermo_shared.dates import past_date
 from palermo_shared.reference.states import StateParty, parse_states
 
 COLUMNS = (
@@ -143,7 +144,7 @@ def _check_party_cell(value: str, *, row: int, column: str) -> None:
     if value in ("", "yes"):
         return
     try:
-        dt.date.fromisoformat(value)
+        deposit = dt.date.fromisoformat(value)
     except ValueError:
         raise InvalidRow(
             f"invalid party cell {value!r}; expected a deposit date "
@@ -151,3 +152,7 @@ def _check_party_cell(value: str, *, row: int, column: str) -> None:
             row=row,
             column=column,
         ) from None
+    try:
+        past_date(deposit)
+    except ValueError as error:
+        raise InvalidRow(str(error), row=row, column=column) from None
