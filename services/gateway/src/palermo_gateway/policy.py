@@ -95,7 +95,8 @@ _RESPONSE = "/questionnaire/phases/{phase_id}/responses/{state}/{instrument}/{cl
 ROUTE_POLICIES: tuple[RoutePolicy, ...] = (
     # The gateway's own routes. The stream filters its events by role.
     _read("/events", EVERYONE),
-    _read("/events/counts", EVERYONE),
+    # Counts of every type, those the stream hides from a caller included.
+    _read("/events/counts", SECRETARIAT),
     _read("/dashboard", SECRETARIAT),
     # Draw: the registry, phases, meetings and draws are public records.
     _read("/draw/states", EVERYONE),
