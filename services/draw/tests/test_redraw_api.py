@@ -297,6 +297,23 @@ async def test_redraw_at_regular_session(draw_service, drawn, record_meeting) ->
     assert response.json()["meeting_id"] == meeting_id
 
 
+async def test_redraw_before_draw_meeting_invalid(
+    draw_service, drawn, record_meeting
+) -> None:
+    meeting_id = await record_meeting(
+        drawn.phase_id, kind="regular_session", date="2024-12-31"
+    )
+    body = redraw_body(drawn, "KEN", meeting_id=meeting_id)
+
+    response = await post_redraw(draw_service, drawn, body)
+    redraws = await draw_service.client.get(f"/phases/{drawn.phase_id}/redraws")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "meeting_id"
+    assert "before the meeting of 2025-01-01" in response.json()["detail"]
+    assert redraws.json() == []
+
+
 async def test_redraws_keep_record_verified(draw_service, drawn) -> None:
     for state in ("KEN", "FRA", "BRA"):
         body = redraw_body(drawn, state, state=state)

@@ -23,7 +23,7 @@ from palermo_draw.draws import (
 from palermo_draw.phases import SOURCE, get_phase, meeting_of, meeting_reference
 from palermo_draw.record import assignment_record
 from palermo_draw.registry import registry_at
-from palermo_draw.tables import LotAssignment, Phase, RedrawRow
+from palermo_draw.tables import Draw, LotAssignment, Meeting, Phase, RedrawRow
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import (
     ExceptionalDecision,
@@ -67,6 +67,7 @@ async def request_redraw(
     meeting = await meeting_of(
         session, phase_id, body.meeting_id, kinds=("intersessional", "regular_session")
     )
+    await _check_after_draw(session, draw, meeting)
     registry = await registry_at(session, phase.draw_date)
     if body.requested_by not in registry:
         raise InvalidInput(
@@ -111,6 +112,22 @@ async def request_redraw(
         body.requested_by,
     )
     return row
+
+
+async def _check_after_draw(
+    session: AsyncSession, draw: Draw, meeting: Meeting
+) -> None:
+    """Raise unless the redraw's meeting is held on or after the draw's."""
+    if draw.meeting_id is None:
+        return
+    drawn_at = await session.get(Meeting, draw.meeting_id)
+    if drawn_at is not None and meeting.date < drawn_at.date:
+        raise InvalidInput(
+            f"meeting {meeting.id} of {meeting.date} is before the meeting of "
+            f"{drawn_at.date} at which the lots were drawn; a redraw is held "
+            "at a later meeting",
+            field="meeting_id",
+        )
 
 
 def _same_review(
