@@ -324,6 +324,44 @@ async def test_record_with_other_seed_refuted(draw_service, draw_phase) -> None:
     assert len(differences) > 10
 
 
+@pytest.mark.parametrize(
+    ("change", "difference"),
+    [
+        ({"seed_sha256": None}, "names a commitment but publishes no seed_sha256"),
+        (
+            {"seed_source": "announced_values", "seed_sha256": None},
+            "names announced values but publishes none",
+        ),
+    ],
+    ids=["commitment-removed", "values-missing"],
+)
+async def test_record_without_seed_proof_refuted(
+    draw_service, draw_phase, change, difference
+) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = {**(await draw_service.client.get(path)).json(), **change}
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    assert response.json()["verified"] is False
+    assert difference in response.json()["differences"][0]
+
+
+async def test_record_with_repeated_party_refuted(draw_service, draw_phase) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    parties = record["parties"]["convention"]
+    parties.append(parties[0])
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    differences = response.json()["differences"]
+    assert response.json()["verified"] is False
+    assert f"{parties[0]['iso3']} is listed 2 times" in differences[0]
+
+
 async def test_record_roundtrip_json(draw_service, draw_phase) -> None:
     drawn = await draw_phase()
     path = f"/phases/{drawn.phase_id}/draw/record"

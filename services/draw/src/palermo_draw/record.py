@@ -179,6 +179,7 @@ def published_draw(record: DrawRecord) -> PublishedDraw:
         ruleset_version=record.ruleset_version,
         mode=record.mode,
         seed=record.seed,
+        seed_source=record.seed_source,
         seed_sha256=record.seed_sha256,
         announced_values=record.announced_values,
         parties=to_parties(record.parties, record.instruments),

@@ -1,6 +1,7 @@
 """Re-running a published draw and its redraws from their public inputs."""
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ class PublishedDraw:
     ruleset_version: int
     mode: DrawMode
     seed: str
+    seed_source: str
     seed_sha256: str | None
     announced_values: Sequence[str] | None
     parties: Mapping[Instrument, Sequence[Party]]
@@ -58,7 +60,7 @@ def verify(published: PublishedDraw) -> list[str]:
             f"rule-set version {published.ruleset_version} cannot be re-run by "
             f"this verifier, which implements version {RULESET_VERSION}"
         ]
-    differences = _check_seed(published)
+    differences = _check_seed(published) + _check_parties(published)
 
     rerun = draw_lots(published.parties, mode=published.mode, seed=published.seed)
     differences += _compare("initial draw", published.initial.assignments, rerun)
@@ -74,6 +76,13 @@ def verify(published: PublishedDraw) -> list[str]:
 
 
 def _check_seed(published: PublishedDraw) -> list[str]:
+    # A record without its commitment or its announced values would show
+    # nothing that fixed the seed before the draw.
+    if published.seed_source == "commitment" and published.seed_sha256 is None:
+        return ["seed: the record names a commitment but publishes no seed_sha256"]
+    if published.seed_source == "announced_values" and not published.announced_values:
+        return ["seed: the record names announced values but publishes none"]
+
     differences = []
     commitment = published.seed_sha256
     if commitment is not None and seed_hash(published.seed) != commitment:
@@ -86,6 +95,19 @@ def _check_seed(published: PublishedDraw) -> list[str]:
             "seed: it is not the one made of the announced values "
             f"({seed_from_announced(values)!r})"
         )
+    return differences
+
+
+def _check_parties(published: PublishedDraw) -> list[str]:
+    """List each party that an instrument's parties name more than once."""
+    differences = []
+    for instrument, parties in published.parties.items():
+        counts = Counter(p.iso3 for p in parties)
+        differences += [
+            f"parties, {instrument.value}: {iso3} is listed {count} times"
+            for iso3, count in sorted(counts.items())
+            if count > 1
+        ]
     return differences
 
 
