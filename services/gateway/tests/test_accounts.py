@@ -476,6 +476,24 @@ async def test_invalid_registration_names_field(
     assert await gateway_with_accounts.stored() == before
 
 
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"role": "observer", "state": "ITA"}, "an observer acts for no State"),
+        ({"role": "focal_point"}, "a focal point acts for a State"),
+    ],
+)
+async def test_registration_message_names_role(
+    gateway_with_accounts: Gateway, fields: dict[str, str], message: str
+) -> None:
+    response = await gateway_with_accounts.client.post(
+        "/api/v1/accounts",
+        json={"name": "Ana", "email": "ana@example.org", **fields},
+    )
+
+    assert response.json()["detail"].startswith(message)
+
+
 async def test_secretariat_lists_one_state(gateway_with_accounts: Gateway) -> None:
     await gateway_with_accounts.register(role="focal_point", state="ITA")
     await gateway_with_accounts.register(role="expert", state="BRA")

@@ -47,6 +47,11 @@ class Role(StrEnum):
     EXPERT = "expert"
     OBSERVER = "observer"
 
+    def with_article(self) -> str:
+        """Return the role's name for messages, as in "an expert"."""
+        name = self.value.replace("_", " ")
+        return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
 
 STATE_ROLES = frozenset({Role.FOCAL_POINT, Role.EXPERT})
 

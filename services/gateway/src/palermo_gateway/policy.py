@@ -215,10 +215,8 @@ def _check_own_state(principal: Principal, api_path: str) -> None:
     # The questionnaire service reads the State's code in any case.
     state = match.group("state").upper()
     if principal.state != state:
-        role = principal.role.value.replace("_", " ")
-        article = "an" if role[0] in "aeiou" else "a"
         raise Forbidden(
-            f"{article} {role} of {principal.state} may not write the "
+            f"{principal.role.with_article()} of {principal.state} may not write the "
             f"questionnaire responses of {state}",
             field="state",
         )

@@ -49,12 +49,13 @@ def check_registration(
         )
     if role in STATE_ROLES and state is None:
         raise InvalidInput(
-            f"a {role.value} acts for a State: give its ISO 3166-1 alpha-3 code",
+            f"{role.with_article()} acts for a State: give its ISO 3166-1 alpha-3 code",
             field="state",
         )
     if role not in STATE_ROLES and state is not None:
         raise InvalidInput(
-            f"a {role.value} acts for no State; leave state out", field="state"
+            f"{role.with_article()} acts for no State; leave state out",
+            field="state",
         )
     if state is not None and state not in known_states:
         raise InvalidInput(
