@@ -253,6 +253,31 @@ async def test_csv_open_quote_row_named(draw_service, row) -> None:
     assert f"unreadable CSV at row {row}" in response.json()["detail"]
 
 
+async def test_csv_over_limit_too_large(draw_service) -> None:
+    before = await registry_state(draw_service)
+    text = HEADER + "\n" + "QQA,Name,,,,,,,\n" * 70_000
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 413
+    assert response.json()["field"] == "body"
+    assert await registry_state(draw_service) == before
+
+
+async def test_change_with_code_in_body_invalid(draw_service) -> None:
+    before = await registry_state(draw_service)
+
+    response = await draw_service.client.put(
+        "/states/AND", json={**NEW_PARTY, "iso3": "ABC"}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "iso3"
+    assert await registry_state(draw_service) == before
+
+
 async def test_csv_missing_column_rejected(draw_service) -> None:
     text = "iso3,name,regional_group,legal_system,untoc,tip,som,uncac\nAND,A,,,,,,"
 

@@ -15,7 +15,7 @@ from palermo_draw.api.schemas import (
 )
 from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.dates import MechanismDate
-from palermo_shared.errors import InvalidInput, NotFound
+from palermo_shared.errors import InvalidInput, NotFound, PayloadTooLarge
 from palermo_shared.reference.states import StateParty
 from palermo_shared.service import ServiceRuntime, runtime_of
 
@@ -100,8 +100,9 @@ async def import_states(
     """Import rows shaped like states.csv (text/csv body); a bad row rejects all."""
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
-        raise InvalidInput(
-            f"CSV body of {len(raw)} bytes exceeds {MAX_IMPORT_BYTES} bytes",
+        raise PayloadTooLarge(
+            f"CSV body of {len(raw)} bytes exceeds {MAX_IMPORT_BYTES} bytes; "
+            "split the rows into several imports",
             field="body",
         )
     try:

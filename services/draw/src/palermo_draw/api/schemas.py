@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from palermo_draw.domain.model import DrawMode
 from palermo_draw.record import AssignmentRecord
@@ -234,6 +234,9 @@ class VerificationPublic(BaseModel):
 
 class StateChange(BaseModel):
     """A whole row of the registry, in the columns and cell format of states.csv."""
+
+    # The code comes from the path: an iso3 in the body would be ignored.
+    model_config = ConfigDict(extra="forbid")
 
     effective_date: MechanismDate
     name: str = Field(min_length=1, max_length=200)
