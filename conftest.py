@@ -70,6 +70,6 @@ def _database_backend(
         return palermo_shared.db.create_engine(postgres_server.url(database))
 
     monkeypatch.setattr(palermo_shared.db, "_create_sqlite_engine", postgres_engine)
-    # The audit verification looks for the SQLite file before it connects;
-    # here the database it maps to stands in for that file.
+    # The audit verification looks for the SQLite file before it connects.
+    # Here the PostgreSQL database mapped to that file replaces it.
     monkeypatch.setattr("palermo_gateway.audit.chain.sqlite_file", lambda _url: None)

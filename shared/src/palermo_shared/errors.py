@@ -117,7 +117,8 @@ class _AsciiJSONResponse(JSONResponse):
         return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
 
 
-# A body of 200,000 unknown answers made an error response of about 20 MB.
+# A questionnaire body with 200,000 unknown question ids made an error
+# response of about 20 MB.
 # The first problems are enough to correct a request and send it again.
 MAX_LISTED_PROBLEMS = 100
 

@@ -73,11 +73,11 @@ def check_draft_hidden(principal: Principal, key: ResponseKey, status: str) -> N
 async def visible_until(
     session: AsyncSession, principal: Principal, key: ResponseKey
 ) -> dt.datetime | None:
-    """Return the creation time up to which `principal` sees the response's
-    attachments and contributions, or None when it sees all of them.
+    """Return the latest creation time of the attachments and contributions
+    that `principal` may read, or None when it may read all of them.
 
-    A reviewing State sees those created up to the latest submission, and
-    gets `Forbidden` while the response has never been submitted.
+    A reviewing State may read those created up to the latest submission.
+    Raise `Forbidden` for it while the response was never submitted.
     """
     if reads_drafts(principal, key):
         return None
