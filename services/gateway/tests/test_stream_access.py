@@ -16,6 +16,7 @@ from palermo_shared.contracts import (
     DeskReviewStarted,
     LotsDrawn,
     QuestionnaireSubmitted,
+    ReviewOutcomePublished,
     ReviewOutcomeSubmitted,
 )
 from palermo_shared.contracts.draw import DrawnReviewer
@@ -92,6 +93,20 @@ def _outcome() -> Record:
         observations=[OutcomeObservation(article=5, kind="good_practice", text="t")],
         comments="Comments of the State under review.",
         submitted_at=NOW,
+    )
+    return _record(payload)
+
+
+def _outcome_published() -> Record:
+    payload = ReviewOutcomePublished(
+        review_id="d1",
+        phase_id="p1",
+        state_under_review="GHA",
+        instrument="convention",
+        cluster="criminalization",
+        summary="Summary of the review.",
+        observations=[],
+        decided_at=NOW,
     )
     return _record(payload)
 
@@ -180,8 +195,27 @@ async def test_observer_sees_published_parts_only(
     )
 
     outcome = json.loads(events[1]["data"])["data"]
-    assert outcome["summary"] == "Summary of the review."
+    assert outcome["review_id"] == "d1"
+    assert "summary" not in outcome
+    assert "observations" not in outcome
     assert "comments" not in outcome
+
+
+async def test_observer_sees_publication_decision(
+    gateway: httpx.AsyncClient, bus: MemoryBus, tokens: LocalIssuer
+) -> None:
+    reader = asyncio.create_task(
+        _read(gateway, 2, headers=tokens.headers(Role.OBSERVER))
+    )
+    await asyncio.sleep(0.2)
+    await bus.append([_outcome(), _outcome_published()])
+
+    submitted, decided = await asyncio.wait_for(reader, 10)
+
+    assert "summary" not in json.loads(submitted["data"])["data"]
+    decision = json.loads(decided["data"])["data"]
+    assert decision["summary"] == "Summary of the review."
+    assert decision["observations"] == []
 
 
 async def test_focal_point_sees_outcome_whole(

@@ -1,7 +1,11 @@
 """Agreement, the State under review's comments, completion and publication."""
 
 from palermo_shared.auth import Role
-from palermo_shared.contracts import DeskReviewStageChanged
+from palermo_shared.contracts import (
+    DeskReviewStageChanged,
+    ReviewOutcomePublished,
+    ReviewOutcomeSummaryCorrected,
+)
 from palermo_shared.events import payload_of
 
 
@@ -440,3 +444,52 @@ async def test_summary_update_with_current_etag(service, staffed_review) -> None
 
     assert response.status_code == 200
     assert response.json()["revision"] == 1
+
+
+def outcome_events(service, payload_class) -> list:
+    return [payload_of(e) for e in service.events(payload_class.event_type)]
+
+
+async def test_publication_decision_published(service, staffed_review) -> None:
+    shown = (await service.observe()).json()
+    await service.observe("BRA", kind="difficulty", text="Confidential difficulty.")
+    await service.agree_both()
+    await service.waive()
+    await service.complete()
+
+    await publish_parts(service, True, [shown["id"]])
+    await publish_parts(service, True, [shown["id"]])
+    await publish_parts(service, False, [])
+    await service.wait_for_outbox()
+
+    published, withdrawn = outcome_events(service, ReviewOutcomePublished)
+    assert published.review_id == withdrawn.review_id == service.review_id()
+    assert published.summary == "Desk review done."
+    assert [o.text for o in published.observations] == [shown["text"]]
+    assert withdrawn.summary is None
+    assert withdrawn.observations == []
+
+
+async def test_summary_correction_published(service, staffed_review) -> None:
+    await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Draft before completion."},
+        headers=service.expert("FRA"),
+    )
+    await service.complete_fully()
+    corrected_text = {"summary": "Desk review done, with a correction."}
+
+    corrected = await service.client.put(
+        service.url("/summary"), json=corrected_text, headers=service.secretariat
+    )
+    await service.client.put(
+        service.url("/summary"), json=corrected_text, headers=service.secretariat
+    )
+    await service.wait_for_outbox()
+
+    assert corrected.status_code == 200
+    [correction] = outcome_events(service, ReviewOutcomeSummaryCorrected)
+    assert correction.review_id == service.review_id()
+    assert correction.summary == "Desk review done, with a correction."
+    assert correction.summary_revision == corrected.json()["revision"]
+    assert sorted(correction.reviewers) == ["BRA", "FRA"]

@@ -25,9 +25,10 @@ STATE_LIST_FIELDS = ("reviewers", "added", "removed", "replaced", "states")
 
 # Event types that observers see, each with the payload fields they see
 # (None: the whole payload). The draw and the registry are public records
-# of the working groups. A desk review's outcome is shown without its
-# comments; questionnaire answers, the steps of a desk review and
-# notifications are not public.
+# of the working groups. Of a desk review's outcome, observers learn when it
+# was submitted, and its summary and observations only once the State under
+# review publishes them. Questionnaire answers, the steps of a desk review,
+# corrections of its summary and notifications are not public.
 PUBLIC_EVENTS: dict[str, frozenset[str] | None] = {
     "palermo.draw.review_phase_opened": None,
     "palermo.draw.seed_committed": None,
@@ -46,11 +47,10 @@ PUBLIC_EVENTS: dict[str, frozenset[str] | None] = {
             "cluster",
             "working_group",
             "submitted_to",
-            "summary",
-            "observations",
             "submitted_at",
         }
     ),
+    "palermo.review.review_outcome_published": None,
 }
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,13 +17,20 @@ from palermo_review.domain.workflow import (
 )
 from palermo_review.observations import cleared_agreements, list_observations
 from palermo_review.reviews import check_step, get_review, publish, take_step
-from palermo_review.tables import DeskReview, StateComment, SummaryTranslation
+from palermo_review.tables import (
+    DeskReview,
+    Observation,
+    StateComment,
+    SummaryTranslation,
+)
 from palermo_shared.auth import Principal
 from palermo_shared.clock import aware
 from palermo_shared.contracts import (
     DeskReviewCompleted,
     OutcomeObservation,
+    ReviewOutcomePublished,
     ReviewOutcomeSubmitted,
+    ReviewOutcomeSummaryCorrected,
 )
 from palermo_shared.errors import Conflict, InvalidInput, PreconditionFailed
 from palermo_shared.preconditions import IF_MATCH, if_match_holds
@@ -160,14 +168,7 @@ async def _publish_outcome(
     session: AsyncSession, review: DeskReview, now: dt.datetime
 ) -> None:
     observations = await list_observations(session, review.id)
-    instrument, cluster = Instrument(review.instrument), Cluster(review.cluster)
-    common = {
-        "review_id": review.id,
-        "phase_id": review.phase_id,
-        "state_under_review": review.state_under_review,
-        "instrument": instrument,
-        "cluster": cluster,
-    }
+    common = _outcome_identity(review)
     completed = DeskReviewCompleted(
         **common,
         reviewers=review.reviewers or [],
@@ -177,17 +178,32 @@ async def _publish_outcome(
     publish(session, review, completed)
     outcome = ReviewOutcomeSubmitted(
         **common,
-        working_group=WORKING_GROUPS[instrument],
+        working_group=WORKING_GROUPS[common["instrument"]],
         submitted_to=OUTCOME_RECIPIENTS,
         summary=review.summary or "",
-        observations=[
-            OutcomeObservation(article=o.article, kind=o.kind, text=o.text)
-            for o in observations
-        ],
+        observations=_outcome_observations(observations),
         comments=await _comments_status(session, review),
         submitted_at=now,
     )
     publish(session, review, outcome)
+
+
+def _outcome_identity(review: DeskReview) -> dict[str, Any]:
+    """Return the fields that name a desk review in the events of its outcome."""
+    return {
+        "review_id": review.id,
+        "phase_id": review.phase_id,
+        "state_under_review": review.state_under_review,
+        "instrument": Instrument(review.instrument),
+        "cluster": Cluster(review.cluster),
+    }
+
+
+def _outcome_observations(observations: list[Observation]) -> list[OutcomeObservation]:
+    return [
+        OutcomeObservation(article=o.article, kind=o.kind, text=o.text)
+        for o in observations
+    ]
 
 
 async def _comments_status(session: AsyncSession, review: DeskReview) -> str:
@@ -214,6 +230,7 @@ async def edit_summary(
     principal: Principal,
     rid: str,
     summary: str,
+    now: dt.datetime,
     *,
     if_match: str | None = None,
 ) -> DeskReview:
@@ -223,7 +240,8 @@ async def edit_summary(
     named, so that two writers do not overwrite each other unseen. After
     completion only the Secretariat corrects it. A published summary stays
     as the State under review approved it, so its focal point must withdraw
-    the publication before the summary changes.
+    the publication before the summary changes. A correction after
+    completion is published as `ReviewOutcomeSummaryCorrected`.
     """
     review = await get_review(session, rid, for_update=True)
     completed = review.status == ReviewStatus.COMPLETED
@@ -245,9 +263,33 @@ async def edit_summary(
             current_state=review.status,
             allowed=[Step.PUBLISH.value],
         )
+    changed = summary != review.summary
     _set_summary(review, summary)
     session.add(review)
+    if completed and changed:
+        _publish_correction(session, review, now)
     return review
+
+
+def _publish_correction(
+    session: AsyncSession, review: DeskReview, now: dt.datetime
+) -> None:
+    """Announce a corrected summary, which replaces the submitted outcome's."""
+    identity = _outcome_identity(review)
+    correction = ReviewOutcomeSummaryCorrected(
+        **identity,
+        working_group=WORKING_GROUPS[identity["instrument"]],
+        reviewers=review.reviewers or [],
+        summary=review.summary or "",
+        summary_revision=review.summary_revision,
+        corrected_at=now,
+    )
+    publish(session, review, correction)
+    logger.info(
+        "review %s: summary corrected after completion (revision %d)",
+        review.id,
+        review.summary_revision,
+    )
 
 
 async def decide_publication(
@@ -257,9 +299,14 @@ async def decide_publication(
     *,
     summary: bool,
     observation_ids: list[str],
+    now: dt.datetime,
 ) -> DeskReview:
-    """Publish the listed parts of a completed review; the rest stays confidential."""
-    review = await get_review(session, rid)
+    """Publish the listed parts of a completed review; the rest stays confidential.
+
+    A decision that changes what is published is announced with
+    `ReviewOutcomePublished`, which observers receive.
+    """
+    review = await get_review(session, rid, for_update=True)
     await authorize(session, review, principal, Action.DECIDE_PUBLICATION)
     check_step(review, Step.PUBLISH)
     observations = await list_observations(session, rid)
@@ -269,12 +316,38 @@ async def decide_publication(
             f"observations {', '.join(sorted(unknown))} are not in desk review {rid}",
             field="observation_ids",
         )
+
+    before = _published_parts(review, observations)
     review.summary_published = summary
     session.add(review)
     for observation in observations:
         observation.published = observation.id in observation_ids
         session.add(observation)
+    if _published_parts(review, observations) != before:
+        _publish_decision(session, review, observations, now)
     return review
+
+
+def _published_parts(
+    review: DeskReview, observations: list[Observation]
+) -> tuple[bool, frozenset[str]]:
+    published = frozenset(o.id for o in observations if o.published)
+    return review.summary_published, published
+
+
+def _publish_decision(
+    session: AsyncSession,
+    review: DeskReview,
+    observations: list[Observation],
+    now: dt.datetime,
+) -> None:
+    decision = ReviewOutcomePublished(
+        **_outcome_identity(review),
+        summary=review.summary if review.summary_published else None,
+        observations=_outcome_observations([o for o in observations if o.published]),
+        decided_at=now,
+    )
+    publish(session, review, decision)
 
 
 async def translate(

@@ -39,7 +39,9 @@ from palermo_shared.contracts.review import (
     DeskReviewStageChanged,
     DeskReviewStarted,
     OutcomeObservation,
+    ReviewOutcomePublished,
     ReviewOutcomeSubmitted,
+    ReviewOutcomeSummaryCorrected,
 )
 
 __all__ = [
@@ -65,7 +67,9 @@ __all__ = [
     "QuestionnaireResponseUpdated",
     "QuestionnaireSubmitted",
     "RedrawRequested",
+    "ReviewOutcomePublished",
     "ReviewOutcomeSubmitted",
+    "ReviewOutcomeSummaryCorrected",
     "ReviewPhaseOpened",
     "SeedCommitted",
     "StatePartyUpdated",

@@ -110,6 +110,9 @@ class OutcomeObservation(BaseModel):
 class ReviewOutcomeSubmitted(EventPayload):
     """The outcome of a completed desk review, for its working group and the
     Conference of the Parties. It carries no score, grade or ranking.
+
+    The summary and observations stay confidential until the State under
+    review publishes them (`ReviewOutcomePublished`).
     """
 
     review_id: str
@@ -123,3 +126,42 @@ class ReviewOutcomeSubmitted(EventPayload):
     observations: list[OutcomeObservation]
     comments: str
     submitted_at: dt.datetime
+
+
+@event("palermo.review.review_outcome_summary_corrected", version=1, topic=TOPIC_REVIEW)
+class ReviewOutcomeSummaryCorrected(EventPayload):
+    """The Secretariat corrected the summary of a completed desk review.
+
+    `summary` replaces the one its `ReviewOutcomeSubmitted` carried, and
+    `summary_revision` counts the summary's changes since the review began.
+    """
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    working_group: WorkingGroup
+    reviewers: list[str]
+    summary: str
+    summary_revision: int
+    corrected_at: dt.datetime
+
+
+@event("palermo.review.review_outcome_published", version=1, topic=TOPIC_REVIEW)
+class ReviewOutcomePublished(EventPayload):
+    """The parts of an outcome that the State under review's focal point made public.
+
+    Each decision replaces the previous one whole: `summary` is None while
+    the summary stays confidential, and `observations` lists only those
+    published. A withdrawal publishes neither.
+    """
+
+    review_id: str
+    phase_id: str
+    state_under_review: str
+    instrument: Instrument
+    cluster: Cluster
+    summary: str | None
+    observations: list[OutcomeObservation]
+    decided_at: dt.datetime

@@ -199,12 +199,13 @@ async def edit_summary(
     runtime: Runtime,
     caller: Caller,
     response: Response,
+    now: Now,
     if_match: Annotated[str | None, Header(alias=IF_MATCH)] = None,
 ) -> SummaryPublic:
     """Change the summary; with If-Match, only from the revision it names."""
     async with runtime.transaction() as session:
         review = await outcome.edit_summary(
-            session, caller, review_id, body.summary, if_match=if_match
+            session, caller, review_id, body.summary, now, if_match=if_match
         )
         response.headers["ETag"] = outcome.summary_etag(review)
         return await _summary(session, review)
@@ -234,7 +235,11 @@ async def translate(
 
 @router.put("/publication", response_model=PublishedOutcome)
 async def decide_publication(
-    review_id: str, body: PublicationDecision, runtime: Runtime, caller: Caller
+    review_id: str,
+    body: PublicationDecision,
+    runtime: Runtime,
+    caller: Caller,
+    now: Now,
 ) -> PublishedOutcome:
     """Choose the parts to publish; for the State under review's focal point."""
     async with runtime.transaction() as session:
@@ -244,6 +249,7 @@ async def decide_publication(
             review_id,
             summary=body.summary,
             observation_ids=body.observation_ids,
+            now=now,
         )
     return await _published(runtime, review_id)
 
