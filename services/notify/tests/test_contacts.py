@@ -1,6 +1,11 @@
 """Directory API: contacts of each State, including every bad input."""
 
+import sqlite3
+
 import pytest
+
+import palermo_shared.db
+from palermo_shared.bus.memory import MemoryBus
 
 FOCAL_POINT = {
     "name": "Ana Pereira",
@@ -244,3 +249,28 @@ async def test_contact_unknown(service):
     response = await service.client.get("/contacts/no-such-id")
 
     assert response.status_code == 404
+
+
+@pytest.mark.sqlite_only
+async def test_locked_database_unavailable(
+    settings, start_service, monkeypatch
+) -> None:
+    # Another writer holds SQLite's write lock for longer than the busy timeout.
+    monkeypatch.setattr(palermo_shared.db, "SQLITE_BUSY_TIMEOUT_SECONDS", 0.2)
+    async with start_service(settings, MemoryBus()) as service:
+        other_writer = sqlite3.connect(settings.data_dir / "notify.db")
+        other_writer.execute("BEGIN IMMEDIATE")
+        try:
+            locked = await service.client.post("/contacts", json=FOCAL_POINT)
+        finally:
+            other_writer.rollback()
+            other_writer.close()
+        stored = await _contacts(service)
+        retried = await service.client.post("/contacts", json=FOCAL_POINT)
+
+    assert locked.status_code == 503
+    assert locked.json()["code"] == "unavailable"
+    assert "send it again" in locked.json()["detail"]
+    assert locked.headers["retry-after"] == "5"
+    assert stored == []
+    assert retried.status_code == 201

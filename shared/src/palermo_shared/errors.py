@@ -15,6 +15,8 @@ code with a short, stable body:
     +-- UnsupportedMediaType   415  an upload's type is not allowed
 
 The last four also name the field (the header or the upload) at fault.
+A database that is busy or unreachable for a moment gets 503 with
+Retry-After (`unavailable`), since the same request can succeed later.
 
 A request that breaks the API's schema gets the body of `InvalidInput` too,
 with `problems` listing each field at fault and its reason, so a client
@@ -22,13 +24,25 @@ reads one shape of error from every service and the gateway.
 """
 
 import json
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+# Retry-After, in seconds, of a request that failed on a busy or
+# unreachable database.
+RETRY_AFTER_SECONDS = 5
+
+# PostgreSQL error codes of a transaction that may succeed when run again:
+# serialization_failure, deadlock_detected and lock_not_available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 
 
 class DomainError(Exception):
@@ -259,8 +273,46 @@ def _document_invalid_input(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _is_transient(error: DBAPIError) -> bool:
+    """Return whether the database failed for a moment rather than for the request.
+
+    SQLite reports "database is locked" when its busy timeout passed while
+    other connections kept writing. On PostgreSQL a lost connection and the
+    `_RETRYABLE_SQLSTATES` are transient.
+    """
+    if error.connection_invalidated:
+        return True
+    original = error.orig
+    if "database is locked" in str(original):
+        return True
+    return getattr(original, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+async def _handle_database_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DBAPIError)
+    if not _is_transient(error):
+        raise error
+    logger.warning(
+        "%s %s: database unavailable, responded with 503: %s",
+        request.method,
+        request.url.path,
+        error.orig,
+    )
+    return JSONResponse(
+        status_code=503,
+        content={
+            "detail": "the request failed because the database was busy or "
+            "unreachable; send it again in "
+            f"{RETRY_AFTER_SECONDS} seconds",
+            "code": "unavailable",
+        },
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _handle_domain_error)
+    app.add_exception_handler(DBAPIError, _handle_database_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     _document_invalid_input(app)
