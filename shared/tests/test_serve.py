@@ -1,6 +1,7 @@
 """Service processes as `python -m palermo_<service>` starts them."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -83,6 +84,37 @@ def test_service_answers_head(tmp_path: Path) -> None:
     assert state.status_code == 200
     assert state.content == b""
     assert int(state.headers["content-length"]) > 0
+
+
+def test_service_stops_on_sigterm(tmp_path: Path) -> None:
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(port),
+        "DATA_DIR": str(tmp_path),
+        "BUS_TRANSPORT": "memory",
+    }
+    service = subprocess.Popen(
+        [sys.executable, "-m", "palermo_review"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_live(f"http://127.0.0.1:{port}")
+        service.send_signal(signal.SIGTERM)
+        _, stderr = service.communicate(timeout=30)
+    finally:
+        service.kill()
+        service.wait()
+
+    assert service.returncode == 0
+    assert "consumer review stopped" in stderr
+    assert "service review stopped" in stderr
+    assert "Finished server process" in stderr
+    assert "Traceback" not in stderr
 
 
 def _free_port() -> int:

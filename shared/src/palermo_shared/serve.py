@@ -1,8 +1,11 @@
 """Entry point shared by the service processes (`python -m palermo_<service>`)."""
 
+import asyncio
 import contextlib
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import uvicorn
@@ -22,6 +25,51 @@ S = TypeVar("S", bound=ServiceSettings)
 # request sent as the service closes its connection fails with an empty read.
 KEEP_ALIVE_SECONDS = 75
 CALLER_KEEP_ALIVE_SECONDS = 60.0
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, stopped by SIGINT or SIGTERM through the event loop.
+
+    uvicorn (0.55) sets its handlers with `signal.signal` and raises the
+    signal again once the server has stopped. An unhandled SIGTERM then ends
+    the process with the signal's status. Here the handlers go on the
+    running loop instead, and the signal is not raised again. The process
+    exits with status 0 after SIGINT and SIGTERM alike, because both request
+    a planned stop.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with stop_on_signals(self):
+            yield
+
+
+@contextlib.contextmanager
+def stop_on_signals(server: uvicorn.Server) -> Iterator[None]:
+    """Stop `server` on SIGINT or SIGTERM until the block ends.
+
+    A second SIGINT forces the exit, as in uvicorn. The previous handlers
+    come back at the end. Outside the main thread, which alone receives
+    signals, nothing is set.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    loop = asyncio.get_running_loop()
+    previous_handlers = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, server.handle_exit, sig, None)
+    try:
+        yield
+    finally:
+        for sig, handler in previous_handlers.items():
+            loop.remove_signal_handler(sig)
+            # None stands for a handler set outside Python, which cannot be set again.
+            if handler is not None:
+                signal.signal(sig, handler)
 
 
 def server_config(
@@ -64,7 +112,9 @@ def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
         port=settings.http_port,
         timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
     )
-    server = uvicorn.Server(config)
+    server = Server(config)
+    # A SIGINT before the server's handlers are set raises KeyboardInterrupt.
+    # The process then exits quietly with status 0, as after a later SIGINT.
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     if not server.started:
