@@ -68,6 +68,8 @@ def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
         ("KAFKA_TOPIC_PARTITIONS", "-3"),
         ("PUBLISH_TIMEOUT_SECONDS", "-5"),
         ("PUBLISH_TIMEOUT_SECONDS", "nan"),
+        ("DATABASE_STARTUP_TIMEOUT_SECONDS", "-1"),
+        ("DATABASE_STARTUP_TIMEOUT_SECONDS", "3601"),
         ("LOG_LEVEL", "LOUD"),
         ("LOG_LEVEL", ""),
     ],

@@ -74,6 +74,11 @@ class PostgresServer:
             f"?host={self.socket_dir}&port={self.port}"
         )
 
+    @property
+    def socket_file(self) -> str:
+        """Return the path of the Unix socket the server listens on."""
+        return f"{self.socket_dir}/.s.PGSQL.{self.port}"
+
     def database_for(self, key: str) -> str:
         """Create (once) and return the database standing in for `key`."""
         name = "t_" + hashlib.sha256(key.encode()).hexdigest()[:20]

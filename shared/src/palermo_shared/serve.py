@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from uvicorn.config import STARTUP_FAILURE
 
+from palermo_shared.db_wait import DatabaseUnavailable, wait_for_database
 from palermo_shared.logs import configure_logging
 from palermo_shared.service import SHUTDOWN_GRACE_SECONDS
 from palermo_shared.settings import InvalidSettings, ServiceSettings
@@ -94,7 +95,9 @@ def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
     """Read the settings, configure logging and tracing, then serve the app
     until SIGTERM or SIGINT.
 
-    Invalid settings end the process with status 1 and a report of each.
+    Invalid settings end the process with status 1 and a report of each,
+    and so does a database that cannot be reached within
+    `database_startup_timeout_seconds` or that rejects the connection.
     """
     try:
         settings = settings_class()
@@ -113,9 +116,23 @@ def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
         timeout_graceful_shutdown=int(SHUTDOWN_GRACE_SECONDS),
     )
     server = Server(config)
-    # A SIGINT before the server's handlers are set raises KeyboardInterrupt.
-    # The process then exits quietly with status 0, as after a later SIGINT.
+    # A SIGINT before the server's handlers are set, as during the database
+    # wait, raises KeyboardInterrupt. The process then exits quietly with
+    # status 0, as after a later SIGINT.
     with contextlib.suppress(KeyboardInterrupt):
+        _wait_for_database(settings)
         server.run()
-    if not server.started:
-        sys.exit(STARTUP_FAILURE)
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
+
+
+def _wait_for_database(settings: ServiceSettings) -> None:
+    try:
+        asyncio.run(
+            wait_for_database(
+                settings.database_url,
+                timeout=settings.database_startup_timeout_seconds,
+            )
+        )
+    except DatabaseUnavailable as error:
+        sys.exit(f"{settings.service_name} service: {error}")

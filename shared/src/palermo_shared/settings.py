@@ -62,6 +62,10 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("var")
     database_url: str = ""
+    # How long a starting service retries a PostgreSQL server that cannot be
+    # reached yet (0: one attempt). A server that rejects the connection, as
+    # for a wrong password, fails the start at once.
+    database_startup_timeout_seconds: float = Field(default=30.0, ge=0, le=3600)
     bus_transport: Literal["memory", "kafka"] = "memory"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_topic_partitions: int = Field(default=6, ge=1)
