@@ -21,8 +21,11 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from palermo_shared.settings import ServiceSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 OVERLAYS = ("dev", "prod")
+PALERMO_SERVICES = ("draw", "gateway", "notify", "questionnaire", "review")
 KUBERNETES_VERSION = "1.31.0"
 SERVICES = ("draw", "questionnaire", "review", "notify")
 STRIMZI_REQUIRED = {
@@ -91,6 +94,25 @@ def test_deployments_have_probes_limits_and_no_root(overlay: str) -> None:
         readiness = container["readinessProbe"]
         liveness = container["livenessProbe"]
         assert readiness != liveness, name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_startup_probe_outlasts_database_wait(overlay: str) -> None:
+    database_wait = ServiceSettings.model_fields[
+        "database_startup_timeout_seconds"
+    ].default
+    services = {
+        name: deployment["spec"]["template"]["spec"]["containers"][0]
+        for name, deployment in by_kind(overlay, "Deployment").items()
+        if name in PALERMO_SERVICES
+    }
+
+    assert sorted(services) == list(PALERMO_SERVICES)
+    for name, container in services.items():
+        startup = container["startupProbe"]
+        window = startup["periodSeconds"] * startup["failureThreshold"]
+        assert window >= 2 * database_wait, name
+        assert "initialDelaySeconds" not in container["livenessProbe"], name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
