@@ -52,15 +52,20 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
     assert "Traceback" not in finished.stderr
 
 
-def test_service_answers_head(tmp_path: Path) -> None:
-    port = _free_port()
-    environment = {
+def _local_environment(data_dir: Path, port: int) -> dict[str, str]:
+    """Return the environment of a service on 127.0.0.1:`port`, in-memory bus."""
+    return {
         **os.environ,
         "HTTP_HOST": "127.0.0.1",
         "HTTP_PORT": str(port),
-        "DATA_DIR": str(tmp_path),
+        "DATA_DIR": str(data_dir),
         "BUS_TRANSPORT": "memory",
     }
+
+
+def test_service_answers_head(tmp_path: Path) -> None:
+    port = _free_port()
+    environment = _local_environment(tmp_path, port)
     service = subprocess.Popen(
         [sys.executable, "-m", "palermo_draw"],
         env=environment,
@@ -88,13 +93,7 @@ def test_service_answers_head(tmp_path: Path) -> None:
 
 def test_service_stops_on_sigterm(tmp_path: Path) -> None:
     port = _free_port()
-    environment = {
-        **os.environ,
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_PORT": str(port),
-        "DATA_DIR": str(tmp_path),
-        "BUS_TRANSPORT": "memory",
-    }
+    environment = _local_environment(tmp_path, port)
     service = subprocess.Popen(
         [sys.executable, "-m", "palermo_review"],
         env=environment,
