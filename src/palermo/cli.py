@@ -279,9 +279,8 @@ def _run(args: argparse.Namespace) -> None:
         log_level = ServiceSettings(data_dir=args.data_dir).log_level
         configure_logging("text", log_level)
 
-        # serve_embedded returns after SIGINT or SIGTERM once the services have
-        # stopped. A SIGINT while the services start or stop comes before or
-        # after its handlers, so asyncio raises KeyboardInterrupt, and the
-        # command exits with status 0 all the same, as each service's does.
+        # uvicorn stops the gateway on SIGINT, then raises SIGINT again. asyncio
+        # turns that into a KeyboardInterrupt once the services have stopped,
+        # and the command exits with status 0, as each service's process does.
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_embedded(args.data_dir, args.port))

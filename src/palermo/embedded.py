@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -31,7 +31,7 @@ from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_review.main import create_app as create_review
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus.memory import MemoryBus
-from palermo_shared.serve import server_config, stop_on_signals
+from palermo_shared.serve import server_config
 
 logger = logging.getLogger(__name__)
 
@@ -77,19 +77,6 @@ def service_transport(name: str, app: ASGIApp) -> httpx.ASGITransport:
     return httpx.ASGITransport(app=logging_errors)
 
 
-class _SignalFreeServer(uvicorn.Server):
-    """uvicorn's server without signal handlers of its own.
-
-    The program that runs the embedded default decides what a signal does:
-    `palermo serve` stops the gateway, then the services, and a caller of
-    `run_embedded` keeps its own handlers.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -102,32 +89,31 @@ async def run_embedded(
     data_dir: Path, *, port: int | None = None
 ) -> AsyncIterator[str]:
     """Run Palermo in this process; yield the gateway's base URL."""
-    async with _start_embedded(data_dir, port) as (url, _server, _serving):
+    async with _start_embedded(data_dir, port) as (url, _serving):
         yield url
 
 
 async def serve_embedded(data_dir: Path, port: int) -> None:
-    """Run Palermo in this process until SIGINT or SIGTERM.
+    """Run Palermo in this process until the gateway's server stops.
 
-    A signal stops the gateway's server, then each service, even where
-    SIGINT was ignored when the process started. The handlers are removed
-    once the gateway has stopped, so a second SIGTERM while the services
-    stop ends the process at once, as a signal before the gateway started
-    does.
+    The server stops on SIGINT or SIGTERM, even where SIGINT was ignored
+    when the process started.
+
+    NOTE: on SIGTERM, uvicorn raises the signal again once the server has
+    stopped, which ends the process before the services have stopped.
     """
-    async with _start_embedded(data_dir, port) as (url, server, serving):
-        with stop_on_signals(server):
-            logger.info("gateway at %s; press Ctrl-C to stop", url)
-            await serving
+    async with _start_embedded(data_dir, port) as (url, serving):
+        logger.info("gateway at %s; press Ctrl-C to stop", url)
+        await serving
 
 
 @contextlib.asynccontextmanager
 async def _start_embedded(
     data_dir: Path, port: int | None
-) -> AsyncIterator[tuple[str, uvicorn.Server, asyncio.Task[None]]]:
+) -> AsyncIterator[tuple[str, asyncio.Task[None]]]:
     """Start the services and the gateway's server.
 
-    Yields the gateway's base URL, its server and the task serving it.
+    Yields the gateway's base URL and the task serving it.
     """
     if os.environ.get("DATABASE_URL"):
         logger.warning(
@@ -145,7 +131,7 @@ async def _start_embedded(
         for app in services.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         port = port or free_port()
-        server = _SignalFreeServer(server_config(gateway, host="127.0.0.1", port=port))
+        server = uvicorn.Server(server_config(gateway, host="127.0.0.1", port=port))
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():
@@ -153,7 +139,7 @@ async def _start_embedded(
             await asyncio.sleep(0.05)
         logger.info("embedded Palermo serving the gateway on 127.0.0.1:%d", port)
         try:
-            yield f"http://127.0.0.1:{port}", server, serving
+            yield f"http://127.0.0.1:{port}", serving
         finally:
             server.should_exit = True
             await serving
