@@ -100,6 +100,21 @@ async def test_cohort_count_invalid(draw_service) -> None:
     assert response.json()["field"] == "count"
 
 
+@pytest.mark.parametrize("seed", ["cohorts\x002010", "cohorts\t2010"])
+async def test_cohort_seed_control_character_invalid(draw_service, seed) -> None:
+    response = await draw_service.client.post(
+        "/cohorts", json={"seed": seed, "draw_date": "2025-01-01"}
+    )
+
+    [problem] = response.json()["problems"]
+    assert response.status_code == 422
+    assert response.json()["field"] == "seed"
+    assert "invalid control character" in problem["message"]
+    assert (
+        await draw_service.wait_for_events(TOPIC_DRAW, CohortsDrawn.event_type, 0) == []
+    )
+
+
 @pytest.mark.parametrize("draw_date", ["1999-12-31", "9999-12-31"])
 async def test_cohort_draw_date_invalid(draw_service, draw_date) -> None:
     body = {"seed": "s", "draw_date": draw_date}

@@ -86,6 +86,9 @@ async def test_draw_uses_registry_of_draw_date(draw_service, draw_phase) -> None
         ({"legal_system": "mixed:civil_law"}, "legal_system"),
         ({"untoc": "2011-13-01"}, "untoc"),
         ({"uncac": "no"}, "uncac"),
+        ({"name": "Andorra\x00"}, "name"),
+        ({"name": "And\norra"}, "name"),
+        ({"legal_system": "customary\x00"}, "legal_system"),
     ],
 )
 async def test_change_invalid_cell(draw_service, change, field) -> None:
@@ -192,8 +195,19 @@ async def test_shipped_csv_imports(draw_service) -> None:
         (["AND,Andorra,,,,,,,", "BBB,B,,,1066-01-01,,,,"], 3, "untoc"),
         (["AND,Andorra,,,,,,,", "BBB,B,,,,,,,2999-01-01"], 3, "uncac"),
         (["AND,Andorra,,,,,,,", "AND,Andorra,,,,,,,"], 3, "iso3"),
+        (["AND,Andorra,,,,,,,", "ATL,Atl\x00antis,,,,,,,"], 3, "name"),
     ],
-    ids=["valid", "code", "name", "group", "date", "early", "future", "repeat"],
+    ids=[
+        "valid",
+        "code",
+        "name",
+        "group",
+        "date",
+        "early",
+        "future",
+        "repeat",
+        "control",
+    ],
 )
 async def test_csv_bad_row_rejects_file(draw_service, rows, row, column) -> None:
     before = await registry_state(draw_service)

@@ -477,6 +477,42 @@ async def test_invalid_registration_names_field(
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "Ana\x00Rossi"),
+        ("name", "Ana\nRossi"),
+        ("email", "ana\x00@example.org"),
+    ],
+)
+async def test_control_character_in_registration_rejected(
+    gateway_with_accounts: Gateway, field: str, value: str
+) -> None:
+    before = await gateway_with_accounts.stored()
+    body = {"name": "Ana", "email": "ana@example.org", "role": "expert", "state": "ITA"}
+
+    response = await gateway_with_accounts.client.post(
+        "/api/v1/accounts", json={**body, field: value}
+    )
+
+    [problem] = response.json()["problems"]
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert "invalid control character" in problem["message"]
+    assert await gateway_with_accounts.stored() == before
+
+
+async def test_control_character_in_state_filter_rejected(
+    gateway_with_accounts: Gateway,
+) -> None:
+    listed = await gateway_with_accounts.client.get(
+        "/api/v1/accounts", params={"state": "IT\x00"}
+    )
+
+    assert listed.status_code == 422
+    assert listed.json()["field"] == "state"
+
+
+@pytest.mark.parametrize(
     ("fields", "message"),
     [
         ({"role": "observer", "state": "ITA"}, "an observer acts for no State"),

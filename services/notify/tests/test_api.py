@@ -50,6 +50,7 @@ async def test_subscriptions_filtered_by_state(service):
     [
         ({"state": "XXX", "url": "http://127.0.0.1/hook"}, "state"),
         ({"state": "FR", "url": "http://127.0.0.1/hook"}, "state"),
+        ({"state": "FR\x00", "url": "http://127.0.0.1/hook"}, "state"),
         ({"url": "http://127.0.0.1/hook"}, "state"),
         ({"state": "FRA"}, "url"),
         ({"state": "FRA", "url": ""}, "url"),
@@ -233,6 +234,9 @@ async def test_notification_unknown(service):
         ({"limit": "many"}, "limit"),
         ({"offset": -1}, "offset"),
         ({"event_id": "x" * 65}, "event_id"),
+        ({"event_id": "event\x00"}, "event_id"),
+        ({"event_type": "palermo.draw.lots_drawn\x00"}, "event_type"),
+        ({"contact_id": "\x00"}, "contact_id"),
     ],
 )
 async def test_notifications_bad_query(service, params, field):

@@ -83,6 +83,7 @@ async def test_contacts_filtered(service):
         ({"name": "   "}, "name"),
         ({"name": ""}, "name"),
         ({"name": "Ana\u0000Pereira"}, "name"),
+        ({"email": "ana\u0000@gov.example.br"}, "email"),
         ({"active": False}, "active"),
         ({"id": "another-id"}, "id"),
     ],

@@ -57,6 +57,10 @@ async def test_contribution_recorded(service, phase) -> None:
     [
         ({"category": "government"}, "category"),
         ({"organization": ""}, "organization"),
+        ({"organization": "Transparency\x00 Forum"}, "organization"),
+        ({"organization": "Transparency\nForum"}, "organization"),
+        ({"summary": "Text\x00"}, "summary"),
+        ({"summary": "Text\x1b[31m"}, "summary"),
         ({"articles": [99]}, "articles"),
         ({"rating": 5}, "rating"),
         ({"articles": [5, 6, 5]}, "articles"),
@@ -130,7 +134,9 @@ async def test_oversized_attachment(service, phase) -> None:
     assert await attachments(service) == []
 
 
-@pytest.mark.parametrize("filename", ["../etc/passwd", "", "a" * 256])
+@pytest.mark.parametrize(
+    "filename", ["../etc/passwd", "", "a" * 256, "law\x00.pdf", "law\n.pdf"]
+)
 async def test_bad_filename_invalid(service, phase, filename) -> None:
     response = await service.client.post(
         f"{PATH}/attachments",

@@ -80,6 +80,29 @@ async def test_observation_malformed_invalid(
     assert await service.observations() == []
 
 
+@pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b"])
+async def test_observation_control_character_invalid(
+    service, staffed_review, character
+) -> None:
+    response = await service.observe(text=f"An offence{character}.")
+
+    [problem] = response.json()["problems"]
+    assert response.status_code == 422
+    assert response.json()["field"] == "text"
+    assert f"U+{ord(character):04X}" in problem["message"]
+    assert await service.observations() == []
+
+
+async def test_observation_keeps_line_breaks(service, staffed_review) -> None:
+    text = "First finding.\r\n\tSecond finding."
+
+    response = await service.observe(text=text)
+
+    assert response.status_code == 201
+    [stored] = await service.observations()
+    assert stored["text"] == text
+
+
 async def test_observation_awaiting_questionnaire_conflicts(
     service, awaiting_review
 ) -> None:

@@ -15,7 +15,7 @@ from palermo_shared.reference.instruments import (
     Instrument,
     WorkingGroup,
 )
-from palermo_shared.text import not_blank
+from palermo_shared.text import MULTI_LINE, SINGLE_LINE, SingleLineText, not_blank
 
 StateCode = Annotated[
     str,
@@ -41,7 +41,7 @@ class StatePublic(BaseModel):
 
 
 class PhaseCreate(BaseModel):
-    years: str = Field(
+    years: SingleLineText = Field(
         default="III-VI",
         description=f"Workplan period to review, one of {', '.join(REVIEW_PERIODS)}",
     )
@@ -89,8 +89,10 @@ class PhasePublic(BaseModel):
 
 
 class DrawRequest(BaseModel):
-    meeting_id: str = Field(description="The intersessional meeting of the draw")
-    seed: str | None = Field(
+    meeting_id: SingleLineText = Field(
+        description="The intersessional meeting of the draw"
+    )
+    seed: SingleLineText | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -102,7 +104,11 @@ class DrawRequest(BaseModel):
     announced_values: (
         list[
             Annotated[
-                str, StringConstraints(min_length=1, max_length=100, pattern="^[^/]+$")
+                str,
+                StringConstraints(
+                    min_length=1, max_length=100, pattern=r"^[^/\x00-\x1f]+$"
+                ),
+                SINGLE_LINE,
             ]
         ]
         | None
@@ -178,9 +184,9 @@ class SeedCommitmentPublic(BaseModel):
 class ExceptionalDecisionCreate(BaseModel):
     """A decision for exceptional circumstances, taken before the request."""
 
-    decided_by: str = Field(min_length=1, max_length=200)
+    decided_by: SingleLineText = Field(min_length=1, max_length=200)
     decided_on: PastDate
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Annotated[str, MULTI_LINE] = Field(min_length=1, max_length=2000)
 
     check_not_blank = field_validator("decided_by", "reason")(not_blank)
 
@@ -192,9 +198,11 @@ class RedrawCreate(BaseModel):
     instrument: Instrument
     state_under_review: StateCode
     requested_by: StateCode = Field(description="The State requesting the redraw")
-    reason: str = Field(min_length=1, max_length=2000)
-    meeting_id: str = Field(description="The meeting at which the lots are redrawn")
-    seed: str = Field(
+    reason: Annotated[str, MULTI_LINE] = Field(min_length=1, max_length=2000)
+    meeting_id: SingleLineText = Field(
+        description="The meeting at which the lots are redrawn"
+    )
+    seed: SingleLineText = Field(
         min_length=1,
         max_length=200,
         description="Seed announced at the meeting for this redraw",
@@ -239,14 +247,14 @@ class StateChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     effective_date: MechanismDate
-    name: str = Field(min_length=1, max_length=200)
-    regional_group: str = ""
-    legal_system: str = ""
-    untoc: str = ""
-    tip: str = ""
-    som: str = ""
-    firearms: str = ""
-    uncac: str = ""
+    name: SingleLineText = Field(min_length=1, max_length=200)
+    regional_group: SingleLineText = ""
+    legal_system: SingleLineText = ""
+    untoc: SingleLineText = ""
+    tip: SingleLineText = ""
+    som: SingleLineText = ""
+    firearms: SingleLineText = ""
+    uncac: SingleLineText = ""
 
 
 class RegistryImportPublic(BaseModel):
@@ -263,7 +271,7 @@ class RegistryChangePublic(BaseModel):
 
 
 class CohortCreate(BaseModel):
-    seed: str = Field(min_length=1, max_length=200)
+    seed: SingleLineText = Field(min_length=1, max_length=200)
     count: int = Field(default=3, ge=1, le=10, description="Number of yearly cohorts")
     draw_date: CountDate | None = Field(
         default=None, description="Date on which parties are counted; today if omitted"

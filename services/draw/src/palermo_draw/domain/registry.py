@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from palermo_shared.dates import past_date
 from palermo_shared.reference.states import StateParty, parse_states
+from palermo_shared.text import control_character_problem
 
 COLUMNS = (
     "iso3",
@@ -75,6 +76,9 @@ def normalize_row(raw: Mapping[str, str | None], *, row: int) -> dict[str, str]:
         )
     if not cells["name"]:
         raise InvalidRow("missing name", row=row, column="name")
+    problem = control_character_problem(cells["name"], multi_line=False)
+    if problem is not None:
+        raise InvalidRow(problem, row=row, column="name")
     group = cells["regional_group"]
     if group and group not in REGIONAL_GROUPS:
         raise InvalidRow(

@@ -29,6 +29,7 @@ from palermo_shared.auth import (
 )
 from palermo_shared.errors import Forbidden, NotFound
 from palermo_shared.service import ServiceRuntime, runtime_of
+from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
@@ -78,7 +79,9 @@ async def list_accounts(
     request: Request,
     caller: Caller,
     state: Annotated[
-        str | None, Query(min_length=3, max_length=3, description="ISO alpha-3")
+        str | None,
+        Query(min_length=3, max_length=3, description="ISO alpha-3"),
+        SINGLE_LINE,
     ] = None,
 ) -> list[AccountOut]:
     """List accounts, of one State when `state` is given (Secretariat only)."""

@@ -6,15 +6,16 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from palermo_shared.auth import Role
+from palermo_shared.text import SingleLineText
 
 Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
 
 
 class AccountRegistration(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=254)
+    name: SingleLineText = Field(min_length=1, max_length=200)
+    email: SingleLineText = Field(max_length=254)
     role: Role
-    state: str | None = Field(
+    state: SingleLineText | None = Field(
         default=None,
         min_length=3,
         max_length=3,
@@ -52,7 +53,7 @@ class RegistrationOut(BaseModel):
 
 
 class ActivationRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=200)
+    code: SingleLineText = Field(min_length=1, max_length=200)
 
 
 class ActivationOut(BaseModel):

@@ -12,6 +12,7 @@ from palermo_shared.auth import Caller
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden, InvalidInput
 from palermo_shared.service import ServiceRuntime
+from palermo_shared.text import SingleLineText
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -22,7 +23,7 @@ MAX_PAGE_SIZE = 1000
 async def list_audit_entries(
     request: Request,
     caller: Caller,
-    subject: str | None = None,
+    subject: SingleLineText | None = None,
     kind: Literal["request", "event"] | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,

@@ -29,6 +29,7 @@ from palermo_shared.auth import (
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
 from palermo_shared.service import ServiceRuntime, runtime_of
+from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
@@ -119,11 +120,11 @@ async def list_notifications(
     runtime: Runtime,
     principal: Caller,
     state: StateFilter = None,
-    event_id: Annotated[str | None, Query(max_length=64)] = None,
-    event_type: Annotated[str | None, Query(max_length=200)] = None,
+    event_id: Annotated[str | None, Query(max_length=64), SINGLE_LINE] = None,
+    event_type: Annotated[str | None, Query(max_length=200), SINGLE_LINE] = None,
     status: NotificationStatus | None = None,
     channel: Channel | None = None,
-    contact_id: Annotated[str | None, Query(max_length=36)] = None,
+    contact_id: Annotated[str | None, Query(max_length=36), SINGLE_LINE] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 100,
     # The databases take a 64-bit OFFSET; a larger one fails in the driver.
     offset: Annotated[int, Query(ge=0, le=MAX_STORED_INT)] = 0,

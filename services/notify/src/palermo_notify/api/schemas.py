@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.domain.rules import Audience
+from palermo_shared.text import SINGLE_LINE, SingleLineText
 
 MAX_PAGE_SIZE = 1000
 
@@ -24,10 +25,10 @@ UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class SubscriptionCreate(BaseModel):
-    state: str = Field(
+    state: SingleLineText = Field(
         min_length=3, max_length=3, description="ISO 3166-1 alpha-3 code of the State"
     )
-    url: str = Field(
+    url: SingleLineText = Field(
         min_length=1,
         max_length=2000,
         description="http(s) URL on an allowed host that receives the webhooks",
@@ -76,12 +77,13 @@ class NotificationPage(BaseModel):
     items: list[NotificationPublic]
 
 
-ContactName = Annotated[str, Field(min_length=1, max_length=200)]
+ContactName = Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
 ContactState = Annotated[
     str,
     Field(min_length=3, max_length=3, description="ISO 3166-1 alpha-3 code"),
+    SINGLE_LINE,
 ]
-ContactEmail = Annotated[str, Field(min_length=1, max_length=254)]
+ContactEmail = Annotated[str, Field(min_length=1, max_length=254), SINGLE_LINE]
 ContactChannels = Annotated[
     list[Channel],
     Field(

@@ -29,6 +29,7 @@ from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.auth import AUTHENTICATED, Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.service import ServiceRuntime
+from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 NO_EXTERNAL_RESOURCES = "default-src 'none'; style-src 'unsafe-inline'"
@@ -87,7 +88,9 @@ async def add_attachment(
     key: DraftableKey,
     request: Request,
     runtime: Runtime,
-    filename: Annotated[str, Query(description="Name of the file, without a path")],
+    filename: Annotated[
+        str, Query(description="Name of the file, without a path"), SINGLE_LINE
+    ],
     content_type: Annotated[str | None, Header()] = None,
     content_length: Annotated[int | None, Header()] = None,
 ) -> AttachmentPublic:

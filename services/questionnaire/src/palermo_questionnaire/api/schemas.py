@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from palermo_questionnaire.domain.labels import Language
 from palermo_shared.dates import PastDate
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.text import MultiLineText, SingleLineText
 
 ContributorCategory = Literal[
     "private_sector", "non_governmental_organization", "academia", "other"
@@ -123,8 +124,8 @@ class ContributionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     category: ContributorCategory
-    organization: str = Field(min_length=1, max_length=300)
-    summary: str = Field(min_length=1, max_length=20_000)
+    organization: SingleLineText = Field(min_length=1, max_length=300)
+    summary: MultiLineText = Field(min_length=1, max_length=20_000)
     articles: list[int] = Field(
         default_factory=list,
         max_length=100,

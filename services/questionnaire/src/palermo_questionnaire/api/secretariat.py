@@ -15,6 +15,7 @@ from palermo_questionnaire.api.schemas import (
 from palermo_shared.auth import SECRETARIAT_ONLY
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.text import SingleLineText
 
 router = APIRouter(dependencies=[SECRETARIAT_ONLY])
 
@@ -26,7 +27,7 @@ async def phase_overview(
     instrument: Instrument | None = None,
     cluster: Cluster | None = None,
     article: Annotated[int | None, Query(ge=1, le=MAX_STORED_INT)] = None,
-    regional_group: str | None = None,
+    regional_group: SingleLineText | None = None,
 ) -> OverviewPublic:
     """Aggregate the latest submitted versions by instrument, cluster, article and
     regional group. States are listed by code; nothing is scored or ranked."""

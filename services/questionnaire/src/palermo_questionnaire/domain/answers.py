@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -17,29 +16,14 @@ from pydantic import (
     StrictStr,
 )
 
+from palermo_shared.text import MULTI_LINE
+
 TEXT_MAX_LENGTH = 20_000
 # The largest integer that a JavaScript client, such as a browser, reads
 # from JSON without rounding it.
 COUNT_MAX = 2**53 - 1
 LIST_MAX_ITEMS = 100
-# C0 control characters other than tab, line feed and carriage return. A
-# NUL is written as is into CSV and HTML exports, and none of them has a
-# place in text typed by an official.
-CONTROL_CHARACTERS = frozenset(map(chr, range(0x20))) - {"\t", "\n", "\r"}
-
-
-def _reject_control_characters(text: str) -> str:
-    for position, character in enumerate(text):
-        if character in CONTROL_CHARACTERS:
-            raise ValueError(
-                f"invalid control character U+{ord(character):04X} at position "
-                f"{position}; remove it (tab, line feed and carriage return "
-                "are allowed)"
-            )
-    return text
-
-
-Text = Annotated[StrictStr, AfterValidator(_reject_control_characters)]
+Text = Annotated[StrictStr, MULTI_LINE]
 
 
 class Kind(StrEnum):

@@ -19,6 +19,7 @@ from palermo_review.api.schemas import (
 from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
 from palermo_shared.errors import PayloadTooLarge
+from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(prefix="/reviews/{review_id}", tags=["dialogue"])
 
@@ -116,7 +117,7 @@ async def attach(
     caller: Caller,
     settings: Settings,
     now: Now,
-    filename: Annotated[str, Query(min_length=1, max_length=255)],
+    filename: Annotated[str, Query(min_length=1, max_length=255), SINGLE_LINE],
     content_type: Annotated[str, Header()] = "application/octet-stream",
 ) -> AttachmentPublic:
     """Attach a file (the request body, typed by Content-Type) to an answer."""

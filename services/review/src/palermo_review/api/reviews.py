@@ -28,6 +28,7 @@ from palermo_shared.auth import Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.text import SingleLineText
 
 router = APIRouter(prefix="/reviews", tags=["reviews"])
 
@@ -56,7 +57,7 @@ def _visible_to(caller: Principal) -> list:  # type: ignore[type-arg]
 async def list_reviews(
     runtime: Runtime,
     caller: Caller,
-    phase_id: str | None = None,
+    phase_id: SingleLineText | None = None,
     state: Annotated[str | None, Query(pattern="^[A-Z]{3}$")] = None,
     instrument: Instrument | None = None,
     cluster: Cluster | None = None,

@@ -14,7 +14,7 @@ from palermo_review.domain.workflow import ReviewStatus
 from palermo_shared.dates import MechanismDate
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
-from palermo_shared.text import NOT_BLANK
+from palermo_shared.text import MULTI_LINE, NOT_BLANK, SINGLE_LINE, SingleLineText
 
 ObservationKind = Literal["good_practice", "difficulty", "technical_assistance_need"]
 OfficialLanguage = Literal["ar", "zh", "en", "fr", "ru", "es"]
@@ -22,6 +22,8 @@ RequestKind = Literal["supplementary_information", "clarification"]
 MessageKind = Literal["answer", "clarification"]
 Iso3 = Field(pattern="^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")
 Subject = Field(min_length=1, max_length=200, description="the token's `sub` claim")
+# Text a person writes, on one line or several.
+Text = Annotated[str, NOT_BLANK, MULTI_LINE]
 
 
 class FocalPointPublic(BaseModel):
@@ -75,15 +77,17 @@ class ReviewPage(BaseModel):
 
 
 class PersonIn(BaseModel):
-    subject: str = Subject
-    name: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=200)
-    email: str = Field(
-        max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="e-mail"
+    subject: SingleLineText = Subject
+    name: Annotated[str, NOT_BLANK, SINGLE_LINE] = Field(min_length=1, max_length=200)
+    email: SingleLineText = Field(
+        max_length=254,
+        pattern=r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$",
+        description="e-mail",
     )
 
 
 class StateFocalPoint(PersonIn):
-    state: str = Iso3
+    state: SingleLineText = Iso3
 
 
 class PhaseFocalPoints(BaseModel):
@@ -92,11 +96,11 @@ class PhaseFocalPoints(BaseModel):
 
 class ExpertIn(PersonIn):
     languages: list[OfficialLanguage] = Field(min_length=1, max_length=6)
-    expertise: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=2000)
+    expertise: Text = Field(min_length=1, max_length=2000)
 
 
 class ExpertAppointment(ExpertIn):
-    review_ids: list[str] = Field(min_length=1, max_length=500)
+    review_ids: list[SingleLineText] = Field(min_length=1, max_length=500)
 
 
 class ExpertPublic(BaseModel):
@@ -116,7 +120,7 @@ class ObservationCreate(BaseModel):
     # Strict, so that "5" or true is not taken for an article number.
     article: StrictInt = Field(gt=0, le=MAX_STORED_INT)
     kind: ObservationKind
-    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
+    text: Text = Field(min_length=1, max_length=20_000)
 
 
 class ObservationPublic(BaseModel):
@@ -150,7 +154,7 @@ class AgreementPublic(BaseModel):
 
 
 class CommentCreate(BaseModel):
-    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
+    text: Text = Field(min_length=1, max_length=50_000)
 
 
 class CommentPublic(BaseModel):
@@ -163,17 +167,15 @@ class CommentPublic(BaseModel):
 
 
 class CompletionRequest(BaseModel):
-    summary: Annotated[str, NOT_BLANK] | None = Field(
-        default=None, min_length=1, max_length=50_000
-    )
+    summary: Text | None = Field(default=None, min_length=1, max_length=50_000)
 
 
 class SummaryUpdate(BaseModel):
-    summary: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
+    summary: Text = Field(min_length=1, max_length=50_000)
 
 
 class TranslationIn(BaseModel):
-    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
+    text: Text = Field(min_length=1, max_length=50_000)
 
 
 class TranslationPublic(BaseModel):
@@ -194,7 +196,7 @@ class SummaryPublic(BaseModel):
 
 class PublicationDecision(BaseModel):
     summary: bool
-    observation_ids: list[str] = Field(default_factory=list, max_length=1000)
+    observation_ids: list[SingleLineText] = Field(default_factory=list, max_length=1000)
 
 
 class PublishedOutcome(BaseModel):
@@ -211,13 +213,13 @@ class PublishedOutcome(BaseModel):
 
 class InformationRequestCreate(BaseModel):
     kind: RequestKind
-    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=20_000)
+    text: Text = Field(min_length=1, max_length=20_000)
     due_date: MechanismDate
 
 
 class MessageCreate(BaseModel):
     kind: MessageKind
-    text: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=50_000)
+    text: Text = Field(min_length=1, max_length=50_000)
 
 
 class AttachmentPublic(BaseModel):
@@ -254,8 +256,8 @@ class InformationRequestPublic(BaseModel):
 
 class MeetingCreate(BaseModel):
     date: MechanismDate
-    participants: list[str] = Field(min_length=1, max_length=100)
-    minutes: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=100_000)
+    participants: list[SingleLineText] = Field(min_length=1, max_length=100)
+    minutes: Text = Field(min_length=1, max_length=100_000)
 
 
 class MeetingPublic(BaseModel):
@@ -271,7 +273,7 @@ class MeetingPublic(BaseModel):
 class ExtensionCreate(BaseModel):
     stage: DeadlineStage
     days: int = Field(gt=0, le=366)
-    reason: Annotated[str, NOT_BLANK] = Field(min_length=1, max_length=2000)
+    reason: Text = Field(min_length=1, max_length=2000)
 
 
 class ExtensionPublic(BaseModel):

@@ -21,6 +21,7 @@ from palermo_review.participants import require_secretariat
 from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput
+from palermo_shared.text import SingleLineText
 
 router = APIRouter(tags=["secretariat"])
 
@@ -82,7 +83,7 @@ async def check_deadlines(
 
 @router.get("/evaluation", response_model=Evaluation)
 async def evaluation(
-    phase_id: str, runtime: Runtime, caller: Caller, now: Now
+    phase_id: SingleLineText, runtime: Runtime, caller: Caller, now: Now
 ) -> Evaluation:
     """Return time spent per stage and requests for information, per working
     group and cluster, to evaluate how the mechanism performs.
@@ -111,7 +112,7 @@ async def evaluation(
 
 @router.get("/trends", response_model=Trends)
 async def trends(
-    runtime: Runtime, caller: Caller, phase_id: str | None = None
+    runtime: Runtime, caller: Caller, phase_id: SingleLineText | None = None
 ) -> Trends:
     """Return the general report on trends: observations counted, no State named."""
     require_secretariat(caller, "read the trends report")
