@@ -50,11 +50,12 @@ def test_integer_beyond_64_bits_is_422(
     assert response.json()["field"] == field
 
 
-def test_control_character_in_path_is_forwarded(
+def test_control_character_in_path_is_422(
     palermo: EmbeddedPalermo, secretariat: dict[str, str]
 ) -> None:
     response = httpx.get(
         f"{palermo.url}/api/v1/draw/phases/%1A/draw", headers=secretariat
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "path"

@@ -82,6 +82,24 @@ async def test_unknown_phase_not_found(draw_service, method, path) -> None:
     assert "no-such-phase" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/phases/no-such%00phase"),
+        ("POST", "/phases/no-such%00phase/draw"),
+        ("GET", "/cohorts/%1b"),
+    ],
+)
+async def test_control_character_in_path_invalid(draw_service, method, path) -> None:
+    body = {"seed": "s", "meeting_id": "m"}
+    response = await draw_service.client.request(method, path, json=body)
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid"
+    assert response.json()["field"] == "path"
+    assert "invalid control character" in response.json()["detail"]
+
+
 async def test_draw_before_drawing_not_found(draw_service, open_phase) -> None:
     phase_id = await open_phase()
 

@@ -501,6 +501,18 @@ async def test_control_character_in_registration_rejected(
     assert await gateway_with_accounts.stored() == before
 
 
+async def test_control_character_in_account_path_rejected(
+    gateway_with_accounts: Gateway,
+) -> None:
+    before = await gateway_with_accounts.stored()
+
+    response = await gateway_with_accounts.client.post("/api/v1/accounts/a%00b/end")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "path"
+    assert await gateway_with_accounts.stored() == before
+
+
 async def test_control_character_in_state_filter_rejected(
     gateway_with_accounts: Gateway,
 ) -> None:

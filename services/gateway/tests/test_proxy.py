@@ -76,10 +76,10 @@ async def test_asyncapi_document_served(gateway: httpx.AsyncClient) -> None:
 
 
 async def test_forward_keeps_percent_encoding(gateway: httpx.AsyncClient) -> None:
-    response = await gateway.get("/api/v1/draw/phases/a%1Ab%2Fc%20d/draw")
+    response = await gateway.get("/api/v1/draw/phases/a%C3%A9b%2Fc%20d/draw")
 
     assert response.status_code == 200
-    assert response.json()["path"] == "/phases/a\x1ab/c d/draw"
+    assert response.json()["path"] == "/phases/a\u00e9b/c d/draw"
 
 
 def test_idle_upstream_connections_expire_first(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from palermo_shared.request_id import RequestIdMiddleware
 from palermo_shared.retry import retry_until_done
 from palermo_shared.settings import ServiceSettings
 from palermo_shared.telemetry import instrument_app
+from palermo_shared.text import PathControlCharacterMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)
+    app.add_middleware(PathControlCharacterMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HeadMiddleware)
     app.include_router(health_router(_runtime_ready))

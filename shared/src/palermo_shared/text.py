@@ -13,6 +13,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from palermo_shared.errors import InvalidInput
 
 # C0 control characters have no place in text typed by an official, and a
 # NUL would be written as is into CSV and HTML exports. Multi-line text may
@@ -97,3 +101,27 @@ MULTI_LINE = ControlCharacterCheck(multi_line=True)
 
 SingleLineText = Annotated[str, SINGLE_LINE]
 MultiLineText = Annotated[str, MULTI_LINE]
+
+
+class PathControlCharacterMiddleware:
+    """ASGI middleware that rejects a path with a control character with 422.
+
+    Path parameters, such as ids, reach database queries, and no id or code
+    contains a control character. Checking the decoded path once covers every
+    route, before a query with a NUL fails with 500 on PostgreSQL.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = None
+        if scope["type"] == "http":
+            problem = control_character_problem(scope["path"], multi_line=False)
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+
+        error = InvalidInput(f"invalid path: {problem}", field="path")
+        response = JSONResponse(status_code=error.status_code, content=error.body())
+        await response(scope, receive, send)

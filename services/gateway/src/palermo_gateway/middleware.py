@@ -20,6 +20,7 @@ from palermo_gateway.limits import RequestSizeLimitMiddleware, TokenBucketLimite
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.head import HeadMiddleware
 from palermo_shared.request_id import RequestIdMiddleware
+from palermo_shared.text import PathControlCharacterMiddleware
 
 
 def install_middleware(
@@ -41,6 +42,8 @@ def install_middleware(
         expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
     )
     app.add_middleware(AuditMiddleware, writer=audit_writer)
+    # Outside the audit log, which stores the path.
+    app.add_middleware(PathControlCharacterMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(HeadMiddleware)
