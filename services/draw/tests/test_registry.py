@@ -1,5 +1,6 @@
 """The States-parties registry: dated changes through the API and CSV imports."""
 
+import asyncio
 from importlib import resources
 
 import pytest
@@ -163,6 +164,103 @@ async def test_csv_import_stored(draw_service) -> None:
         TOPIC_DRAW, StatePartyUpdated.event_type, 2
     )
     assert len(events) == 2
+
+
+ANDORRA_ROW = "AND,Andorra,Western European and Others,customary,2011-09-22,,,,"
+ATLANTIS_ROW = "ATL,Atlantis,African,civil_law,yes,,,,"
+
+
+async def import_csv(draw_service, *rows: str, effective_date: str = "2026-01-01"):
+    response = await draw_service.client.post(
+        "/states/import",
+        params={"effective_date": effective_date},
+        content="\n".join([HEADER, *rows]),
+        headers={"content-type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_csv_import_repeated_records_nothing(draw_service) -> None:
+    await import_csv(draw_service, ANDORRA_ROW, ATLANTIS_ROW)
+    before = await registry_state(draw_service)
+
+    again = await import_csv(draw_service, ANDORRA_ROW, ATLANTIS_ROW)
+
+    assert again["changed"] == []
+    assert again["recorded"] == 0
+    assert again["already_recorded"] == 2
+    assert await registry_state(draw_service) == before
+
+
+async def test_csv_import_overlap_records_new_rows(draw_service) -> None:
+    first = await import_csv(draw_service, ANDORRA_ROW, ATLANTIS_ROW)
+    moved = ATLANTIS_ROW.replace("African", "Asia-Pacific")
+
+    second = await import_csv(
+        draw_service, ANDORRA_ROW, moved, "BBB,Bora Bora,African,,yes,,,,"
+    )
+
+    assert first["recorded"] == 2
+    assert first["already_recorded"] == 0
+    assert second["changed"] == ["ATL", "BBB"]
+    assert second["recorded"] == 2
+    assert second["already_recorded"] == 1
+    changes, states = await registry_state(draw_service)
+    assert [c["iso3"] for c in changes] == ["AND", "ATL", "ATL", "BBB"]
+    atlantis = next(s for s in states if s["iso3"] == "ATL")
+    assert atlantis["regional_group"] == "Asia-Pacific"
+    # The relay publishes in the order of recording, so once the last new
+    # row's event is out, any event of a repeated row would be out too.
+    events = await draw_service.wait_for_events(
+        TOPIC_DRAW, StatePartyUpdated.event_type, 4
+    )
+    assert [payload_of(e).iso3 for e in events] == ["AND", "ATL", "ATL", "BBB"]
+
+
+async def test_csv_import_on_other_date_recorded(draw_service) -> None:
+    await import_csv(draw_service, ANDORRA_ROW)
+
+    later = await import_csv(draw_service, ANDORRA_ROW, effective_date="2026-02-01")
+
+    assert later["changed"] == ["AND"]
+    assert later["recorded"] == 1
+    assert later["already_recorded"] == 0
+
+
+async def test_concurrent_same_imports_record_once(draw_service) -> None:
+    imports = [import_csv(draw_service, ANDORRA_ROW, ATLANTIS_ROW) for _ in range(4)]
+
+    results = await asyncio.gather(*imports)
+
+    assert sorted(r["recorded"] for r in results) == [0, 0, 0, 2]
+    changes, _states = await registry_state(draw_service)
+    assert [c["iso3"] for c in changes] == ["AND", "ATL"]
+
+
+async def test_same_change_stored_once(draw_service) -> None:
+    first = await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    again = await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    changes, _states = await registry_state(draw_service)
+    assert len(changes) == 1
+
+
+async def test_restored_change_stored_again(draw_service) -> None:
+    corrected = {**NEW_PARTY, "legal_system": "civil_law"}
+    await draw_service.client.put("/states/AND", json=NEW_PARTY)
+    await draw_service.client.put("/states/AND", json=corrected)
+
+    restored = await draw_service.client.put("/states/AND", json=NEW_PARTY)
+
+    assert restored.status_code == 200
+    changes, _states = await registry_state(draw_service)
+    assert len(changes) == 3
+    state = await draw_service.client.get("/states/AND", params={"on": "2026-01-01"})
+    assert state.json()["legal_system"] == "customary"
 
 
 async def test_shipped_csv_imports(draw_service) -> None:

@@ -7,11 +7,22 @@ is active; an immediate one waits for the lock instead.
 """
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, event, inspect, literal, types
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Table,
+    any_,
+    event,
+    inspect,
+    literal,
+    text,
+    types,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -80,6 +91,23 @@ def one_of(
         return column.in_(values)
     column_type = inspect(column).type
     return column == any_(literal(list(values), ARRAY(column_type)))
+
+
+async def lock_until_commit(session: AsyncSession, name: str) -> None:
+    """Serialize the transactions that take the lock `name` until they end.
+
+    SQLite write transactions begin `IMMEDIATE` and so already run one at a
+    time. On PostgreSQL this takes a transaction-level advisory lock, so two
+    requests cannot both find a row missing and both insert it.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # The advisory lock key is a signed 64-bit integer.
+    digest = hashlib.sha256(name.encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    await session.exec(  # type: ignore[call-overload]
+        text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=key)
+    )
 
 
 def _create_sqlite_engine(database_url: str) -> AsyncEngine:

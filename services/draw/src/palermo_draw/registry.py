@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +21,7 @@ from palermo_draw.domain.registry import (
 from palermo_draw.tables import RegistryChangeRow
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import StatePartyUpdated
+from palermo_shared.db import lock_until_commit
 from palermo_shared.errors import InvalidInput
 from palermo_shared.events import new_event
 from palermo_shared.outbox import record_event
@@ -28,6 +30,8 @@ from palermo_shared.reference.states import StateParty, load_states
 logger = logging.getLogger(__name__)
 
 SOURCE = "/palermo/draw"
+# Taken by every transaction that records registry changes.
+REGISTRY_LOCK = "palermo_draw.registry"
 
 
 async def registry_at(session: AsyncSession, day: dt.date) -> dict[str, StateParty]:
@@ -99,40 +103,81 @@ def _full_rows(
         yield row
 
 
+@dataclass(frozen=True)
+class RecordedChanges:
+    """The outcome of recording rows: the changes stored, and those found."""
+
+    new: list[RegistryChangeRow]
+    already_recorded: list[RegistryChangeRow]
+
+
 async def record_changes(
     session: AsyncSession,
     rows: list[dict[str, str]],
     *,
     effective_date: dt.date,
     source: str,
-) -> list[RegistryChangeRow]:
-    """Store each row as a change effective on `effective_date`, with its event."""
-    stored = []
+) -> RecordedChanges:
+    """Store each row as a change effective on `effective_date`, with its event.
+
+    A row is already recorded when the latest change of its entity on the
+    same effective date has the same cells. It is not stored again, so an
+    import sent twice records its changes once. A row equal to an earlier,
+    since replaced change of that date is new: it restores that row.
+    """
+    await lock_until_commit(session, REGISTRY_LOCK)
+    latest = await _latest_changes_on(session, effective_date)
+
+    new, already_recorded = [], []
     for row in rows:
-        change = RegistryChangeRow(
-            iso3=row["iso3"],
-            effective_date=effective_date,
-            row=row,
-            source=source,
-            recorded_at=utcnow(),
-        )
-        session.add(change)
-        stored.append(change)
-        payload = StatePartyUpdated(
-            iso3=row["iso3"],
-            name=row["name"],
-            regional_group=row["regional_group"] or None,
-            legal_system=row["legal_system"] or None,
-            parties={column: row[column] for column in PARTY_COLUMNS},
-            effective_date=effective_date,
-            source=source,
-        )
-        subject = f"state/{row['iso3']}"
-        record_event(session, new_event(payload, source=SOURCE, subject=subject))
+        current = latest.get(row["iso3"])
+        if current is not None and current.row == row:
+            already_recorded.append(current)
+        else:
+            new.append(_record_change(session, row, effective_date, source))
+
     logger.info(
-        "Recorded %d registry changes effective %s from %s",
-        len(rows),
+        "Recorded %d registry changes effective %s from %s; %d were already recorded",
+        len(new),
         effective_date,
         source,
+        len(already_recorded),
     )
-    return stored
+    return RecordedChanges(new, already_recorded)
+
+
+async def _latest_changes_on(
+    session: AsyncSession, effective_date: dt.date
+) -> dict[str, RegistryChangeRow]:
+    """Return the last change recorded for each entity on `effective_date`."""
+    query = (
+        select(RegistryChangeRow)
+        .where(RegistryChangeRow.effective_date == effective_date)
+        .order_by(col(RegistryChangeRow.id))
+    )
+    return {change.iso3: change for change in (await session.exec(query)).all()}
+
+
+def _record_change(
+    session: AsyncSession, row: dict[str, str], effective_date: dt.date, source: str
+) -> RegistryChangeRow:
+    change = RegistryChangeRow(
+        iso3=row["iso3"],
+        effective_date=effective_date,
+        row=row,
+        source=source,
+        recorded_at=utcnow(),
+    )
+    session.add(change)
+    payload = StatePartyUpdated(
+        iso3=row["iso3"],
+        name=row["name"],
+        regional_group=row["regional_group"] or None,
+        legal_system=row["legal_system"] or None,
+        parties={column: row[column] for column in PARTY_COLUMNS},
+        effective_date=effective_date,
+        source=source,
+    )
+    subject = f"state/{row['iso3']}"
+    record_event(session, new_event(payload, source=SOURCE, subject=subject))
+    return change

@@ -76,12 +76,17 @@ async def get_state(
 async def change_state(
     iso3: StateCode, body: StateChange, runtime: Runtime
 ) -> RegistryChangePublic:
-    """Replace an entity's row from `effective_date` on, or add a new entity."""
+    """Replace an entity's row from `effective_date` on, or add a new entity.
+
+    The same change sent again is not stored twice.
+    """
     row = registry.validate_row({"iso3": iso3, **body.model_dump(mode="json")})
     async with runtime.transaction() as session:
-        [change] = await registry.record_changes(
+        recorded = await registry.record_changes(
             session, [row], effective_date=body.effective_date, source="api"
         )
+    # Sending the same change again returns the change already recorded.
+    [change] = recorded.new or recorded.already_recorded
     return RegistryChangePublic.model_validate(change, from_attributes=True)
 
 
@@ -97,7 +102,10 @@ async def import_states(
         MechanismDate, Query(description="Date the rows apply from")
     ],
 ) -> RegistryImportPublic:
-    """Import rows shaped like states.csv (text/csv body); a bad row rejects all."""
+    """Import rows shaped like states.csv (text/csv body); a bad row rejects all.
+
+    Rows already recorded with the same effective date are not stored again.
+    """
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
         raise PayloadTooLarge(
@@ -113,11 +121,14 @@ async def import_states(
         ) from None
     rows = registry.parse_csv(text)
     async with runtime.transaction() as session:
-        await registry.record_changes(
+        recorded = await registry.record_changes(
             session, rows, effective_date=effective_date, source="csv_import"
         )
     return RegistryImportPublic(
-        effective_date=effective_date, changed=[r["iso3"] for r in rows]
+        effective_date=effective_date,
+        changed=[change.iso3 for change in recorded.new],
+        recorded=len(recorded.new),
+        already_recorded=len(recorded.already_recorded),
     )
 
 

@@ -259,7 +259,14 @@ class StateChange(BaseModel):
 
 class RegistryImportPublic(BaseModel):
     effective_date: dt.date
-    changed: list[str] = Field(description="Codes of the entities updated")
+    changed: list[str] = Field(
+        description="Codes of the entities updated, without those already recorded"
+    )
+    recorded: int = Field(description="Number of changes this import recorded")
+    already_recorded: int = Field(
+        description="Number of rows already recorded with the same effective date, "
+        "and so not recorded again"
+    )
 
 
 class RegistryChangePublic(BaseModel):
