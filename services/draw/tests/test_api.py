@@ -1,5 +1,6 @@
 """The draw service's HTTP API and the events it publishes."""
 
+import asyncio
 import hashlib
 
 import pytest
@@ -53,6 +54,60 @@ async def test_open_phase_date_message(draw_service) -> None:
 
     [problem] = response.json()["problems"]
     assert "invalid date 2003-09-28: it is before 2003-09-29" in problem["message"]
+
+
+@pytest.mark.parametrize(
+    "instruments",
+    [
+        ("convention", "firearms"),
+        ("firearms",),
+        ("trafficking_in_persons", "convention"),
+    ],
+)
+async def test_phase_reviewing_same_instrument_conflicts(
+    draw_service, open_phase, instruments
+) -> None:
+    existing = await open_phase(instruments=("convention", "firearms"))
+    body = {"years": "III-VI", "instruments": list(instruments), "mode": "per_review"}
+
+    response = await draw_service.client.post(
+        "/phases", json={**body, "draw_date": "2025-03-01"}
+    )
+
+    assert response.status_code == 409, response.text
+    assert response.json()["phase_id"] == existing
+    assert existing in response.json()["detail"]
+    assert "III-VI" in response.json()["detail"]
+    opened = await draw_service.wait_for_events(
+        TOPIC_DRAW, ReviewPhaseOpened.event_type, 1
+    )
+    assert [payload_of(e).phase_id for e in opened] == [existing]
+
+
+async def test_phase_of_other_instrument_or_years_opened(
+    draw_service, open_phase
+) -> None:
+    await open_phase(instruments=("convention",))
+
+    other_instrument = await draw_service.client.post(
+        "/phases", json={"years": "III-VI", "instruments": ["smuggling_of_migrants"]}
+    )
+    other_years = await draw_service.client.post(
+        "/phases", json={"years": "VII-X", "instruments": ["convention"]}
+    )
+
+    assert other_instrument.status_code == 201
+    assert other_years.status_code == 201
+
+
+async def test_concurrent_same_phases_open_one(draw_service) -> None:
+    body = {"years": "III-VI", "instruments": ["convention"], "draw_date": "2025-01-01"}
+
+    responses = await asyncio.gather(
+        *(draw_service.client.post("/phases", json=body) for _ in range(4))
+    )
+
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409]
 
 
 async def test_invalid_phase_publishes_nothing(draw_service, open_phase) -> None:

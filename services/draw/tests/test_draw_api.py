@@ -187,7 +187,7 @@ async def test_meeting_of_other_phase_invalid(
     draw_service, open_phase, commit_seed, record_meeting
 ) -> None:
     phase_id = await open_phase()
-    other_phase = await open_phase()
+    other_phase = await open_phase(instruments=("firearms",))
     await commit_seed(phase_id, "s")
     meeting_id = await record_meeting(other_phase)
 

@@ -278,7 +278,7 @@ async def test_redraw_unknown_phase(draw_service, drawn) -> None:
 
 
 async def test_redraw_before_draw_not_found(draw_service, open_phase, drawn) -> None:
-    phase_id = await open_phase()
+    phase_id = await open_phase(years="VII-X")
 
     response = await draw_service.client.post(
         f"/phases/{phase_id}/redraws", json=redraw_body(drawn, "KEN")

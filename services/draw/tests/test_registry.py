@@ -71,7 +71,9 @@ async def test_draw_uses_registry_of_draw_date(draw_service, draw_phase) -> None
     await draw_service.client.put("/states/AND", json=NEW_PARTY)
 
     early = await draw_phase(instruments=("firearms",), draw_date="2025-06-01")
-    late = await draw_phase(instruments=("firearms",), draw_date="2026-06-01")
+    late = await draw_phase(
+        years="VII-X", instruments=("firearms",), draw_date="2026-06-01"
+    )
 
     early_states = {a["state_under_review"] for a in early.draw["assignments"]}
     late_states = {a["state_under_review"] for a in late.draw["assignments"]}

@@ -16,6 +16,7 @@ from palermo_shared.contracts.draw import (
     ReviewPhaseOpened,
     SeedCommitted,
 )
+from palermo_shared.db import lock_until_commit
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.events import new_event
 from palermo_shared.ids import new_id
@@ -26,6 +27,8 @@ from palermo_shared.reference.states import StateParty
 logger = logging.getLogger(__name__)
 
 SOURCE = "/palermo/draw"
+# Taken by every transaction that opens a phase.
+PHASES_LOCK = "palermo_draw.phases"
 
 
 def parties_by_instrument(
@@ -50,6 +53,15 @@ async def open_phase(
     draw_date: dt.date,
     mode: DrawMode,
 ) -> Phase:
+    """Open a phase, or raise `Conflict` when one already reviews an instrument.
+
+    A workplan period reviews each instrument once, in one phase with one
+    drawing of lots, so a second phase of the same years for the same
+    instrument would draw a second pair of reviewers for every State.
+    """
+    await lock_until_commit(session, PHASES_LOCK)
+    await _check_instruments_free(session, years, instruments)
+
     phase = Phase(
         id=new_id(),
         years=years,
@@ -78,6 +90,22 @@ async def open_phase(
     )
     logger.info("Opened review phase %s (%s, %s)", phase.id, years, mode.value)
     return phase
+
+
+async def _check_instruments_free(
+    session: AsyncSession, years: str, instruments: list[Instrument]
+) -> None:
+    query = select(Phase).where(Phase.years == years).order_by(col(Phase.opened_at))
+    for phase in (await session.exec(query)).all():
+        shared = [i.value for i in instruments if i.value in phase.instruments]
+        if shared:
+            raise Conflict(
+                f"review phase {phase.id} already reviews {', '.join(shared)} for "
+                f"workplan years {years}, and each instrument has one phase per "
+                f"period; use that phase (GET /phases/{phase.id}), or open a "
+                "phase for the other instruments only",
+                phase_id=phase.id,
+            )
 
 
 async def get_phase(session: AsyncSession, phase_id: str) -> Phase:
