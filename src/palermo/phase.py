@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from palermo_shared.auth import LocalIssuer, Role
+from palermo_shared.clock import utcnow
 from palermo_shared.reference.instruments import ARTICLES, Cluster, Instrument
 
 logger = logging.getLogger(__name__)
@@ -153,14 +154,22 @@ async def open_and_draw(
     return run
 
 
-async def _record_meeting(client: httpx.AsyncClient, phase_url: str, day: str) -> Any:
-    """Record an intersessional meeting on `day` attended by every State party."""
+async def _record_meeting(
+    client: httpx.AsyncClient, phase_url: str, draw_date: str
+) -> Any:
+    """Record an intersessional meeting held today, attended by every State
+    party on `draw_date`.
+
+    The meeting takes place after the seed commitment, which is made today,
+    and the draw service rejects a draw at a meeting dated earlier.
+    """
     states = _expect(
-        await request(client, "GET", "/api/v1/draw/states", params={"on": day}), 200
+        await request(client, "GET", "/api/v1/draw/states", params={"on": draw_date}),
+        200,
     )
     meeting = {
         "kind": "intersessional",
-        "date": day,
+        "date": utcnow().date().isoformat(),
         "states_present": [s["iso3"] for s in states],
     }
     response = await request(client, "POST", f"{phase_url}/meetings", json=meeting)

@@ -30,6 +30,7 @@ from palermo.phase import (
     phase_client,
     wait_for_reviews,
 )
+from palermo_shared.clock import utcnow
 from palermo_shared.reference.instruments import Instrument
 from palermo_shared.reference.states import load_states
 from tests.e2e.processes import (
@@ -267,9 +268,11 @@ async def _redraw_one_reviewer(
     target = next(a for a in run.draw["assignments"] if a["instrument"] == "convention")
     state, replaced = target["state_under_review"], target["reviewers"][1]
     phase_url = f"/api/v1/draw/phases/{run.phase_id}"
+    # The phase driver draws the lots at a meeting held today (UTC), and a
+    # redraw's session may not come before it.
     meeting = {
         "kind": "regular_session",
-        "date": DRAW_DATE,
+        "date": utcnow().date().isoformat(),
         "states_present": [state, *target["reviewers"]],
     }
     recorded = await client.post(f"{phase_url}/meetings", json=meeting)

@@ -146,14 +146,23 @@ class DrawnPhase:
 DrawPhase = Callable[..., Awaitable[DrawnPhase]]
 
 
+def today() -> str:
+    """Return today's date in UTC, the earliest meeting date after a commitment."""
+    return dt.datetime.now(dt.UTC).date().isoformat()
+
+
 async def _record_meeting(
     client: httpx.AsyncClient,
     phase_id: str,
     kind: str = "intersessional",
-    date: str = "2025-01-01",
+    date: str | None = None,
     states_present: tuple[str, ...] = ("KEN", "FRA", "BRA"),
 ) -> str:
-    body = {"kind": kind, "date": date, "states_present": list(states_present)}
+    body = {
+        "kind": kind,
+        "date": date or today(),
+        "states_present": list(states_present),
+    }
     response = await client.post(f"/phases/{phase_id}/meetings", json=body)
     assert response.status_code == 201, response.text
     meeting_id: str = response.json()["id"]

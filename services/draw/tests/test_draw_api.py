@@ -1,5 +1,6 @@
 """Seed commitments, meetings, the draw record and its verification over HTTP."""
 
+import datetime as dt
 import hashlib
 import json
 
@@ -181,6 +182,28 @@ async def test_draw_at_regular_session_invalid(
 
     assert response.status_code == 422
     assert "intersessional" in response.json()["detail"]
+
+
+async def test_meeting_before_commitment_invalid(
+    draw_service, open_phase, commit_seed, record_meeting
+) -> None:
+    phase_id = await open_phase()
+    await commit_seed(phase_id, "s")
+    committed = await draw_service.client.get(f"/phases/{phase_id}/seed-commitment")
+    committed_on = dt.datetime.fromisoformat(committed.json()["committed_at"]).date()
+    day_before = committed_on - dt.timedelta(days=1)
+    meeting_id = await record_meeting(phase_id, date=day_before.isoformat())
+
+    response = await draw_service.client.post(
+        f"/phases/{phase_id}/draw", json={"seed": "s", "meeting_id": meeting_id}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "meeting_id"
+    assert str(day_before) in response.json()["detail"]
+    assert str(committed_on) in response.json()["detail"]
+    drawn = await draw_service.client.get(f"/phases/{phase_id}/draw")
+    assert drawn.status_code == 404
 
 
 async def test_meeting_of_other_phase_invalid(

@@ -1,5 +1,7 @@
 """Redraws over HTTP: who may request them, how many, what they replace."""
 
+import datetime as dt
+
 import pytest
 
 from palermo_shared.contracts.draw import LotsRedrawn, RedrawRequested
@@ -300,8 +302,11 @@ async def test_redraw_at_regular_session(draw_service, drawn, record_meeting) ->
 async def test_redraw_before_draw_meeting_invalid(
     draw_service, drawn, record_meeting
 ) -> None:
+    # The fixture records the meeting of the draw today (UTC).
+    draw_day = dt.datetime.now(dt.UTC).date()
+    day_before = (draw_day - dt.timedelta(days=1)).isoformat()
     meeting_id = await record_meeting(
-        drawn.phase_id, kind="regular_session", date="2024-12-31"
+        drawn.phase_id, kind="regular_session", date=day_before
     )
     body = redraw_body(drawn, "KEN", meeting_id=meeting_id)
 
@@ -310,7 +315,7 @@ async def test_redraw_before_draw_meeting_invalid(
 
     assert response.status_code == 422
     assert response.json()["field"] == "meeting_id"
-    assert "before the meeting of 2025-01-01" in response.json()["detail"]
+    assert f"before the meeting of {draw_day}" in response.json()["detail"]
     assert redraws.json() == []
 
 

@@ -36,7 +36,7 @@ from palermo_draw.tables import (
 )
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts.draw import DrawnReviewer, LotsDrawn, MeetingReference
-from palermo_shared.errors import Conflict, NotFound
+from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.events import new_event
 from palermo_shared.outbox import record_event
 from palermo_shared.reference.instruments import Instrument, clusters_reviewed
@@ -60,6 +60,8 @@ async def draw_phase(
     meeting = await meeting_of(session, phase_id, meeting_id, kinds=("intersessional",))
     commitment = await session.get(SeedCommitment, phase_id)
     seed = _revealed_seed(phase_id, commitment, seed, announced_values)
+    if commitment is not None:
+        _check_meeting_after_commitment(meeting, commitment)
 
     registry = await registry_at(session, phase.draw_date)
     instruments = [Instrument(i) for i in phase.instruments]
@@ -123,6 +125,25 @@ def _revealed_seed(
             f"{commitment.seed_sha256}"
         )
     return seed
+
+
+def _check_meeting_after_commitment(
+    meeting: Meeting, commitment: SeedCommitment
+) -> None:
+    """Raise `InvalidInput` when the meeting is dated before the commitment.
+
+    The commitment binds the seed before the meeting, so that no one can
+    pick a seed knowing its draw. A meeting dated earlier would let the
+    record show lots drawn with a seed that was not yet committed.
+    """
+    committed_on = commitment.committed_at.date()
+    if meeting.date < committed_on:
+        raise InvalidInput(
+            f"meeting {meeting.id} is dated {meeting.date}, before the seed "
+            f"commitment of {committed_on} (UTC); draw at a meeting held on or "
+            "after the commitment",
+            field="meeting_id",
+        )
 
 
 class EventContext:
