@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 from tests.support.command import run_palermo
+from tests.support.network import free_port
 
 
 def test_verify_without_database_file(tmp_path: Path) -> None:
@@ -34,3 +35,32 @@ def test_verify_without_audit_table(tmp_path: Path) -> None:
     assert result.stderr == (
         f"palermo audit verify: no audit log: {database} has no audit_entry table\n"
     )
+
+
+def test_verify_unsupported_database_url() -> None:
+    result = run_palermo("audit", "verify", "--database-url", "mysql://x")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert (
+        "argument --database-url: invalid DATABASE_URL: scheme 'mysql'; expected "
+        "a URL starting with sqlite+aiosqlite:// or postgresql+asyncpg://"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verify_unreachable_database() -> None:
+    # Nothing listens on a port that was just free.
+    port = free_port()
+    url = f"postgresql+asyncpg://u:secret@127.0.0.1:{port}/x"
+
+    result = run_palermo("audit", "verify", "--database-url", url)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        f"palermo audit verify: cannot connect to database 'x' on 127.0.0.1:{port} ("
+    )
+    assert result.stderr.count("\n") == 1
+    assert "secret" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -33,6 +33,30 @@ def test_folder_on_a_file_rejected(command: list[str], option: str, file: Path) 
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["serve"], "--data-dir"),
+        (["token", "--subject", "x", "--role", "secretariat"], "--data-dir"),
+        (["demo"], "--output"),
+    ],
+)
+def test_folder_that_cannot_be_created_rejected(
+    command: list[str], option: str
+) -> None:
+    # Nothing can create a folder in /proc, whatever the user's permissions.
+    result = run_palermo(*command, option, "/proc/palermo-data")
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert (
+        f"argument {option}: cannot create folder /proc/palermo-data: "
+        "No such file or directory"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

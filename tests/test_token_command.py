@@ -1,6 +1,7 @@
 """`palermo token`: tokens for local use, signed with a data folder's key."""
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,30 @@ async def test_token_verifies_with_the_folders_key(tmp_path: Path) -> None:
     principal = await verifier.verify(result.stdout.strip())
 
     assert principal == Principal("ana@example.org", Role.FOCAL_POINT, "ITA")
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes to a read-only folder all the same",
+)
+def test_token_from_read_only_folder(tmp_path: Path) -> None:
+    load_or_create_signing_key(tmp_path / "signing-key.pem")
+    tmp_path.chmod(0o555)
+    try:
+        result = run_palermo(
+            "token",
+            "--data-dir",
+            str(tmp_path),
+            "--subject",
+            "x",
+            "--role",
+            "secretariat",
+        )
+    finally:
+        tmp_path.chmod(0o755)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count(".") == 2
 
 
 def test_expert_without_state_is_rejected(tmp_path: Path) -> None:

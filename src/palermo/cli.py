@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -13,14 +14,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from palermo.demo import run_demo
 from palermo.embedded import serve_embedded
-from palermo_gateway.audit.chain import AuditLogMissing, verify_database
+from palermo_gateway.audit.chain import (
+    AuditLogMissing,
+    ChainReport,
+    verify_database,
+)
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
+from palermo_shared.db_wait import DatabaseUnavailable, wait_for_database
 from palermo_shared.errors import Unauthorized
 from palermo_shared.logs import configure_logging
 from palermo_shared.reference.states import load_states
-from palermo_shared.settings import InvalidSettings, ServiceSettings, folder_problem
+from palermo_shared.settings import (
+    SIGNING_KEY_FILE,
+    InvalidSettings,
+    ServiceSettings,
+    database_url_problem,
+    folder_problem,
+)
 from palermo_shared.telemetry import configure_tracing
 
 
@@ -60,6 +72,46 @@ def _folder(text: str) -> Path:
     if problem is not None:
         raise argparse.ArgumentTypeError(problem)
     return path
+
+
+def _writable_folder(text: str) -> Path:
+    """Return `text` as a folder that exists and accepts new files, creating it.
+
+    The command writes there anyway, and checking now ends it with one line
+    before anything starts, instead of an operating system error later.
+    """
+    path = _folder(text)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot create folder {path}: {error.strerror}"
+        ) from None
+
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot write to folder {path}: {error.strerror}"
+        ) from None
+    return path
+
+
+def _key_folder(text: str) -> Path:
+    # A folder that contains the signing key already is only read, so it may
+    # be read-only, as a mounted secret is.
+    path = _folder(text)
+    if (path / SIGNING_KEY_FILE).is_file():
+        return path
+    return _writable_folder(text)
+
+
+def _database_url(text: str) -> str:
+    problem = database_url_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def _output_file(text: str) -> Path:
@@ -104,8 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--output",
-        type=_folder,
-        default=Path("demo-output"),
+        type=_writable_folder,
+        default="demo-output",
         help="folder for draw.csv and not_drawn.csv (default: demo-output)",
     )
     demo.add_argument(
@@ -140,8 +192,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--data-dir",
-        type=_folder,
-        default=Path("var"),
+        type=_writable_folder,
+        default="var",
         help="folder for the services' SQLite files (default: var)",
     )
     serve.add_argument(
@@ -168,8 +220,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     token.add_argument(
         "--data-dir",
-        type=_folder,
-        default=Path("var"),
+        type=_key_folder,
+        default="var",
         help="folder holding signing-key.pem, as given to serve (default: var)",
     )
     _add_audit_parser(commands)
@@ -186,6 +238,7 @@ def _add_audit_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
     where = verify.add_mutually_exclusive_group()
     where.add_argument(
         "--database-url",
+        type=_database_url,
         help="the gateway's DATABASE_URL (default: the SQLite file in --data-dir)",
     )
     where.add_argument(
@@ -202,8 +255,8 @@ def _verify_audit(args: argparse.Namespace) -> None:
         or GatewaySettings(data_dir=args.data_dir, database_url="").database_url
     )
     try:
-        report = asyncio.run(verify_database(database_url))
-    except AuditLogMissing as error:
+        report = asyncio.run(_connect_and_verify(database_url))
+    except (AuditLogMissing, DatabaseUnavailable) as error:
         sys.exit(f"palermo audit verify: {error}")
     except SQLAlchemyError as error:
         sys.exit(f"palermo audit verify: cannot read the audit log: {error}")
@@ -214,6 +267,13 @@ def _verify_audit(args: argparse.Namespace) -> None:
             f"({report.entries} entries before it are intact)"
         )
     print(f"audit log intact: {report.entries} entries")
+
+
+async def _connect_and_verify(database_url: str) -> ChainReport:
+    # One attempt, without retries: an operator runs this by hand and
+    # wants to know at once that the server cannot be reached.
+    await wait_for_database(database_url, timeout=0)
+    return await verify_database(database_url)
 
 
 def _print_token(args: argparse.Namespace) -> None:

@@ -75,8 +75,9 @@ async def wait_for_database(database_url: str, *, timeout: float) -> None:
 
         remaining = deadline - loop.time()
         if remaining <= 0:
+            within = f" within {timeout:g} s" if timeout else ""
             raise DatabaseUnavailable(
-                f"cannot connect to {target} within {timeout:g} s "
+                f"cannot connect to {target}{within} "
                 f"({reason}); check that the PostgreSQL server is running and "
                 "that the host and port in DATABASE_URL are right"
             )

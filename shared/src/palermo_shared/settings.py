@@ -24,6 +24,10 @@ from palermo_shared.events import ALL_TOPICS
 
 DATABASE_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
+# The local signing key's file in the data folder, unless AUTH_SIGNING_KEY_FILE
+# names another.
+SIGNING_KEY_FILE = "signing-key.pem"
+
 
 class InvalidSettings(ValueError):
     """Raised when settings are invalid; the message names each variable."""
@@ -42,6 +46,22 @@ def folder_problem(path: Path) -> str | None:
                 return None
             return f"{ancestor} is a file, not a folder"
     return None
+
+
+def database_url_problem(url: str) -> str | None:
+    """Return the reason `url` is not a supported database URL, or None if it is."""
+    # Consumers write rows through these two drivers' own interfaces
+    # (sqlite3's executemany, asyncpg's COPY), so no other driver works.
+    if url.startswith(DATABASE_URL_PREFIXES):
+        return None
+
+    # Only the scheme is shown, because the rest may contain a password.
+    scheme = repr(url.split("://", 1)[0]) if "://" in url else "missing"
+    expected = " or ".join(DATABASE_URL_PREFIXES)
+    return (
+        f"invalid DATABASE_URL: scheme {scheme}; "
+        f"expected a URL starting with {expected}"
+    )
 
 
 class ServiceSettings(BaseSettings):
@@ -110,18 +130,10 @@ class ServiceSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def supported_database(cls, url: str) -> str:
-        # Consumers write rows through these two drivers' own interfaces
-        # (sqlite3's executemany, asyncpg's COPY), so no other driver works.
-        if not url or url.startswith(DATABASE_URL_PREFIXES):
-            return url
-
-        # Only the scheme is shown, because the rest may contain a password.
-        scheme = repr(url.split("://", 1)[0]) if "://" in url else "missing"
-        expected = " or ".join(DATABASE_URL_PREFIXES)
-        raise ValueError(
-            f"invalid DATABASE_URL: scheme {scheme}; "
-            f"expected a URL starting with {expected}"
-        )
+        problem = database_url_problem(url) if url else None
+        if problem is not None:
+            raise ValueError(problem)
+        return url
 
     @model_validator(mode="after")
     def default_database(self) -> "ServiceSettings":
@@ -133,7 +145,7 @@ class ServiceSettings(BaseSettings):
 
     def signing_key_path(self) -> Path:
         """Return the local key file, which every service of one embedded run shares."""
-        return self.auth_signing_key_file or self.data_dir / "signing-key.pem"
+        return self.auth_signing_key_file or self.data_dir / SIGNING_KEY_FILE
 
     def build_token_verifier(self) -> TokenVerifier:
         """Verify with the provider's JWKS when one is set, else the local key."""
