@@ -138,6 +138,17 @@ async def test_bad_extension_invalid(service, started_review) -> None:
     assert deadline(review, "focal_points")["extended_days"] == 0
 
 
+async def test_extension_of_completed_review(service, staffed_review) -> None:
+    await service.complete_fully()
+
+    response = await extend(service, stage="feedback", days=30)
+
+    assert response.status_code == 409
+    message = response.json()["detail"]
+    assert message.startswith(f"cannot extend a deadline of review {staffed_review}:")
+    assert "it is completed" in message
+
+
 async def test_completed_review_not_escalated(service, staffed_review) -> None:
     await service.complete_fully()
 

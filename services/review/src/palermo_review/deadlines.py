@@ -155,7 +155,7 @@ async def extend(
 ) -> DeadlineExtension:
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.EXTEND_DEADLINE)
-    check_step(review, Step.APPOINT)
+    check_step(review, Step.APPOINT, action="extend a deadline of")
     extension = DeadlineExtension(
         id=new_id(),
         review_id=rid,

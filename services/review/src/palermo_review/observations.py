@@ -131,7 +131,7 @@ async def clear_agreement(
 ) -> DeskReview:
     review = await get_review(session, rid)
     participant = await authorize(session, review, principal, Action.CLEAR_AGREEMENT)
-    check_step(review, Step.AGREE)
+    check_step(review, Step.AGREE, action="clear an agreement in")
     agreement = await session.get(Agreement, (rid, participant.state))
     if agreement is None:
         raise Conflict(

@@ -64,7 +64,7 @@ async def clear_comment(
 ) -> StateComment:
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
-    check_step(review, Step.COMMENT)
+    check_step(review, Step.COMMENT, action="clear the comments of")
     _check_not_waived(review)
     row = await session.get(StateComment, rid)
     if row is None:
@@ -83,7 +83,7 @@ async def waive_comments(
 ) -> DeskReview:
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
-    check_step(review, Step.COMMENT)
+    check_step(review, Step.COMMENT, action="waive the comments of")
     row = await session.get(StateComment, rid)
     if row is not None and row.cleared_at is not None:
         raise Conflict(

@@ -109,7 +109,7 @@ async def name_review_focal_point(
 ) -> DeskReview:
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.NAME_FOCAL_POINT)
-    check_step(review, Step.APPOINT)
+    check_step(review, Step.APPOINT, action="name a focal point of")
     if state not in states_of(review):
         raise InvalidInput(
             f"{state} takes no part in desk review {rid}; expected one of "
@@ -212,7 +212,7 @@ async def remove_expert(
     """Withdraw an expert; only the focal point of the expert's State may."""
     review = await get_review(session, rid)
     participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
-    check_step(review, Step.APPOINT)
+    check_step(review, Step.APPOINT, action="withdraw an expert from")
     expert = await session.get(Expert, expert_id)
     if expert is None or expert.review_id != rid:
         raise NotFound(f"expert {expert_id} not found on desk review {rid}")

@@ -47,9 +47,15 @@ async def get_review(
     return review
 
 
-def check_step(review: DeskReview, step: Step) -> ReviewStatus:
-    """Return the status `step` leads to, or raise `Conflict` if not allowed now."""
-    return next_status(review.id, ReviewStatus(review.status), step)
+def check_step(
+    review: DeskReview, step: Step, *, action: str | None = None
+) -> ReviewStatus:
+    """Return the status `step` leads to, or raise `Conflict` if not allowed now.
+
+    `action` names the attempted action in the conflict's message when it
+    is not `step` itself but is allowed at the same stages.
+    """
+    return next_status(review.id, ReviewStatus(review.status), step, action=action)
 
 
 def publish(

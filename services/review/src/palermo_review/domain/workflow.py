@@ -107,17 +107,21 @@ def next_status(
     step: Step,
     *,
     missing: list[str] | None = None,
+    action: str | None = None,
 ) -> ReviewStatus:
     """Return the status after `step`, or raise `Conflict` naming the allowed steps.
 
     `missing` lists what the review lacks for `step`; when given, the
-    conflict names it, and `step` is refused even where the stage allows it.
+    conflict names it, and `step` is rejected even where the stage allows it.
+    `action` names what the caller attempted, such as "extend a deadline of",
+    when it is allowed at the stages of `step` but is not that step.
     """
     allowed = TRANSITIONS[current]
     if step not in allowed or missing:
         names = ", ".join(s.value for s in allowed) or "none"
+        attempted = action or step.value.replace("_", " ")
         message = (
-            f"cannot {step.value.replace('_', ' ')} review {review_id}: it is "
+            f"cannot {attempted} review {review_id}: it is "
             f"{current.value}; allowed steps: {names}"
         )
         details = {}
