@@ -43,7 +43,11 @@ def test_date_on_bound_accepted(field: str, day: str) -> None:
     ("field", "day", "message"),
     [
         ("past", "2000-11-14", "before 2000-11-15, when the Convention was adopted"),
-        ("past", "2026-06-17", "invalid date 2026-06-17: it is in the future"),
+        (
+            "past",
+            "2026-06-17",
+            "invalid date 2026-06-17: it is after 2026-06-16, the latest date accepted",
+        ),
         ("mechanism", "0001-01-01", "before 2000-11-15"),
         ("mechanism", "2027-06-17", "more than a year ahead (latest 2027-06-16)"),
         ("count", "2003-09-28", "before 2003-09-29, when the Convention entered"),

@@ -35,10 +35,12 @@ def past_date(day: dt.date) -> dt.date:
     """Return `day`, or raise `ValueError` if it is before the Convention's
     adoption or after tomorrow (UTC)."""
     _check_adopted(day)
-    if day > _today() + _TIME_ZONE_MARGIN:
+    latest = _today() + _TIME_ZONE_MARGIN
+    if day > latest:
         raise ValueError(
-            f"invalid date {day}: it is in the future, and only a date that has "
-            "passed can be recorded"
+            f"invalid date {day}: it is after {latest}, the latest date "
+            "accepted. Only a date that has come can be recorded, and "
+            f"{latest} has already come in time zones ahead of UTC"
         )
     return day
 
