@@ -99,6 +99,37 @@ async def test_unknown_state_not_found(service, phase) -> None:
     assert await stored_response(service, "XXX") is None
 
 
+async def test_questionnaire_without_state(service, phase) -> None:
+    base = "/phases/{phase}/questionnaires/convention/{cluster}"
+
+    unknown_phase = await service.client.get(
+        base.format(phase="no-such-phase", cluster="criminalization")
+    )
+    other_cluster = await service.client.get(
+        base.format(phase="phase-1", cluster="law_enforcement")
+    )
+    no_state = await service.client.get(
+        base.format(phase="phase-1", cluster="criminalization")
+    )
+
+    assert unknown_phase.status_code == 404
+    assert "review phase no-such-phase not found" in unknown_phase.json()["detail"]
+    assert other_cluster.status_code == 422
+    assert other_cluster.json()["field"] == "cluster"
+    assert "not reviewed in phase phase-1" in other_cluster.json()["detail"]
+    assert no_state.status_code == 422
+    assert no_state.json()["field"] == "state"
+
+
+async def test_response_of_unknown_state(service, phase) -> None:
+    response = await service.client.get(response_path("ZZZ"))
+
+    assert response.status_code == 404
+    assert response.json()["detail"] == (
+        "State ZZZ not found in the States-parties registry"
+    )
+
+
 async def test_non_party_state_invalid(service, phase) -> None:
     # France is not party to the Firearms Protocol.
     response = await service.client.get(

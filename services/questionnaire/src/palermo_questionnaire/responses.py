@@ -88,7 +88,7 @@ async def applicable_questionnaire(
     registry = load_states()
     if key.state not in registry:
         raise NotFound(f"State {key.state} not found in the States-parties registry")
-    _check_in_scope(scope, key)
+    check_in_scope(scope, key.instrument, key.cluster)
     under_review = await session.get(
         StateUnderReview, (key.phase_id, key.instrument.value, key.state)
     )
@@ -107,16 +107,16 @@ async def applicable_questionnaire(
     )
 
 
-def _check_in_scope(scope: PhaseScope, key: ResponseKey) -> None:
-    instrument, cluster = key.instrument, key.cluster
+def check_in_scope(scope: PhaseScope, instrument: Instrument, cluster: Cluster) -> None:
+    """Raise `InvalidInput` unless the phase of `scope` reviews this questionnaire."""
     if instrument.value not in scope.instruments:
         raise InvalidInput(
-            f"instrument {instrument.value} is not reviewed in phase {key.phase_id}",
+            f"instrument {instrument.value} is not reviewed in phase {scope.phase_id}",
             field="instrument",
         )
     if cluster.value not in scope.clusters:
         raise InvalidInput(
-            f"cluster {cluster.value} is not reviewed in phase {key.phase_id}; "
+            f"cluster {cluster.value} is not reviewed in phase {scope.phase_id}; "
             f"reviewed clusters: {', '.join(scope.clusters)}",
             field="cluster",
         )

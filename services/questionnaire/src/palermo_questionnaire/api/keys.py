@@ -5,7 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Path
 
 from palermo_questionnaire.responses import ResponseKey
+from palermo_shared.errors import NotFound
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.reference.states import load_states
 from palermo_shared.service import ServiceRuntime, runtime_of
 
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
@@ -25,7 +27,10 @@ def response_key(
     instrument: Instrument,
     cluster: Cluster,
 ) -> ResponseKey:
-    return ResponseKey(phase_id, state.upper(), instrument, cluster)
+    code = state.upper()
+    if code not in load_states():
+        raise NotFound(f"State {code} not found in the States-parties registry")
+    return ResponseKey(phase_id, code, instrument, cluster)
 
 
 Key = Annotated[ResponseKey, Depends(response_key)]

@@ -6,7 +6,7 @@ when missing on an existing response).
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from palermo_questionnaire import responses
 from palermo_questionnaire.api.access import (
@@ -40,16 +40,37 @@ def _public(stored: StoredResponse, http: Response) -> ResponsePublic:
     return ResponsePublic.model_validate(stored, from_attributes=True)
 
 
+async def check_questionnaire_reviewed(
+    phase_id: str, instrument: Instrument, cluster: Cluster, runtime: Runtime
+) -> None:
+    """Raise unless the phase exists and reviews this questionnaire.
+
+    FastAPI runs a dependency before it checks the route's query, so an
+    unknown phase or cluster is reported even when `state` is missing.
+    """
+    async with runtime.session() as session:
+        scope = await responses.get_scope(session, phase_id)
+    responses.check_in_scope(scope, instrument, cluster)
+
+
 @router.get(
     "/phases/{phase_id}/questionnaires/{instrument}/{cluster}",
     response_model=QuestionnairePublic,
+    dependencies=[Depends(check_questionnaire_reviewed)],
 )
 async def get_questionnaire(
     phase_id: str,
     instrument: Instrument,
     cluster: Cluster,
     runtime: Runtime,
-    state: Annotated[str, Query(pattern=STATE_CODE)],
+    state: Annotated[
+        str,
+        Query(
+            pattern=STATE_CODE,
+            description="ISO 3166-1 alpha-3 code of the State the questionnaire "
+            "applies to; required, because the questions depend on the State",
+        ),
+    ],
     language: RequestLanguage,
     http: Response,
 ) -> QuestionnairePublic:
