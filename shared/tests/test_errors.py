@@ -1,9 +1,13 @@
 """Error responses of every service, over HTTP."""
 
+from enum import StrEnum
+from typing import Annotated
+
 import httpx
 import pytest
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from palermo_shared.errors import install_error_handlers
@@ -15,6 +19,27 @@ class Subscription(BaseModel):
     attempts: int
 
 
+class Channel(StrEnum):
+    EMAIL = "email"
+    WEBHOOK = "webhook"
+
+
+class Address(BaseModel):
+    city: str
+
+
+class ContactChange(BaseModel):
+    """Optional fields of a partial update, each a union with a hidden None.
+
+    Pydantic names the member of such a union in an error's location.
+    """
+
+    name: Annotated[str, Field(min_length=1)] | SkipJsonSchema[None] = None
+    channels: list[Channel] | SkipJsonSchema[None] = None
+    address: Address | SkipJsonSchema[None] = None
+    notes: dict[str, int] | SkipJsonSchema[None] = None
+
+
 def _app() -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
@@ -23,7 +48,38 @@ def _app() -> FastAPI:
     async def subscribe(subscription: Subscription) -> Subscription:
         return subscription
 
+    @app.patch("/contacts")
+    async def change_contact(
+        change: ContactChange, channel: Channel | SkipJsonSchema[None] = None
+    ) -> ContactChange:
+        return change
+
     return app
+
+
+@pytest.mark.parametrize(
+    ("body", "params", "field"),
+    [
+        ({"channels": ["email", "sms"]}, {}, "channels.1"),
+        ({"name": ""}, {}, "name"),
+        ({"address": {}}, {}, "address.city"),
+        ({"address": {"city": 1}}, {}, "address.city"),
+        ({"notes": {"constrained-str": "x"}}, {}, "notes.constrained-str"),
+        ({"unknown": 1, "channels": "email"}, {}, "channels"),
+        ({}, {"channel": "sms"}, "channel"),
+    ],
+)
+async def test_union_field_path_reported(
+    body: dict[str, object], params: dict[str, str], field: str
+) -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.patch("/contacts", json=body, params=params)
+
+    assert response.status_code == 422
+    problems = response.json()["problems"]
+    assert [p["field"] for p in problems] == [field]
+    assert response.json()["field"] == field
 
 
 @pytest.mark.parametrize(

@@ -165,7 +165,7 @@ async def _handle_validation_error(request: Request, error: Exception) -> JSONRe
     assert isinstance(error, RequestValidationError)
     errors = error.errors()
     failure: DomainError = invalid_input(
-        "invalid request", [_problem(e) for e in errors]
+        "invalid request", [_problem(e, error.body) for e in _reported(errors)]
     )
     content_type = request.headers.get("content-type", "")
     if _body_not_read_as_json(errors) and not _is_json(content_type):
@@ -178,16 +178,54 @@ async def _handle_validation_error(request: Request, error: Exception) -> JSONRe
     return _AsciiJSONResponse(status_code=failure.status_code, content=failure.body())
 
 
-def _problem(error: dict[str, Any]) -> dict[str, str]:
-    location = [str(part) for part in error["loc"]]
+def _reported(errors: Sequence[Any]) -> Sequence[Any]:
+    """Return `errors` without those of the None member of a union.
+
+    An optional field typed `X | SkipJsonSchema[None]` fails as both `X`
+    and None, and "Input should be None" would mislead the client.
+    """
+    reported = [e for e in errors if e["type"] != "none_required"]
+    return reported or errors
+
+
+def _problem(error: dict[str, Any], body: Any) -> dict[str, str]:
+    location = list(error["loc"])
     if error["type"] == "json_invalid":
         # FastAPI places the character's position where a field name goes.
         reason = error.get("ctx", {}).get("error", "invalid JSON")
         message = f"invalid JSON at character {location[-1]}: {reason}"
         return {"field": "body", "message": message}
-    if location and location[0] in _LOCATIONS:
-        location = location[1:]
-    return {"field": ".".join(location) or "body", "message": error["msg"]}
+
+    if location and location[0] == "body":
+        path = _request_path(location[1:], body)
+    elif location and location[0] in _LOCATIONS:
+        # A parameter's value is a string or a list of strings, so after its
+        # name only a list index belongs to the request.
+        path = [location[1], *(p for p in location[2:] if isinstance(p, int))]
+    else:
+        path = location
+    return {"field": ".".join(str(p) for p in path) or "body", "message": error["msg"]}
+
+
+def _request_path(location: list[Any], body: Any) -> list[Any]:
+    """Return the keys and indexes of `location` that exist in `body`.
+
+    Pydantic adds the member of a union it tried, such as "constrained-str"
+    or "list[str-enum[Channel]]", to an error's location, but the client
+    sent no such field. A key missing from the body is kept only at the
+    end, where it names a missing field.
+    """
+    path = []
+    value = body
+    for index, part in enumerate(location):
+        is_last = index == len(location) - 1
+        if isinstance(value, dict) and (part in value or is_last):
+            path.append(part)
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int):
+            path.append(part)
+            value = value[part] if 0 <= part < len(value) else None
+    return path
 
 
 def _body_not_read_as_json(errors: Sequence[Any]) -> bool:
