@@ -104,6 +104,24 @@ async def test_input_json_cannot_carry_rejected(body: str, field: str) -> None:
     assert problem["field"] == field
 
 
+async def test_deeply_nested_body_explained() -> None:
+    depth = 100_000
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/subscriptions",
+            content="[" * depth + "]" * depth,
+            headers={"content-type": "application/json"},
+        )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "bad_request"
+    assert body["field"] == "body"
+    assert "nested too deeply" in body["detail"]
+    assert "recursion limit (1000)" in body["detail"]
+
+
 def _locking_app(engine: AsyncEngine) -> FastAPI:
     """An app whose one route updates an inbox row, giving up on a held lock."""
     app = FastAPI()

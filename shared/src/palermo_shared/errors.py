@@ -25,6 +25,7 @@ reads one shape of error from every service and the gateway.
 
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -247,11 +248,24 @@ async def _handle_http_error(_request: Request, error: Exception) -> JSONRespons
     allowed, a body that cannot be read) in the body of every other error."""
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "error")
+    content: dict[str, Any] = {"detail": error.detail, "code": code}
+    if error.status_code == 400 and isinstance(error.__cause__, RecursionError):
+        # FastAPI reports only "There was an error parsing the body".
+        content["detail"] = _TOO_DEEP_MESSAGE.format(limit=sys.getrecursionlimit())
+        content["field"] = "body"
     return JSONResponse(
-        status_code=error.status_code,
-        content={"detail": error.detail, "code": code},
-        headers=error.headers,
+        status_code=error.status_code, content=content, headers=error.headers
     )
+
+
+# Python's JSON parser recurses once per nested array or object, so a body
+# nested deeper than the interpreter's recursion limit, less the frames of
+# the server itself, cannot be parsed.
+_TOO_DEEP_MESSAGE = (
+    "invalid JSON body: arrays and objects are nested too deeply to parse; "
+    "the limit is Python's recursion limit ({limit}) less the server's own "
+    "calls, so nest fewer levels"
+)
 
 
 _HTTP_CODES = {
