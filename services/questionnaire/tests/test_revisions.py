@@ -198,3 +198,55 @@ async def test_hidden_follow_up_dropped_on_submit(service, phase) -> None:
 
     assert response.status_code == 200
     assert "article-2.obstacles" not in response.json()["answers"]
+
+
+async def put_with_headers(service, answers: dict[str, Any], headers: list):
+    return await service.client.put(PATH, json={"answers": answers}, headers=headers)
+
+
+async def test_if_match_list_with_current_etag(service, phase) -> None:
+    await put(service, choice("yes"), None)
+    etag = (await current(service)).headers["ETag"]
+
+    one_line = await put(service, choice("partly"), f'"other", {etag}')
+    etag = one_line.headers["ETag"]
+    two_lines = await put_with_headers(
+        service, choice("no"), [("If-Match", '"other"'), ("If-Match", etag)]
+    )
+
+    assert one_line.status_code == 200
+    assert two_lines.status_code == 200
+    assert (await current(service)).json()["answers"] == choice("no")
+
+
+async def test_if_match_star_overwrites(service, phase) -> None:
+    await put(service, choice("yes"), None)
+
+    response = await put(service, choice("no"), "*")
+
+    assert response.status_code == 200
+    assert (await current(service)).json()["answers"] == choice("no")
+
+
+async def test_if_match_weak_etag_fails(service, phase) -> None:
+    await put(service, choice("yes"), None)
+    etag = (await current(service)).headers["ETag"]
+    before = (await current(service)).json()
+
+    weak = await put(service, choice("no"), f"W/{etag}")
+    weak_in_list = await put(service, choice("no"), f'"other", W/{etag}')
+
+    assert weak.status_code == 412
+    assert weak_in_list.status_code == 412
+    assert (await current(service)).json() == before
+
+
+async def test_if_match_malformed_fails(service, phase) -> None:
+    await put(service, choice("yes"), None)
+    etag = (await current(service)).headers["ETag"]
+    before = (await current(service)).json()
+
+    for header in (etag.strip('"'), f"*, {etag}", f"{etag} junk"):
+        response = await put(service, choice("no"), header)
+        assert response.status_code == 412, header
+    assert (await current(service)).json() == before

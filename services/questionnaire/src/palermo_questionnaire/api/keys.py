@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Path
 
 from palermo_questionnaire.responses import ResponseKey
 from palermo_shared.errors import NotFound
@@ -11,10 +11,6 @@ from palermo_shared.reference.states import load_states
 from palermo_shared.service import ServiceRuntime, runtime_of
 
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-IfMatch = Annotated[
-    str | None,
-    Header(description="ETag of the response as last read; required on updates"),
-]
 STATE_CODE = "^[A-Za-z]{3}$"
 RESPONSE_PATH = "/phases/{phase_id}/responses/{state}/{instrument}/{cluster}"
 

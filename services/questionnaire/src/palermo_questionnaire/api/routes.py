@@ -15,7 +15,7 @@ from palermo_questionnaire.api.access import (
     SubmittableKey,
     check_draft_hidden,
 )
-from palermo_questionnaire.api.keys import RESPONSE_PATH, STATE_CODE, IfMatch, Runtime
+from palermo_questionnaire.api.keys import RESPONSE_PATH, STATE_CODE, Runtime
 from palermo_questionnaire.api.schemas import (
     ChangePublic,
     DiffPublic,
@@ -30,6 +30,7 @@ from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.tables import Response as StoredResponse
 from palermo_shared.auth import AUTHENTICATED, Caller
 from palermo_shared.db import MAX_STORED_INT
+from palermo_shared.preconditions import IfMatch
 from palermo_shared.reference.instruments import Cluster, Instrument
 
 router = APIRouter(dependencies=[AUTHENTICATED])
@@ -99,7 +100,7 @@ async def save_draft(
     runtime: Runtime,
     language: RequestLanguage,
     http: Response,
-    if_match: IfMatch = None,
+    if_match: IfMatch,
 ) -> ResponsePublic:
     """Save the draft's answers (all of them); a submitted response starts a new
     version."""
@@ -112,7 +113,7 @@ async def save_draft(
 
 @router.post(f"{RESPONSE_PATH}/submit", response_model=ResponsePublic)
 async def submit(
-    key: SubmittableKey, runtime: Runtime, http: Response, if_match: IfMatch = None
+    key: SubmittableKey, runtime: Runtime, http: Response, if_match: IfMatch
 ) -> ResponsePublic:
     """Submit the draft after checking it is complete; lists every problem at once."""
     async with runtime.transaction() as session:

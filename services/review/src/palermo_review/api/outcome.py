@@ -1,8 +1,6 @@
 """Routes of the outcome: agreement, comments, completion, summary, publication."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review import observations, outcome
@@ -27,7 +25,7 @@ from palermo_review.reviews import get_review
 from palermo_review.tables import DeskReview, StateComment, SummaryTranslation
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput, NotFound
-from palermo_shared.preconditions import IF_MATCH
+from palermo_shared.preconditions import IfMatch
 
 router = APIRouter(prefix="/reviews/{review_id}", tags=["outcome"])
 
@@ -200,7 +198,7 @@ async def edit_summary(
     caller: Caller,
     response: Response,
     now: Now,
-    if_match: Annotated[str | None, Header(alias=IF_MATCH)] = None,
+    if_match: IfMatch,
 ) -> SummaryPublic:
     """Change the summary; with If-Match, only from the revision it names."""
     async with runtime.transaction() as session:
