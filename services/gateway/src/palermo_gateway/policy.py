@@ -27,7 +27,7 @@ it once the lots are drawn, and refuses everyone else.
 import re
 from dataclasses import dataclass, field
 
-from palermo_shared.auth import Principal, Role
+from palermo_shared.auth import STATE_ROLES, Principal, Role
 from palermo_shared.errors import Forbidden
 
 API_PREFIX = "/api/v1"
@@ -126,10 +126,12 @@ ROUTE_POLICIES: tuple[RoutePolicy, ...] = (
         EVERYONE,
     ),
     _read("/questionnaire/phases/{phase_id}/overview", SECRETARIAT),
-    _write("PUT", _RESPONSE, PARTICIPANTS),
-    _write("POST", f"{_RESPONSE}/submit", PARTICIPANTS),
-    _write("POST", f"{_RESPONSE}/contributions", PARTICIPANTS),
-    _write("POST", f"{_RESPONSE}/attachments", PARTICIPANTS),
+    # Only the State's own focal points and experts write its response; the
+    # questionnaire service rejects the Secretariat too.
+    _write("PUT", _RESPONSE, STATE_ROLES),
+    _write("POST", f"{_RESPONSE}/submit", STATE_ROLES),
+    _write("POST", f"{_RESPONSE}/contributions", STATE_ROLES),
+    _write("POST", f"{_RESPONSE}/attachments", STATE_ROLES),
     # Review: the Secretariat names focal points and runs the deadlines; the
     # States' roles in one review are checked by the service.
     _read(f"{_REVIEW}/published", EVERYONE),
