@@ -547,10 +547,22 @@ async def test_secretariat_lists_one_state(gateway_with_accounts: Gateway) -> No
     await gateway_with_accounts.register(role="expert", state="BRA")
 
     listed = await gateway_with_accounts.client.get(
-        "/api/v1/accounts", params={"state": "ita"}
+        "/api/v1/accounts", params={"state": "ITA"}
     )
 
     assert [a["state"] for a in listed.json()] == ["ITA"]
+
+
+@pytest.mark.parametrize("state", ["zzz", "ita", "ZZZ", "IT"])
+async def test_unknown_state_filter_invalid(
+    gateway_with_accounts: Gateway, state: str
+) -> None:
+    listed = await gateway_with_accounts.client.get(
+        "/api/v1/accounts", params={"state": state}
+    )
+
+    assert listed.status_code == 422
+    assert listed.json()["field"] == "state"
 
 
 async def test_others_cannot_list_accounts(gateway_with_accounts: Gateway) -> None:

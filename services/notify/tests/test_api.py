@@ -40,7 +40,7 @@ async def test_subscriptions_filtered_by_state(service):
         )
         assert response.status_code == 201
 
-    found = await _subscriptions(service, state="ita")
+    found = await _subscriptions(service, state="ITA")
 
     assert [s["state"] for s in found] == ["ITA"]
 
@@ -166,8 +166,10 @@ async def test_subscription_delete_unknown(service):
     assert await _subscriptions(service) == [_listed(created.json())]
 
 
-async def test_subscriptions_bad_state_filter(service):
-    response = await service.client.get("/subscriptions", params={"state": "F1"})
+@pytest.mark.parametrize("state", ["F1", "ita", "ZZZ"])
+@pytest.mark.parametrize("path", ["/subscriptions", "/notifications", "/contacts"])
+async def test_bad_state_filter(service, path, state):
+    response = await service.client.get(path, params={"state": state})
 
     assert response.status_code == 422
     assert _invalid_field(response) == "state"
@@ -178,7 +180,7 @@ async def test_notifications_filtered(service, events):
     started = await service.publish(events.desk_review_started())
     await service.wait_for_notifications(3, event_id=started.id)
 
-    by_state = await service.notifications(state="fra")
+    by_state = await service.notifications(state="FRA")
     by_event = await service.notifications(event_id=drawn.id)
     by_type = await service.notifications(event_type=started.type)
     delivered_inbox = await service.notifications(status="delivered", channel="inbox")

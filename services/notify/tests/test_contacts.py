@@ -60,7 +60,7 @@ async def test_contacts_filtered(service):
         service, role="expert", state="FRA", email="expert@gov.example.fr"
     )
 
-    by_state = await _contacts(service, state="fra")
+    by_state = await _contacts(service, state="FRA")
     by_role = await _contacts(service, role="expert")
 
     assert by_state == [expert]

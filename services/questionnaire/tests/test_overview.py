@@ -56,6 +56,20 @@ async def test_states_listed_by_code(service, phase) -> None:
     assert [p["state"] for p in group["good_practices"]] == ["AUT", "ITA", "NOR"]
 
 
+async def test_unknown_regional_group_invalid(service, phase) -> None:
+    await submit(service, "ITA", "Few prosecutors.", None)
+
+    unknown = await service.client.get(
+        f"{PHASE}/overview", params={"regional_group": "Martian"}
+    )
+    of_no_group = await article_5(service, regional_group="none")
+
+    assert unknown.status_code == 422
+    assert unknown.json()["field"] == "regional_group"
+    assert "unknown regional group 'Martian'" in unknown.json()["detail"]
+    assert of_no_group == []
+
+
 async def test_no_score_fields(service, phase) -> None:
     await submit(service, "ITA", "Few prosecutors.", "legal_advice")
 

@@ -291,3 +291,13 @@ async def test_expert_appointment_all_or_none(service, started_review) -> None:
 
     assert response.status_code == 404
     assert experts.json() == []
+
+
+@pytest.mark.parametrize("state", ["ken", "ZZZ", "K1"])
+async def test_unknown_state_filter_invalid(service, state) -> None:
+    response = await service.client.get(
+        "/reviews", params={"state": state}, headers=service.secretariat
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "state"

@@ -194,7 +194,7 @@ async def list_contacts(
 ) -> list[Contact]:
     query = select(Contact).order_by(col(Contact.state), col(Contact.created_at))
     if state is not None:
-        query = query.where(col(Contact.state) == state.upper())
+        query = query.where(col(Contact.state) == state)
     if role is not None:
         query = query.where(col(Contact.role) == role.value)
     if active is not None:

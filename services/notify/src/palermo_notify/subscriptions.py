@@ -70,7 +70,7 @@ async def list_subscriptions(
         col(WebhookSubscription.state), col(WebhookSubscription.created_at)
     )
     if state is not None:
-        query = query.where(WebhookSubscription.state == state.upper())
+        query = query.where(WebhookSubscription.state == state)
     return list((await session.exec(query)).all())
 
 

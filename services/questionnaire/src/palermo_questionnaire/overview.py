@@ -13,10 +13,26 @@ from palermo_questionnaire.domain.overview import (
 )
 from palermo_questionnaire.responses import get_scope
 from palermo_questionnaire.tables import Response, ResponseVersion
+from palermo_shared.errors import InvalidInput
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.reference.states import load_states
 
 NO_REGIONAL_GROUP = "none"
+
+
+def check_regional_group(name: str) -> None:
+    """Raise `InvalidInput` unless `name` is a regional group of the registry
+    or `NO_REGIONAL_GROUP`."""
+    known = {s.regional_group for s in load_states().values() if s.regional_group}
+    if name == NO_REGIONAL_GROUP or name in known:
+        return
+
+    expected = ", ".join(sorted(known))
+    raise InvalidInput(
+        f"unknown regional group {name!r}; expected one of {expected}, "
+        f"or {NO_REGIONAL_GROUP!r} for the States of no group",
+        field="regional_group",
+    )
 
 
 async def phase_overview(

@@ -1,9 +1,8 @@
 """Routes of the account registry, under `/api/v1/accounts`."""
 
 import datetime as dt
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_gateway.accounts import registry
@@ -28,8 +27,8 @@ from palermo_shared.auth import (
     load_or_create_signing_key,
 )
 from palermo_shared.errors import Forbidden, NotFound
+from palermo_shared.filters import StateFilter
 from palermo_shared.service import ServiceRuntime, runtime_of
-from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
 
@@ -78,18 +77,12 @@ async def register_account(
 async def list_accounts(
     request: Request,
     caller: Caller,
-    state: Annotated[
-        str | None,
-        Query(min_length=3, max_length=3, description="ISO alpha-3"),
-        SINGLE_LINE,
-    ] = None,
+    state: StateFilter = None,
 ) -> list[AccountOut]:
     """List accounts, of one State when `state` is given (Secretariat only)."""
     _require_secretariat(caller)
     async with runtime_of(request).session() as session:
-        accounts = await registry.list_accounts(
-            session, state.upper() if state else None
-        )
+        accounts = await registry.list_accounts(session, state)
     return [_account_out(account) for account in accounts]
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
 from palermo_notify import contacts
 from palermo_notify.api.schemas import ContactCreate, ContactPublic, ContactUpdate
@@ -10,6 +10,7 @@ from palermo_notify.contacts import ContactFields, contact_channels
 from palermo_notify.domain.contacts import ContactRole
 from palermo_notify.tables import Contact
 from palermo_shared.auth import SECRETARIAT_ONLY
+from palermo_shared.filters import StateFilter
 from palermo_shared.service import ServiceRuntime, runtime_of
 
 router = APIRouter(
@@ -36,7 +37,7 @@ async def create_contact(body: ContactCreate, runtime: Runtime) -> ContactPublic
 @router.get("", response_model=list[ContactPublic])
 async def list_contacts(
     runtime: Runtime,
-    state: Annotated[str | None, Query(pattern="^[A-Za-z]{3}$")] = None,
+    state: StateFilter = None,
     role: ContactRole | None = None,
     active: bool | None = None,
 ) -> list[ContactPublic]:

@@ -28,15 +28,12 @@ from palermo_shared.auth import (
 )
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
+from palermo_shared.filters import StateFilter
 from palermo_shared.service import ServiceRuntime, runtime_of
 from palermo_shared.text import SINGLE_LINE
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-StateFilter = Annotated[
-    str | None,
-    Query(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3 code of the State"),
-]
 
 
 def _settings_of(request: Request) -> NotifySettings:
@@ -51,10 +48,10 @@ def _visible_state(principal: Principal, state: str | None) -> str | None:
     its own State's; observers list none.
     """
     if principal.is_secretariat:
-        return state.upper() if state else None
+        return state
     if principal.role not in STATE_ROLES:
         raise Forbidden("notifications are visible to the Secretariat and States only")
-    if state and state.upper() != principal.state:
+    if state and state != principal.state:
         raise Forbidden(
             f"a token of {principal.state} lists only the notifications of "
             f"{principal.state}; remove the state filter or set it to that code"

@@ -27,10 +27,18 @@ async def phase_overview(
     instrument: Instrument | None = None,
     cluster: Cluster | None = None,
     article: Annotated[int | None, Query(ge=1, le=MAX_STORED_INT)] = None,
-    regional_group: SingleLineText | None = None,
+    regional_group: Annotated[
+        SingleLineText | None,
+        Query(
+            description="UN regional group as the registry names it, such as "
+            f"African, or {overview.NO_REGIONAL_GROUP!r} for the States of none"
+        ),
+    ] = None,
 ) -> OverviewPublic:
     """Aggregate the latest submitted versions by instrument, cluster, article and
     regional group. States are listed by code; nothing is scored or ranked."""
+    if regional_group is not None:
+        overview.check_regional_group(regional_group)
     async with runtime.session() as session:
         groups = await overview.phase_overview(session, phase_id, instrument, cluster)
     selected = [

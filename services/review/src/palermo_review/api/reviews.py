@@ -27,6 +27,7 @@ from palermo_review.tables import DeskReview
 from palermo_shared.auth import Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden
+from palermo_shared.filters import StateFilter
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.text import SingleLineText
 
@@ -58,7 +59,7 @@ async def list_reviews(
     runtime: Runtime,
     caller: Caller,
     phase_id: SingleLineText | None = None,
-    state: Annotated[str | None, Query(pattern="^[A-Z]{3}$")] = None,
+    state: StateFilter = None,
     instrument: Instrument | None = None,
     cluster: Cluster | None = None,
     review_status: Annotated[ReviewStatus | None, Query(alias="status")] = None,
