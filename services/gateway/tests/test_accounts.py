@@ -563,6 +563,8 @@ async def test_unknown_state_filter_invalid(
 
     assert listed.status_code == 422
     assert listed.json()["field"] == "state"
+    [problem] = listed.json()["problems"]
+    assert problem["message"].startswith(f"unknown State {state!r}; expected")
 
 
 async def test_others_cannot_list_accounts(gateway_with_accounts: Gateway) -> None:

@@ -205,7 +205,17 @@ def _problem(error: dict[str, Any], body: Any) -> dict[str, str]:
         path = [location[1], *(p for p in location[2:] if isinstance(p, int))]
     else:
         path = location
-    return {"field": ".".join(str(p) for p in path) or "body", "message": error["msg"]}
+    field = ".".join(str(p) for p in path) or "body"
+    return {"field": field, "message": _reason(error)}
+
+
+def _reason(error: dict[str, Any]) -> str:
+    """Return the validator's own message, without pydantic's "Value error, "."""
+    if error["type"] == "value_error":
+        cause = error.get("ctx", {}).get("error")
+        if cause is not None:
+            return str(cause)
+    return str(error["msg"])
 
 
 def _request_path(location: list[Any], body: Any) -> list[Any]:
