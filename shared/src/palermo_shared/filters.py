@@ -7,7 +7,7 @@ that reads as "nothing matches".
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 from palermo_shared.reference.states import load_states
 
@@ -26,13 +26,19 @@ def registered_state(code: str) -> str:
     return code
 
 
-RegisteredState = Annotated[str, AfterValidator(registered_state)]
+# The schema names the code's shape; the validator checks it against the
+# registry and says what was expected.
+RegisteredState = Annotated[
+    str,
+    AfterValidator(registered_state),
+    WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$"}),
+]
 
 # The optional `state` filter of a list route.
 StateFilter = Annotated[
     RegisteredState | None,
     Query(
         description="ISO 3166-1 alpha-3 code, in upper case, of a State in the "
-        "registry; an unknown code gets 422"
+        "registry; an unknown code gets 422",
     ),
 ]
