@@ -258,7 +258,8 @@ async def test_cli_verify_exit_status(
     await write_requests(gateway, 3)
     await wait_for_entries(gateway, 3)
     intact = await palermo("audit", "verify", "--data-dir", str(tmp_path))
-    with sqlite3.connect(tmp_path / "gateway.db") as connection:
+    # The gateway may still be writing, so wait for its lock as it would.
+    with sqlite3.connect(tmp_path / "gateway.db", timeout=30) as connection:
         connection.execute("DROP TRIGGER audit_entry_no_update")
         connection.execute("UPDATE audit_entry SET subject = 'x' WHERE sequence = 3")
 
