@@ -114,7 +114,9 @@ async def test_unsafe_subscription_url_rejected(service, receiver):
     )
 
     assert response.status_code == 422
-    assert "percent-encode" in response.json()["detail"]
+    assert response.json()["field"] == "url"
+    [problem] = response.json()["problems"]
+    assert "control character U+0000" in problem["message"]
 
 
 async def test_stored_unsafe_url_dead_lettered(service, events, receiver):
