@@ -451,21 +451,21 @@ def outcome_events(service, payload_class) -> list:
 
 
 async def test_publication_decision_published(service, staffed_review) -> None:
-    shown = (await service.observe()).json()
+    public_observation = (await service.observe()).json()
     await service.observe("BRA", kind="difficulty", text="Confidential difficulty.")
     await service.agree_both()
     await service.waive()
     await service.complete()
 
-    await publish_parts(service, True, [shown["id"]])
-    await publish_parts(service, True, [shown["id"]])
+    await publish_parts(service, True, [public_observation["id"]])
+    await publish_parts(service, True, [public_observation["id"]])
     await publish_parts(service, False, [])
     await service.wait_for_outbox()
 
     published, withdrawn = outcome_events(service, ReviewOutcomePublished)
     assert published.review_id == withdrawn.review_id == service.review_id()
     assert published.summary == "Desk review done."
-    assert [o.text for o in published.observations] == [shown["text"]]
+    assert [o.text for o in published.observations] == [public_observation["text"]]
     assert withdrawn.summary is None
     assert withdrawn.observations == []
 

@@ -27,7 +27,7 @@ def registered_state(code: str) -> str:
 
 
 # The schema names the code's shape; the validator checks it against the
-# registry and says what was expected.
+# registry and reports the expected form.
 RegisteredState = Annotated[
     str,
     AfterValidator(registered_state),
