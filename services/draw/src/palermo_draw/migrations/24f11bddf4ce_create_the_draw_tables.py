@@ -7,7 +7,7 @@ Created: 2026-12-04 17:18:35.136153
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "24f11bddf4ce"

@@ -7,7 +7,7 @@ Created: 2026-12-04 16:58:11.125382
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "97a86413beba"

@@ -12,7 +12,7 @@ Created: 2026-12-04 23:07:32.268208
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "ff9b2a25a163"

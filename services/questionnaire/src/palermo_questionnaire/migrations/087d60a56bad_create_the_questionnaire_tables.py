@@ -7,7 +7,7 @@ Created: 2026-12-04 17:03:31.358418
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "087d60a56bad"

@@ -7,7 +7,7 @@ Created: 2026-12-04 18:54:06.869298
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "7b977e51eb14"

@@ -7,7 +7,7 @@ Created: 2026-12-04 16:55:51.395894
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "118bf75a2af3"

@@ -7,7 +7,7 @@ Created: 2026-12-04 18:58:19.819510
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "7f78af0c445f"
