@@ -85,33 +85,39 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     if not isinstance(subject, str) or not subject:
         raise Unauthorized("the token names no subject (claim 'sub')")
     try:
-        role = Role(claims.get("role"))
+        role = Role(claims.get("role", ""))
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         raise Unauthorized(
             f"the token's role {claims.get('role')!r} is not one of: {allowed}"
         ) from None
     state = claims.get("state")
-    if role in STATE_ROLES and not isinstance(state, str):
-        raise Unauthorized(
-            f"a token for role {role.value} must name a State (claim 'state')"
-        )
-    # The services compare codes as written, so "ita" would match ITA in
-    # some checks and not in others.
-    if role in STATE_ROLES and not _STATE_CODE.fullmatch(state):
-        raise Unauthorized(
-            f"the token's State {state!r} is not an ISO 3166-1 alpha-3 code in "
-            "upper case (claim 'state')"
-        )
-    if role not in STATE_ROLES and state is not None:
+    if role in STATE_ROLES:
+        _check_state_claim(role, state)
+    elif state is not None:
         raise Unauthorized(f"a token for role {role.value} names no State")
     expiry = claims.get("exp")
     expires_at = float(expiry) if isinstance(expiry, int | float) else None
     return Principal(subject=subject, role=role, state=state, expires_at=expires_at)
 
 
+def _check_state_claim(role: Role, state: object) -> None:
+    if not isinstance(state, str):
+        raise Unauthorized(
+            f"a token for role {role.value} must name a State (claim 'state')"
+        )
+    # The services compare codes as written, so "ita" would match ITA in
+    # some checks and not in others.
+    if not _STATE_CODE.fullmatch(state):
+        raise Unauthorized(
+            f"the token's State {state!r} is not an ISO 3166-1 alpha-3 code in "
+            "upper case (claim 'state')"
+        )
+
+
 class KeySource(Protocol):
-    algorithms: tuple[str, ...]
+    @property
+    def algorithms(self) -> tuple[str, ...]: ...
 
     async def key_for(self, token: str) -> Any: ...
 

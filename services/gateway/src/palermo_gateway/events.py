@@ -22,7 +22,7 @@ import itertools
 import json
 import logging
 from collections import Counter, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -80,7 +80,7 @@ class EventStream:
 
     async def follow(
         self, last_event_id: int | None, principal: Principal | None = None
-    ) -> AsyncIterator[StreamedEvent]:
+    ) -> AsyncGenerator[StreamedEvent, None]:
         """Yield the events after `last_event_id`, then live ones as they arrive.
 
         Without `last_event_id`, start from the oldest event kept. With a

@@ -110,7 +110,7 @@ class Proxy:
             return await client.request(
                 request.method,
                 path,
-                params=request.query_params.multi_items(),
+                params=tuple(request.query_params.multi_items()),
                 headers=headers,
                 content=await request.body(),
             )

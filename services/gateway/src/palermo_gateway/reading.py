@@ -24,7 +24,7 @@ async def read_domain_topics(
     bus: Bus,
     reader: str,
     ready: asyncio.Event,
-    apply: Callable[[Envelope], None],
+    apply: Callable[[Envelope], object],
     after_batch: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Apply every decoded event to `apply` until cancelled.
@@ -53,7 +53,7 @@ async def read_domain_topics(
 
 
 def _apply_raw(
-    reader: str, raw: bytes | None, apply: Callable[[Envelope], None]
+    reader: str, raw: bytes | None, apply: Callable[[Envelope], object]
 ) -> None:
     try:
         envelope = decode(raw)

@@ -3,4 +3,4 @@
 from palermo_gateway.accounts.tables import Account, Invitation
 from palermo_gateway.audit.tables import AuditEntry
 
-MODELS = [Account, Invitation, AuditEntry]
+MODELS = (Account, Invitation, AuditEntry)

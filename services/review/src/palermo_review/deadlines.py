@@ -10,10 +10,11 @@ import asyncio
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
@@ -44,6 +45,8 @@ from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ServiceRuntime
 
 logger = logging.getLogger(__name__)
+
+_Row = TypeVar("_Row", bound=SQLModel)
 
 REMINDER = "reminder"
 OVERDUE = "overdue"
@@ -128,7 +131,9 @@ def _progress(
     )
 
 
-async def _all(session: AsyncSession, model, column, values) -> list:  # type: ignore[no-untyped-def]
+async def _all(
+    session: AsyncSession, model: type[_Row], column: Any, values: Collection[str]
+) -> list[_Row]:
     if not values:
         return []
     return list(

@@ -114,8 +114,12 @@ async def _store_agreement(
     assert participant.state is not None
     agreement = await session.get(Agreement, (review.id, participant.state))
     if agreement is None:
-        agreement = Agreement(review_id=review.id, state=participant.state)
-        agreement.agreed_by, agreement.agreed_at = participant.subject, now
+        agreement = Agreement(
+            review_id=review.id,
+            state=participant.state,
+            agreed_by=participant.subject,
+            agreed_at=now,
+        )
     elif agreement.cleared_at is not None or not participant.is_focal_point:
         # A State's agreement remains until the observations are reopened, so
         # agreeing again must not withdraw its focal point's clearance.
@@ -165,5 +169,5 @@ async def reopen(
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.REOPEN)
     take_step(session, review, Step.REOPEN, now)
-    await session.exec(delete(Agreement).where(col(Agreement.review_id) == rid))  # type: ignore[call-overload]
+    await session.exec(delete(Agreement).where(col(Agreement.review_id) == rid))
     return review

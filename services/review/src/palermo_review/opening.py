@@ -185,7 +185,7 @@ async def _hand_over(
     """Withdraw the agreements of the replaced reviewers and move the stage back."""
     replaced = [s for s in previous if s not in (review.reviewers or [])]
     await session.exec(
-        delete(Agreement).where(  # type: ignore[call-overload]
+        delete(Agreement).where(
             col(Agreement.review_id) == review.id, col(Agreement.state).in_(replaced)
         )
     )

@@ -50,7 +50,8 @@ async def comment(
     participant = await authorize(session, review, principal, Action.COMMENT)
     check_step(review, Step.COMMENT)
     _check_not_waived(review)
-    row = await session.get(StateComment, rid) or StateComment(review_id=rid)
+    # A new row gets its other fields below, as a stored one does.
+    row = await session.get(StateComment, rid) or StateComment(review_id=rid)  # type: ignore[call-arg]
     row.text, row.written_by, row.written_at = text, principal.subject, now
     row.cleared_by, row.cleared_at = None, None
     if participant.is_focal_point:
@@ -368,7 +369,8 @@ async def translate(
             allowed=[Step.EDIT_SUMMARY.value],
         )
     row = await session.get(SummaryTranslation, (rid, language))
-    row = row or SummaryTranslation(review_id=rid, language=language)
+    # A new row gets its other fields below, as a stored one does.
+    row = row or SummaryTranslation(review_id=rid, language=language)  # type: ignore[call-arg]
     row.text, row.source_revision = text, review.summary_revision
     row.translated_by, row.translated_at = principal.subject, now
     session.add(row)
@@ -386,7 +388,7 @@ async def translations(session: AsyncSession, rid: str) -> list[SummaryTranslati
 class PublishedOutcome:
     review: DeskReview
     summary_published: bool
-    observations: list
+    observations: list[Observation]
     translations: list[SummaryTranslation]
 
 

@@ -69,7 +69,8 @@ async def name_phase_focal_points(
     await _check_phase_states(session, phase_id, named)
     for state, person in named.items():
         row = await session.get(PhaseFocalPoint, (phase_id, state))
-        row = row or PhaseFocalPoint(phase_id=phase_id, state=state, named_at=now)
+        # A new row gets the person's fields below, as a stored one does.
+        row = row or PhaseFocalPoint(phase_id=phase_id, state=state, named_at=now)  # type: ignore[call-arg]
         row.subject, row.name, row.email = person.subject, person.name, person.email
         row.named_at = now
         session.add(row)
@@ -117,7 +118,8 @@ async def name_review_focal_point(
             field="state",
         )
     row = await session.get(ReviewFocalPoint, (rid, state))
-    row = row or ReviewFocalPoint(review_id=rid, state=state, named_at=now)
+    # A new row gets the person's fields below, as a stored one does.
+    row = row or ReviewFocalPoint(review_id=rid, state=state, named_at=now)  # type: ignore[call-arg]
     row.subject, row.name, row.email = person.subject, person.name, person.email
     row.named_at = now
     session.add(row)
@@ -131,7 +133,9 @@ async def focal_points(
     views = []
     for state in states_of(review):
         own = await session.get(ReviewFocalPoint, (review.id, state))
-        row = own or await session.get(PhaseFocalPoint, (review.phase_id, state))
+        row: ReviewFocalPoint | PhaseFocalPoint | None = own or await session.get(
+            PhaseFocalPoint, (review.phase_id, state)
+        )
         if row is not None:
             scope = "review" if own is not None else "phase"
             views.append(
@@ -185,9 +189,14 @@ async def _appoint(
             field="subject",
         )
     if expert is None:
-        expert = Expert(id=new_id(), review_id=review.id, state=state)
-        expert.appointed_by = principal.subject
-        expert.appointed_at = now
+        # A new expert gets the person's fields below, as a stored one does.
+        expert = Expert(  # type: ignore[call-arg]
+            id=new_id(),
+            review_id=review.id,
+            state=state,
+            appointed_by=principal.subject,
+            appointed_at=now,
+        )
     expert.subject = details.person.subject
     expert.name = details.person.name
     expert.email = details.person.email

@@ -117,8 +117,9 @@ async def trends(session: AsyncSession, phase_id: str | None) -> list[TrendRow]:
     """Count the observations of completed reviews by instrument, cluster,
     article and kind; no State is named.
     """
+    # SQLModel's select() is typed for up to four columns.
     query = (
-        select(
+        select(  # type: ignore[call-overload]
             DeskReview.instrument,
             DeskReview.cluster,
             Observation.article,

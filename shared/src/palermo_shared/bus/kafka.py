@@ -21,6 +21,7 @@ each time it had handled the records of one fetch.
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer  # type: ignore[import-untyped]
 from aiokafka import errors as kafka_errors
@@ -96,7 +97,7 @@ class KafkaBus:
             await admin.close()
 
 
-def _raise_topic_errors(topic_errors: Sequence[tuple[object, ...]]) -> None:
+def _raise_topic_errors(topic_errors: Sequence[tuple[Any, ...]]) -> None:
     # aiokafka returns per-topic error codes instead of raising them.
     failures = [
         f"{topic}: {kafka_errors.for_code(int(code)).__name__}"

@@ -53,7 +53,7 @@ async def upgrade_to_head(
         await connection.run_sync(_run, config, "upgrade")
 
 
-def _run(connection: Any, config: Config, action: str, **options: Any) -> None:
+def _run(connection: Any, /, config: Config, action: str, **options: Any) -> None:
     config.attributes["connection"] = connection
     if action == "upgrade":
         command.upgrade(config, "head")

@@ -14,6 +14,7 @@ from palermo_shared.service import base_models
 async def _revision(service: str, message: str) -> None:
     package = importlib.import_module(f"palermo_{service}")
     tables = importlib.import_module(f"palermo_{service}.tables")
+    assert package.__file__ is not None, f"palermo_{service} is not a package"
     versions = Path(package.__file__).parent / "migrations"
     versions.mkdir(exist_ok=True)
     models = [*base_models(), *tables.MODELS]

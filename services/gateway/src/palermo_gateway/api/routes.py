@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from importlib.metadata import version
 from typing import Annotated, Any
 
@@ -56,7 +56,7 @@ async def stream_events(
     if last_event_id is None and not history:
         last_event_id = stream.newest_sequence
 
-    async def events():  # type: ignore[no-untyped-def]
+    async def events() -> AsyncIterator[ServerSentEvent]:
         followed = stream.follow(last_event_id, caller)
         try:
             while (event := await _next_before_expiry(followed, caller)) is not None:

@@ -80,7 +80,7 @@ async def append_entry(session: AsyncSession, entry: AuditEntry) -> AuditEntry:
 
 
 async def _lock_chain(session: AsyncSession) -> None:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.exec(  # type: ignore[call-overload]
             text("SELECT pg_advisory_xact_lock(:key)").bindparams(
                 key=_POSTGRESQL_APPEND_LOCK

@@ -29,22 +29,22 @@ class AuditMiddleware:
             return
 
         # A response that never started is an unhandled error.
-        response = {"status": 500, "request_id": None}
+        status_code = 500
+        request_id: str | None = None
 
         async def send_and_note(message: Message) -> None:
+            nonlocal status_code, request_id
             if message["type"] == "http.response.start":
-                response["status"] = message["status"]
+                status_code = message["status"]
                 headers = Headers(raw=message.get("headers", []))
-                response["request_id"] = headers.get(REQUEST_ID_HEADER)
+                request_id = headers.get(REQUEST_ID_HEADER)
             await send(message)
 
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            request_id = response["request_id"] or Headers(scope=scope).get(
-                REQUEST_ID_HEADER
-            )
-            self._record(scope, request_id, int(response["status"] or 500))
+            request_id = request_id or Headers(scope=scope).get(REQUEST_ID_HEADER)
+            self._record(scope, request_id, status_code)
 
     def _record(self, scope: Scope, request_id: str | None, status_code: int) -> None:
         principal = scope.get("state", {}).get("principal")

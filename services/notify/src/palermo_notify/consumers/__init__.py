@@ -32,6 +32,7 @@ from palermo_shared.events import (
     TOPIC_QUESTIONNAIRE,
     TOPIC_REVIEW,
 )
+from palermo_shared.inbox import Handler
 from palermo_shared.preload import combine_preloaders
 from palermo_shared.service import ConsumerSpec
 
@@ -49,7 +50,7 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
     }
     # A redraw only updates the reviewers: the review service announces the
     # change with DeskReviewReviewersChanged, which notifies the States.
-    handlers = {
+    handlers: dict[str, Handler] = {
         LotsRedrawn.event_type: handle_lots,
         **{
             event_type: functools.partial(module.handle, settings=settings)

@@ -268,8 +268,8 @@ async def _published(runtime: Runtime, review_id: str) -> PublishedOutcome:
         review_id=review.id,
         phase_id=review.phase_id,
         state_under_review=review.state_under_review,
-        instrument=review.instrument,  # type: ignore[arg-type]
-        cluster=review.cluster,  # type: ignore[arg-type]
+        instrument=review.instrument,
+        cluster=review.cluster,
         completed_at=review.completed_at,
         summary=review.summary if shown.summary_published else None,
         translations=[_translation_public(t, review) for t in shown.translations],

@@ -195,7 +195,7 @@ async def earlier_observations(
             cluster=Cluster(r.cluster),
             completed_at=r.completed_at,
             article=o.article,
-            kind=o.kind,  # type: ignore[arg-type]
+            kind=o.kind,
             text=o.text,
         )
         for r, o in pairs

@@ -97,8 +97,8 @@ async def evaluation(
         groups=[
             EvaluationGroup(
                 working_group=g.working_group,
-                instrument=g.instrument,  # type: ignore[arg-type]
-                cluster=g.cluster,  # type: ignore[arg-type]
+                instrument=g.instrument,
+                cluster=g.cluster,
                 reviews=g.reviews,
                 completed=g.completed,
                 information_requests=g.information_requests,
