@@ -18,9 +18,9 @@ install: $(VENV_STAMP)
 demo: $(VENV_STAMP)
 	.venv/bin/palermo demo --output demo-output
 
-# The database tests run twice: on SQLite, then on a throwaway PostgreSQL
-# server that the test run starts from Debian's binaries.
-test: $(VENV_STAMP) postgresql-binaries chromium
+# After ruff and mypy, the database tests run twice: on SQLite, then on a
+# throwaway PostgreSQL server that the test run starts from Debian's binaries.
+test: $(VENV_STAMP) lint postgresql-binaries chromium
 	.venv/bin/pytest
 	.venv/bin/pytest --database=postgresql shared services tests/e2e tests/faults tests/test_migrations.py
 
@@ -44,6 +44,7 @@ bench: $(VENV_STAMP) postgresql-binaries
 lint: $(VENV_STAMP)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 clean:
 	rm -rf .venv demo-output var
