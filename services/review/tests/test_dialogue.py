@@ -193,3 +193,32 @@ async def test_implausible_meeting_invalid(service, staffed_review, date) -> Non
     assert response.status_code == 422
     assert "date" in response.text
     assert listed.json() == []
+
+
+async def test_dialogue_after_completion_names_action(service, staffed_review) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message_id = (await answer(service, request_id)).json()["id"]
+    await service.complete_fully()
+    meeting = {"date": "2026-01-05", "participants": ["a"], "minutes": "Held."}
+
+    responses = {
+        "request information in": await create_request(service),
+        "answer a request in": await answer(service, request_id),
+        "write a clarification in": await service.client.post(
+            service.url(f"/requests/{request_id}/messages"),
+            json={"kind": "clarification", "text": "Which paragraph?"},
+            headers=service.expert("FRA"),
+        ),
+        "attach a file in": await upload(
+            service, request_id, message_id, b"%PDF", "application/pdf"
+        ),
+        "record a meeting of": await service.client.post(
+            service.url("/meetings"), json=meeting, headers=service.expert("BRA")
+        ),
+    }
+
+    for action, response in responses.items():
+        assert response.status_code == 409, action
+        message = response.json()["detail"]
+        assert message.startswith(f"cannot {action} review {staffed_review}:")
+        assert "it is completed" in message

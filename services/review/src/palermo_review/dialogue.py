@@ -47,7 +47,7 @@ async def request_information(
     participant = await authorize(
         session, review, principal, Action.REQUEST_INFORMATION
     )
-    check_step(review, Step.HOLD_DIALOGUE)
+    check_step(review, Step.HOLD_DIALOGUE, action="request information in")
     if due_date <= now.date():
         raise InvalidInput(
             f"due date {due_date} is not after today ({now.date()})", field="due_date"
@@ -88,9 +88,12 @@ async def add_message(
 ) -> RequestMessage:
     """Add an answer (the State under review) or a clarification (anyone seated)."""
     review = await get_review(session, rid)
-    action = Action.ANSWER_REQUEST if kind == ANSWER else Action.WRITE_MESSAGE
+    if kind == ANSWER:
+        action, attempted = Action.ANSWER_REQUEST, "answer a request in"
+    else:
+        action, attempted = Action.WRITE_MESSAGE, "write a clarification in"
     participant = await authorize(session, review, principal, action)
-    check_step(review, Step.HOLD_DIALOGUE)
+    check_step(review, Step.HOLD_DIALOGUE, action=attempted)
     await _request_of(session, review, request_id)
     message = RequestMessage(
         id=new_id(),
@@ -123,7 +126,7 @@ async def attach(
 
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.ANSWER_REQUEST)
-    check_step(review, Step.HOLD_DIALOGUE)
+    check_step(review, Step.HOLD_DIALOGUE, action="attach a file in")
     message = await _message_of(session, review, request_id, message_id)
     if message.kind != ANSWER:
         raise InvalidInput(
@@ -235,7 +238,7 @@ async def record_meeting(
 ) -> VirtualMeeting:
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.RECORD_MEETING)
-    check_step(review, Step.HOLD_DIALOGUE)
+    check_step(review, Step.HOLD_DIALOGUE, action="record a meeting of")
     if date > now.date():
         raise InvalidInput(
             f"meeting date {date} is in the future; record meetings once held",
