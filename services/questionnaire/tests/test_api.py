@@ -59,10 +59,17 @@ async def test_non_uncac_party_gets_articles_8_and_9(service, phase) -> None:
     assert articles == [2, 5, 6, 8, 9, 10, 15, 23]
 
 
-async def test_questionnaire_state_code_case(service, phase) -> None:
-    questionnaire = await service.questionnaire("fra", "convention", "criminalization")
+@pytest.mark.parametrize("state", ["fra", "XXX", "F1"])
+async def test_questionnaire_bad_state_invalid(service, phase, state) -> None:
+    response = await service.client.get(
+        "/phases/phase-1/questionnaires/convention/criminalization",
+        params={"state": state},
+    )
 
-    assert questionnaire["id"] == "convention.criminalization.v2"
+    assert response.status_code == 422
+    [problem] = response.json()["problems"]
+    assert problem["field"] == "state"
+    assert problem["message"].startswith(f"unknown State {state!r}; expected")
 
 
 async def test_unknown_phase_not_found(service, phase) -> None:
@@ -87,14 +94,8 @@ async def test_response_of_unknown_phase_named(service, phase) -> None:
 
 
 async def test_unknown_state_not_found(service, phase) -> None:
-    get = await service.client.get(
-        "/phases/phase-1/questionnaires/convention/criminalization",
-        params={"state": "XXX"},
-    )
     put = await save(service, {}, state="XXX")
 
-    assert get.status_code == 404
-    assert "XXX" in get.json()["detail"]
     assert put.status_code == 404
     assert await stored_response(service, "XXX") is None
 

@@ -15,7 +15,7 @@ from palermo_questionnaire.api.access import (
     SubmittableKey,
     check_draft_hidden,
 )
-from palermo_questionnaire.api.keys import RESPONSE_PATH, STATE_CODE, Runtime
+from palermo_questionnaire.api.keys import RESPONSE_PATH, Runtime
 from palermo_questionnaire.api.schemas import (
     ChangePublic,
     DiffPublic,
@@ -30,6 +30,7 @@ from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.tables import Response as StoredResponse
 from palermo_shared.auth import AUTHENTICATED, Caller
 from palermo_shared.db import MAX_STORED_INT
+from palermo_shared.filters import RegisteredState
 from palermo_shared.preconditions import IfMatch
 from palermo_shared.reference.instruments import Cluster, Instrument
 
@@ -65,18 +66,18 @@ async def get_questionnaire(
     cluster: Cluster,
     runtime: Runtime,
     state: Annotated[
-        str,
+        RegisteredState,
         Query(
-            pattern=STATE_CODE,
-            description="ISO 3166-1 alpha-3 code of the State the questionnaire "
-            "applies to; required, because the questions depend on the State",
+            description="ISO 3166-1 alpha-3 code, in upper case, of the State the "
+            "questionnaire applies to; required, because the questions depend on "
+            "the State. An unknown code gets 422",
         ),
     ],
     language: RequestLanguage,
     http: Response,
 ) -> QuestionnairePublic:
     """Return the questionnaire as it applies to `state`, in the language asked."""
-    key = ResponseKey(phase_id, state.upper(), instrument, cluster)
+    key = ResponseKey(phase_id, state, instrument, cluster)
     async with runtime.session() as session:
         questionnaire = await responses.applicable_questionnaire(session, key)
     http.headers["Content-Language"] = language.value
