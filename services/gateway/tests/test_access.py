@@ -99,13 +99,14 @@ EXPECTED_ROLES = [
     ("POST", "/api/v1/accounts/a1/end", "S"),
     ("GET", "/api/v1/audit", "S"),
     # Routes missing from the table: reads for all but observers, writes
-    # for nobody.
+    # for nobody. A write to a path listed for other methods gets 405
+    # instead (test_unlisted_write_not_allowed).
     ("GET", RESPONSE, "SFE"),
     ("GET", "/api/v1/review/reviews", "SFE"),
     ("GET", "/api/v1/notify/notifications", "SFE"),
     ("GET", "/api/v1/notify/contacts", "SFE"),
     ("POST", "/api/v1/draw/phases/p1/anything", ""),
-    ("DELETE", PHASE, ""),
+    ("DELETE", f"{REVIEW}/observations/o1", ""),
     ("PUT", "/api/v1/review/reviews/r1", ""),
 ]
 
@@ -424,6 +425,52 @@ async def test_unrouted_method_not_allowed(
 
     assert response.status_code == 405
     assert "GET" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("POST", "/api/v1/events", "GET, HEAD"),
+        ("DELETE", "/api/v1/events/counts", "GET, HEAD"),
+        ("PUT", "/api/v1/dashboard", "GET, HEAD"),
+        ("POST", "/api/v1/draw/states/KEN", "GET, HEAD, PUT"),
+        ("PUT", f"{REVIEW}/complete", "GET, HEAD, POST"),
+    ],
+)
+@pytest.mark.parametrize("role", [Role.SECRETARIAT, Role.OBSERVER])
+async def test_unlisted_write_not_allowed(
+    gateway: httpx.AsyncClient,
+    tokens: LocalIssuer,
+    method: str,
+    path: str,
+    allow: str,
+    role: Role,
+) -> None:
+    response = await gateway.request(method, path, headers=tokens.headers(role))
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
+    body = response.json()
+    assert body["code"] == "method_not_allowed"
+    assert body["allowed"] == allow.split(", ")
+    assert body["detail"] == (
+        f"method {method} is not allowed on {path}, which serves {allow}"
+    )
+
+
+async def test_unknown_path_and_forbidden_role(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer
+) -> None:
+    unknown_read = await gateway.get("/api/v1/no-such-route")
+    unlisted_write = await gateway.post("/api/v1/draw/no-such-route")
+    forbidden_role = await gateway.post(
+        "/api/v1/draw/phases", headers=tokens.headers(Role.EXPERT, OWN_STATE)
+    )
+
+    assert unknown_read.status_code == 404
+    assert unlisted_write.status_code == 403
+    assert forbidden_role.status_code == 403
+    assert forbidden_role.json()["code"] == "forbidden"
 
 
 async def test_unrouted_method_needs_token(gateway: httpx.AsyncClient) -> None:

@@ -7,7 +7,8 @@ Each request under `/api/v1` goes through three steps before any route:
 2. the client's token bucket is charged, keyed by the token's subject, or by
    the client's address when there is no valid token, so failed attempts
    are limited too;
-3. a request without a valid token gets 401 unless its path is public, and
+3. a request without a valid token gets 401 unless its path is public, a
+   write that the route policy lists for other methods only gets 405, and
    a principal whose role the route policy does not allow gets 403.
 
 Browsers cannot set headers on an EventSource, so the event stream also

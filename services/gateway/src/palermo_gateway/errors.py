@@ -19,4 +19,7 @@ async def error_response(scope: Scope, error: DomainError) -> Response:
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
+    allowed = getattr(error, "allowed", None)
+    if allowed is not None:
+        response.headers["Allow"] = ", ".join(allowed)
     return response

@@ -12,7 +12,8 @@ matches no entry is:
   (GET or HEAD), so a new read route of a service works without an entry;
 - denied to observers when it only reads, because observers read only the
   routes listed for them;
-- denied to every role when it writes, until the table lists it.
+- denied to every role when it writes, until the table lists it; when the
+  table lists its path for other methods only, it gets 405 with `Allow`.
 
 A method that no route serves passes the table, and the router rejects it.
 
@@ -28,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 
 from palermo_shared.auth import STATE_ROLES, Principal, Role
-from palermo_shared.errors import Forbidden
+from palermo_shared.errors import DomainError, Forbidden
 
 API_PREFIX = "/api/v1"
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -56,6 +57,15 @@ PUBLIC_PATHS = (
 _STATE_RESPONSE_PATH = re.compile(
     r"/questionnaire/phases/[^/]+/responses/(?P<state>[^/]+)(/.*)?"
 )
+
+
+class MethodNotAllowed(DomainError):
+    status_code = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allowed: list[str]) -> None:
+        super().__init__(message, allowed=allowed)
+        self.allowed = allowed
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,8 @@ def authorize(principal: Principal, method: str, path: str) -> None:
     if method not in ROUTED_METHODS:
         return
     api_path = path.removeprefix(API_PREFIX)
+    if method not in READ_METHODS:
+        _check_write_listed(method, path, api_path)
     if principal.role not in allowed_roles(method, api_path):
         raise Forbidden(
             f"role {principal.role.value} may not {method} {path}",
@@ -208,6 +220,24 @@ def authorize(principal: Principal, method: str, path: str) -> None:
         )
     if method not in READ_METHODS:
         _check_own_state(principal, api_path)
+
+
+def _check_write_listed(method: str, path: str, api_path: str) -> None:
+    """Raise `MethodNotAllowed` when the table lists `api_path` for other methods only.
+
+    No role may make a write the table does not list, so the methods the
+    path serves tell the caller more than a 403 for its role would. Reads
+    are routed on every path, listed or not, so GET and HEAD are always
+    among them.
+    """
+    listed = [policy for policy in ROUTE_POLICIES if policy.pattern.fullmatch(api_path)]
+    if not listed or any(method in policy.methods for policy in listed):
+        return
+    allowed = sorted(READ_METHODS.union(*(policy.methods for policy in listed)))
+    raise MethodNotAllowed(
+        f"method {method} is not allowed on {path}, which serves {', '.join(allowed)}",
+        allowed=allowed,
+    )
 
 
 def _check_own_state(principal: Principal, api_path: str) -> None:
