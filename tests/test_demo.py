@@ -1,13 +1,19 @@
-"""Steps of `palermo demo`, on the embedded default."""
+"""Steps of `palermo demo`, on the embedded default, and the command itself."""
 
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 from palermo.demo import DELIVERED_EVENT, event_counts, wait_for_notifications
 from palermo.embedded import run_embedded
 from palermo.phase import open_and_draw, phase_client
 from palermo_shared.auth import LocalIssuer
+from tests.support.command import start_palermo
 
 LOTS_DRAWN = "palermo.draw.lots_drawn"
+START_TIMEOUT_SECONDS = 120
+STOP_TIMEOUT_SECONDS = 60
 
 
 async def test_counts_include_every_delivery(tmp_path: Path) -> None:
@@ -29,3 +35,35 @@ async def test_counts_include_every_delivery(tmp_path: Path) -> None:
 
     assert counts[LOTS_DRAWN] == len(run.draw["assignments"])
     assert counts[DELIVERED_EVENT] == expected
+
+
+def test_demo_interrupted_by_sigint(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    demo = start_palermo("demo", "--output", str(output), TMPDIR=str(temporary))
+
+    # The demo writes draw.csv once the lots are drawn, minutes before it
+    # ends.
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while not (output / "draw.csv").exists():
+        assert demo.poll() is None, demo.communicate()
+        assert time.monotonic() < deadline, "the demo wrote no draw.csv"
+        time.sleep(0.1)
+    demo.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = demo.communicate(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        demo.kill()
+        _, stderr = demo.communicate()
+        raise AssertionError(f"still running after SIGINT:\n{stderr}") from None
+
+    assert demo.returncode == 130
+    assert "Traceback" not in stderr
+    assert "KeyboardInterrupt" not in stderr
+    assert stderr.splitlines()[-1] == (
+        f"palermo demo: interrupted; files written so far are in {output}, and "
+        "the services' temporary data folder is not kept"
+    )
+    assert stdout == ""
+    assert list(temporary.iterdir()) == []

@@ -35,6 +35,9 @@ from palermo_shared.settings import (
 )
 from palermo_shared.telemetry import configure_tracing
 
+# The status a shell gives a command ended by SIGINT: 128 + the signal's number.
+INTERRUPTED_STATUS = 130
+
 
 def _whole_number(text: str, noun: str, low: int, high: int | None = None) -> int:
     """Return `text` as a whole number from `low` to `high` (no upper bound if None)."""
@@ -326,15 +329,7 @@ def _run(args: argparse.Namespace) -> None:
     configure_tracing("palermo-embedded", otlp_endpoint=None)
     if args.command == "demo":
         configure_logging("text", "WARNING")
-        summary = asyncio.run(
-            run_demo(
-                args.output,
-                seed=args.seed,
-                years=args.years,
-                concurrency=args.concurrency,
-            )
-        )
-        print(summary)
+        _run_demo(args)
     else:
         log_level = ServiceSettings(data_dir=args.data_dir).log_level
         configure_logging("text", log_level)
@@ -344,3 +339,26 @@ def _run(args: argparse.Namespace) -> None:
         # and the command exits with status 0, as each service's process does.
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_embedded(args.data_dir, args.port))
+
+
+def _run_demo(args: argparse.Namespace) -> None:
+    # On the first SIGINT, asyncio.run cancels the demo, which stops the
+    # services and deletes their temporary data folder, and then raises
+    # KeyboardInterrupt. A second SIGINT raises it at once.
+    try:
+        summary = asyncio.run(
+            run_demo(
+                args.output,
+                seed=args.seed,
+                years=args.years,
+                concurrency=args.concurrency,
+            )
+        )
+    except KeyboardInterrupt:
+        print(
+            f"palermo demo: interrupted; files written so far are in {args.output}, "
+            "and the services' temporary data folder is not kept",
+            file=sys.stderr,
+        )
+        sys.exit(INTERRUPTED_STATUS)
+    print(summary)

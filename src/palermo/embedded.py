@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -77,6 +77,19 @@ def service_transport(name: str, app: ASGIApp) -> httpx.ASGITransport:
     return httpx.ASGITransport(app=logging_errors)
 
 
+class _SignalFreeServer(uvicorn.Server):
+    """uvicorn's server, leaving the process's signal handlers as they are.
+
+    uvicorn (0.55) replaces the SIGINT and SIGTERM handlers while it serves,
+    stops only the server on either signal, and raises the signal again
+    once the server has stopped.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -88,8 +101,16 @@ def free_port() -> int:
 async def run_embedded(
     data_dir: Path, *, port: int | None = None
 ) -> AsyncIterator[str]:
-    """Run Palermo in this process; yield the gateway's base URL."""
-    async with _start_embedded(data_dir, port) as (url, _serving):
+    """Run Palermo in this process; yield the gateway's base URL.
+
+    Signals are left to the caller. Under `asyncio.run`, SIGINT cancels the
+    caller's task, the block ends and the services stop, and `asyncio.run`
+    then raises `KeyboardInterrupt`.
+    """
+    async with _start_embedded(data_dir, port, server_class=_SignalFreeServer) as (
+        url,
+        _serving,
+    ):
         yield url
 
 
@@ -102,14 +123,17 @@ async def serve_embedded(data_dir: Path, port: int) -> None:
     NOTE: on SIGTERM, uvicorn raises the signal again once the server has
     stopped, which ends the process before the services have stopped.
     """
-    async with _start_embedded(data_dir, port) as (url, serving):
+    async with _start_embedded(data_dir, port, server_class=uvicorn.Server) as (
+        url,
+        serving,
+    ):
         logger.info("gateway at %s; press Ctrl-C to stop", url)
         await serving
 
 
 @contextlib.asynccontextmanager
 async def _start_embedded(
-    data_dir: Path, port: int | None
+    data_dir: Path, port: int | None, *, server_class: type[uvicorn.Server]
 ) -> AsyncIterator[tuple[str, asyncio.Task[None]]]:
     """Start the services and the gateway's server.
 
@@ -131,7 +155,7 @@ async def _start_embedded(
         for app in services.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
         port = port or free_port()
-        server = uvicorn.Server(server_config(gateway, host="127.0.0.1", port=port))
+        server = server_class(server_config(gateway, host="127.0.0.1", port=port))
         serving = asyncio.create_task(server.serve())
         while not server.started:
             if serving.done():

@@ -16,3 +16,14 @@ def run_palermo(*args: str, **environment: str) -> subprocess.CompletedProcess[s
         timeout=60,
         check=False,
     )
+
+
+def start_palermo(*args: str, **environment: str) -> subprocess.Popen[str]:
+    """Start `palermo` with `args`, its output piped, and return the process."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "palermo"), *args],
+        env={**os.environ, **environment},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
