@@ -11,6 +11,11 @@ from palermo.embedded import run_embedded, service_transport
 SERVICES = ("draw", "questionnaire", "review", "notify", "gateway")
 
 
+# The embedded default keeps each service's data in a SQLite file. Under
+# --database=postgresql the test run replaces every SQLite file with a
+# PostgreSQL database, so no file appears, and a DATABASE_URL naming a SQLite
+# file would be replaced the same way and go unnoticed.
+@pytest.mark.sqlite_only
 async def test_database_url_ignored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
