@@ -1,5 +1,6 @@
 """The embedded default: every service and the gateway in one process."""
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -7,6 +8,8 @@ import pytest
 from fastapi import FastAPI
 
 from palermo.embedded import run_embedded, service_transport
+from palermo_shared.auth import Role
+from tests.support.tokens import local_token
 
 SERVICES = ("draw", "questionnaire", "review", "notify", "gateway")
 
@@ -51,3 +54,31 @@ async def test_service_error_answered_with_500(
     assert response.status_code == 500
     assert "draw service: unhandled error in GET /fail" in caplog.text
     assert "RuntimeError: disk full" in caplog.text
+
+
+async def test_stop_ends_open_event_streams(tmp_path: Path) -> None:
+    """The server stops although a client keeps reading the event stream."""
+    data_dir = tmp_path / "data"
+    headers = local_token(data_dir, "dashboard@example.org", Role.SECRETARIAT)
+    opened = asyncio.Event()
+
+    async def read_until_closed(url: str) -> int:
+        async with httpx.AsyncClient(timeout=None) as client:
+            async with client.stream(
+                "GET", f"{url}/api/v1/events", headers=headers
+            ) as response:
+                opened.set()
+                async for _ in response.aiter_bytes():
+                    pass
+        return response.status_code
+
+    async def stop_while_streaming() -> asyncio.Task[int]:
+        async with run_embedded(data_dir) as url:
+            reader = asyncio.create_task(read_until_closed(url))
+            await asyncio.wait_for(opened.wait(), 10)
+        return reader
+
+    reader = await asyncio.wait_for(stop_while_streaming(), 30)
+    status = await asyncio.wait_for(reader, 10)
+
+    assert status == 200

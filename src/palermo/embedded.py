@@ -165,5 +165,9 @@ async def _start_embedded(
         try:
             yield f"http://127.0.0.1:{port}", serving
         finally:
+            # sse-starlette (3.7) finds a stopping server through its SIGTERM
+            # handler, which a server that leaves signals alone never installs.
+            # Open event streams would then keep the server waiting for good.
+            await gateway.state.event_stream.close()
             server.should_exit = True
             await serving

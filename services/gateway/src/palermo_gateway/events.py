@@ -53,6 +53,7 @@ class EventStream:
         self._history: deque[StreamedEvent] = deque(maxlen=history_size)
         self._appended = asyncio.Condition()
         self._sequence = 0
+        self._closed = False
         self.counts: Counter[str] = Counter()
         self.ready = asyncio.Event()
 
@@ -64,6 +65,15 @@ class EventStream:
     async def _wake_followers(self) -> None:
         async with self._appended:
             self._appended.notify_all()
+
+    async def close(self) -> None:
+        """End every follower once it has yielded the events it was given.
+
+        A server that stops waits for its open responses to end, and nothing
+        else ends an event stream whose client stays connected.
+        """
+        self._closed = True
+        await self._wake_followers()
 
     def _append(self, envelope: Envelope) -> None:
         self._sequence += 1
@@ -90,7 +100,7 @@ class EventStream:
         if cursor > self._sequence:
             yield self._reset(cursor)
             cursor = self._oldest() - 1
-        while True:
+        while not self._closed:
             if cursor < self._oldest() - 1:
                 yield self._gap(cursor)
                 cursor = self._oldest() - 1
@@ -125,7 +135,8 @@ class EventStream:
         return StreamedEvent(self._oldest() - 1, RESET_EVENT_TYPE, data)
 
     def _has_after(self, cursor: int) -> bool:
-        return self._sequence > cursor
+        """Return whether a follower at `cursor` has more to do."""
+        return self._closed or self._sequence > cursor
 
     def _oldest(self) -> int:
         return self._history[0].sequence if self._history else self._sequence + 1

@@ -74,20 +74,24 @@ async def stream_events(
 async def _next_before_expiry(
     followed: AsyncGenerator[StreamedEvent, None], caller: Principal
 ) -> StreamedEvent | None:
-    """Return the next event, or None once the caller's token has expired.
+    """Return the next event, or None once the caller's token has expired or
+    the gateway is stopping.
 
     The stream then ends, and the client reconnects with a valid token.
     Only the wait for the event is timed: a timeout around the yield of a
     generator could cancel its consumer instead.
     """
-    if caller.expires_at is None:
-        return await anext(followed)
-    remaining = caller.expires_at - time.time()
+    remaining = None
+    if caller.expires_at is not None:
+        remaining = max(caller.expires_at - time.time(), 0)
     try:
-        async with asyncio.timeout(max(remaining, 0)):
+        async with asyncio.timeout(remaining):
             return await anext(followed)
     except TimeoutError:
         logger.info("event stream of %s ended: its token expired", caller.subject)
+        return None
+    except StopAsyncIteration:
+        logger.info("event stream of %s ended: the gateway is stopping", caller.subject)
         return None
 
 
