@@ -113,6 +113,21 @@ async def test_rejected_request_recorded(gateway: httpx.AsyncClient) -> None:
     assert entry["method"] == "DELETE"
 
 
+async def test_long_path_truncated(gateway: httpx.AsyncClient) -> None:
+    """A path too long for its column is truncated, so later entries are written."""
+    long_path = "/api/v1/draw/" + "a" * 3000
+    async with httpx.AsyncClient(base_url=gateway.base_url) as anonymous:
+        rejected = await anonymous.post(long_path)
+    await write_requests(gateway, 1)
+
+    first, second = await wait_for_entries(gateway, 2)
+    assert rejected.status_code == 401
+    assert len(first["path"]) == AuditEntry.__table__.c.path.type.length
+    assert first["path"].startswith(long_path[:1900])
+    assert first["path"].endswith(f"...[{len(long_path)} characters]")
+    assert second["path"] == "/api/v1/draw/phases"
+
+
 async def test_reads_not_recorded(gateway: httpx.AsyncClient) -> None:
     await gateway.get("/api/v1/draw/phases/p1")
     await write_requests(gateway, 1)

@@ -3,7 +3,7 @@
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_gateway.audit.chain import append_entry
-from palermo_gateway.audit.tables import AuditEntry
+from palermo_gateway.audit.tables import PATH_MAX_LENGTH, AuditEntry
 from palermo_shared.auth import Principal
 from palermo_shared.clock import utcnow
 from palermo_shared.events import EVENT_TYPES, Envelope, EventPayload
@@ -27,10 +27,21 @@ def request_entry(
         role=principal.role.value if principal else None,
         state=principal.state if principal else None,
         method=method,
-        path=path,
+        path=_truncated_path(path),
         request_id=request_id,
         status_code=status_code,
     )
+
+
+def _truncated_path(path: str) -> str:
+    """Return `path`, truncated with its full length noted when it is too long.
+
+    Any client can send a long path, unauthenticated ones included.
+    """
+    if len(path) <= PATH_MAX_LENGTH:
+        return path
+    marker = f"...[{len(path)} characters]"
+    return path[: PATH_MAX_LENGTH - len(marker)] + marker
 
 
 async def record_event(

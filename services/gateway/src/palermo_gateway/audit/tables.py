@@ -4,6 +4,10 @@ import datetime as dt
 
 from sqlmodel import Field, SQLModel
 
+# PostgreSQL rejects a longer value, and the rejected batch would block the
+# log, so a request entry's path is truncated to fit.
+PATH_MAX_LENGTH = 2000
+
 
 class AuditEntry(SQLModel, table=True):
     """One request through the gateway or one event seen on the bus.
@@ -22,7 +26,7 @@ class AuditEntry(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=20)
     state: str | None = Field(default=None, max_length=3)
     method: str | None = Field(default=None, max_length=10)
-    path: str | None = Field(default=None, max_length=2000)
+    path: str | None = Field(default=None, max_length=PATH_MAX_LENGTH)
     request_id: str | None = Field(default=None, max_length=200)
     status_code: int | None = None
     event_type: str | None = Field(default=None, max_length=200)
