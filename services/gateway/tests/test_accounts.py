@@ -29,6 +29,7 @@ from palermo_gateway.settings import GatewaySettings
 from palermo_shared.auth import (
     LocalIssuer,
     Role,
+    load_or_create_signing_key,
 )
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import AccountInvited
@@ -412,6 +413,34 @@ async def test_bootstrap_secretariat_token_registers(
 
     assert response.status_code == 201
     assert response.json()["account"]["created_by"] == "ops@unodc.example"
+
+
+@pytest.mark.parametrize(
+    ("subject", "reason"),
+    [("a" * 201, "201 characters"), ("ops\x00@unodc.example", "U+0000")],
+)
+async def test_unstorable_subject_rejected(
+    gateway_with_accounts: Gateway, subject: str, reason: str
+) -> None:
+    """A subject that no table could store gets 401, not a database error."""
+    key = load_or_create_signing_key(gateway_with_accounts.data_dir / "signing-key.pem")
+    claims = {
+        "sub": subject,
+        "role": "secretariat",
+        "iss": "palermo",
+        "aud": "palermo",
+        "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+    }
+    token = jwt.encode(claims, key, algorithm="EdDSA")
+
+    response = await gateway_with_accounts.client.post(
+        "/api/v1/accounts",
+        json={"name": "Sam", "email": "sam@unodc.example", "role": "secretariat"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert response.status_code == 401, response.text
+    assert reason in response.json()["detail"]
 
 
 async def test_observer_is_read_only(gateway_with_accounts: Gateway) -> None:

@@ -78,12 +78,18 @@ class Principal:
 
 _STATE_CODE = re.compile("[A-Z]{3}")
 
+# The shortest column that stores a caller's subject has 200 characters,
+# and PostgreSQL rejects a longer value or a NUL character.
+SUBJECT_MAX_LENGTH = 200
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f]")
+
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """Build a principal from verified claims, or raise `Unauthorized`."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
         raise Unauthorized("the token names no subject (claim 'sub')")
+    _check_subject(subject)
     try:
         role = Role(claims.get("role", ""))
     except ValueError:
@@ -112,6 +118,20 @@ def _check_state_claim(role: Role, state: object) -> None:
         raise Unauthorized(
             f"the token's State {state!r} is not an ISO 3166-1 alpha-3 code in "
             "upper case (claim 'state')"
+        )
+
+
+def _check_subject(subject: str) -> None:
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        raise Unauthorized(
+            f"the token's subject has {len(subject)} characters, more than "
+            f"{SUBJECT_MAX_LENGTH} (claim 'sub')"
+        )
+    control = _CONTROL_CHARACTER.search(subject)
+    if control is not None:
+        raise Unauthorized(
+            f"the token's subject contains the control character "
+            f"U+{ord(control.group()):04X} at position {control.start()} (claim 'sub')"
         )
 
 
