@@ -347,6 +347,20 @@ async def test_time_without_zone_rejected(gateway: httpx.AsyncClient) -> None:
     assert response.json()["field"] == "since"
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("since", "0001-01-01T00:00:00+14:00"), ("until", "9999-12-31T23:59:59-14:00")],
+)
+async def test_time_beyond_utc_range_rejected(
+    gateway: httpx.AsyncClient, field: str, value: str
+) -> None:
+    response = await gateway.get("/api/v1/audit", params={field: value})
+
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == field
+    assert "outside the years 1 to 9999" in response.json()["detail"]
+
+
 @contextlib.asynccontextmanager
 async def serve_gateway(settings: GatewaySettings) -> AsyncIterator[str]:
     """Serve a gateway with uvicorn on a loopback port until the block ends."""

@@ -65,9 +65,20 @@ async def list_audit_entries(
 
 
 def _check_aware(value: dt.datetime | None, field: str) -> None:
-    if value is not None and value.tzinfo is None:
+    if value is None:
+        return
+    if value.tzinfo is None:
         raise InvalidInput(
             f"{field} {value.isoformat()} has no time zone; "
             "give one, e.g. 2026-01-31T00:00:00Z",
             field=field,
         )
+    # Times are stored in UTC, and a time near year 1 or 9999 may have no
+    # UTC equivalent.
+    try:
+        value.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidInput(
+            f"{field} {value.isoformat()} is outside the years 1 to 9999 in UTC",
+            field=field,
+        ) from None
