@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from palermo_notify.tables import Notification
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.events import new_event
@@ -183,6 +184,45 @@ async def test_resend_to_deactivated_contact_conflicts(mail_service, mailbox, ev
     assert contact["id"] in response.json()["detail"]
     stored = await mail_service.client.get(f"/notifications/{refused['id']}")
     assert stored.json()["status"] == "dead_letter"
+
+
+async def test_resend_goes_to_corrected_address(mail_service, mailbox, events):
+    contact = await _contact(mail_service, "FRA", "refuse@gov.example.fr")
+    envelope = await mail_service.publish(events.lots_drawn())
+    [refused] = await _emails(mail_service, envelope.id, 1, status="dead_letter")
+    response = await mail_service.client.patch(
+        f"/contacts/{contact['id']}", json={"email": "fp@gov.example.fr"}
+    )
+    assert response.status_code == 200
+
+    response = await mail_service.client.post(f"/notifications/{refused['id']}/resend")
+
+    assert response.status_code == 200
+    await _emails(
+        mail_service, envelope.id, 1, status="delivered", contact_id=contact["id"]
+    )
+    assert len(mailbox.to("fp@gov.example.fr")) == 1
+    assert mailbox.to("refuse@gov.example.fr") == []
+
+
+async def test_pending_email_follows_new_address(settings, events, start_service):
+    # SMTP is down and the first retry comes after the test ends, so the
+    # e-mail is still pending when the address changes.
+    slow_retries = settings.model_copy(update={"email_retry_base_seconds": 600})
+    async with start_service(slow_retries, MemoryBus()) as service:
+        contact = await _contact(service, "FRA", "old@gov.example.fr")
+        envelope = await service.publish(events.lots_drawn())
+        [pending] = await _emails(service, envelope.id, 1, status="pending")
+
+        response = await service.client.patch(
+            f"/contacts/{contact['id']}", json={"email": "new@gov.example.fr"}
+        )
+
+        assert response.status_code == 200
+        async with service.app.state.runtime.session() as session:
+            stored = await session.get(Notification, pending["id"])
+        assert stored is not None
+        assert stored.address == "new@gov.example.fr"
 
 
 async def test_busy_recipient_retried(mail_service, mailbox, events):

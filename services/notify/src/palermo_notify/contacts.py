@@ -103,6 +103,7 @@ async def update_contact(
         contact.role = fields.role.value
     if state is not None:
         contact.state = state
+    address_changed = email is not None and email != contact.email
     if email is not None:
         contact.email = email
     if fields.language is not None:
@@ -114,6 +115,8 @@ async def update_contact(
     session.add(contact)
     await _flush_unique(session, contact)
     logger.info("contact %s updated", contact.id)
+    if address_changed:
+        await _readdress_pending(session, contact)
 
     if fields.active is True and not contact.active:
         _reactivate(contact)
@@ -158,6 +161,23 @@ async def _deactivate(session: AsyncSession, contact: Contact) -> None:
         "contact %s of State %s deactivated; %d pending e-mails failed",
         contact_id,
         contact.state,
+        result.rowcount,
+    )
+
+
+async def _readdress_pending(session: AsyncSession, contact: Contact) -> None:
+    """Set the contact's new address on its pending e-mails."""
+    result = await session.exec(
+        update(Notification)
+        .where(
+            col(Notification.contact_id) == contact.id,
+            col(Notification.status) == NotificationStatus.PENDING.value,
+        )
+        .values(address=contact.email)
+    )
+    logger.info(
+        "contact %s has a new address; %d pending e-mails will go to it",
+        contact.id,
         result.rowcount,
     )
 

@@ -392,9 +392,12 @@ async def resend_notification(
             f"notification {notification_id} is {notification.status}, not "
             "dead_letter; only dead-lettered notifications can be re-sent"
         )
-    await _check_contact_active(session, notification)
+    contact = await _active_contact(session, notification)
     await _check_subscription_exists(session, notification)
 
+    if contact is not None:
+        # The address may have been corrected since the e-mail failed.
+        notification.address = contact.email
     notification.status = NotificationStatus.PENDING.value
     notification.attempts = 0
     notification.next_attempt_at = utcnow()
@@ -407,12 +410,15 @@ async def resend_notification(
     return notification
 
 
-async def _check_contact_active(
+async def _active_contact(
     session: AsyncSession, notification: Notification
-) -> None:
-    """Raise `Conflict` for an e-mail whose contact was deactivated or removed."""
+) -> Contact | None:
+    """Return the contact of an e-mail, or None for other notifications.
+
+    Raises `Conflict` when the contact was deactivated or removed.
+    """
     if notification.contact_id is None:
-        return
+        return None
     contact = await session.get(Contact, notification.contact_id)
     if contact is None or not contact.active:
         raise Conflict(
@@ -420,6 +426,7 @@ async def _check_contact_active(
             f"{notification.contact_id}, which was deactivated and is no "
             "longer e-mailed"
         )
+    return contact
 
 
 async def _check_subscription_exists(
