@@ -14,6 +14,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -36,10 +37,23 @@ from palermo_shared.serve import server_config
 logger = logging.getLogger(__name__)
 
 
-def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
+def _unless_set(variable: str, value: str) -> dict[str, Any]:
+    """Return settings arguments that give `variable` the value `value`.
+
+    They are empty when the environment sets `variable`, whose value then wins.
+    """
+    if variable.upper() in os.environ:
+        return {}
+    return {variable.lower(): value}
+
+
+def _service_apps(
+    bus: MemoryBus, data_dir: Path, gateway_url: str
+) -> dict[str, FastAPI]:
     # An empty database URL is each service's SQLite file in the data folder,
     # whatever the value of DATABASE_URL. One database for every service
     # would mix their migration histories.
+    links = _unless_set("PUBLIC_BASE_URL", gateway_url)
     return {
         "draw": create_draw(DrawSettings(data_dir=data_dir, database_url=""), bus),
         "questionnaire": create_questionnaire(
@@ -49,7 +63,7 @@ def _service_apps(bus: MemoryBus, data_dir: Path) -> dict[str, FastAPI]:
             ReviewSettings(data_dir=data_dir, database_url=""), bus
         ),
         "notify": create_notify(
-            NotifySettings(data_dir=data_dir, database_url=""), bus
+            NotifySettings(data_dir=data_dir, database_url="", **links), bus
         ),
     }
 
@@ -145,16 +159,20 @@ async def _start_embedded(
             "files in %s",
             data_dir,
         )
+    # The port is chosen first, because the links that e-mails, webhooks
+    # and invitations carry name the gateway's URL.
+    port = port or free_port()
+    gateway_url = f"http://127.0.0.1:{port}"
     bus = MemoryBus()
-    services = _service_apps(bus, data_dir)
+    services = _service_apps(bus, data_dir, gateway_url)
     transports = {name: service_transport(name, app) for name, app in services.items()}
-    gateway_settings = GatewaySettings(data_dir=data_dir, database_url="")
+    activation = _unless_set("ACTIVATION_URL", f"{gateway_url}/activate#code={{code}}")
+    gateway_settings = GatewaySettings(data_dir=data_dir, database_url="", **activation)
     gateway = create_gateway(gateway_settings, bus, transports)
 
     async with contextlib.AsyncExitStack() as stack:
         for app in services.values():
             await stack.enter_async_context(app.router.lifespan_context(app))
-        port = port or free_port()
         server = server_class(server_config(gateway, host="127.0.0.1", port=port))
         serving = asyncio.create_task(server.serve())
         while not server.started:
@@ -163,7 +181,7 @@ async def _start_embedded(
             await asyncio.sleep(0.05)
         logger.info("embedded Palermo serving the gateway on 127.0.0.1:%d", port)
         try:
-            yield f"http://127.0.0.1:{port}", serving
+            yield gateway_url, serving
         finally:
             # sse-starlette (3.7) finds a stopping server through its SIGTERM
             # handler, which a server that leaves signals alone never installs.
