@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from palermo_notify.tables import Notification
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import NotificationDelivered
@@ -223,6 +225,51 @@ async def test_pending_email_follows_new_address(settings, events, start_service
             stored = await session.get(Notification, pending["id"])
         assert stored is not None
         assert stored.address == "new@gov.example.fr"
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"state": "DEU"}, "moved to State DEU"),
+        ({"channels": []}, "no longer has the email channel"),
+    ],
+)
+async def test_pending_email_fails_when_no_longer_due(
+    settings, events, start_service, changes, reason
+):
+    # SMTP is down and the first retry comes after the test ends, so the
+    # e-mail is still pending when the contact changes.
+    slow_retries = settings.model_copy(update={"email_retry_base_seconds": 600})
+    async with start_service(slow_retries, MemoryBus()) as service:
+        contact = await _contact(service, "FRA", "fp@gov.example.fr")
+        envelope = await service.publish(events.lots_drawn())
+        await _emails(service, envelope.id, 1, status="pending")
+
+        response = await service.client.patch(
+            f"/contacts/{contact['id']}", json=changes
+        )
+
+        assert response.status_code == 200
+        [item] = await service.notifications(contact_id=contact["id"])
+        assert item["status"] == "failed"
+        assert reason in item["last_error"]
+
+
+async def test_resend_to_moved_contact_conflicts(mail_service, mailbox, events):
+    contact = await _contact(mail_service, "FRA", "refuse@gov.example.fr")
+    envelope = await mail_service.publish(events.lots_drawn())
+    [refused] = await _emails(mail_service, envelope.id, 1, status="dead_letter")
+    response = await mail_service.client.patch(
+        f"/contacts/{contact['id']}", json={"state": "DEU"}
+    )
+    assert response.status_code == 200
+
+    response = await mail_service.client.post(f"/notifications/{refused['id']}/resend")
+
+    assert response.status_code == 409
+    assert "moved to State DEU" in response.json()["detail"]
+    stored = await mail_service.client.get(f"/notifications/{refused['id']}")
+    assert stored.json()["status"] == "dead_letter"
 
 
 async def test_busy_recipient_retried(mail_service, mailbox, events):

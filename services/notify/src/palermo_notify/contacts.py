@@ -117,6 +117,8 @@ async def update_contact(
     logger.info("contact %s updated", contact.id)
     if address_changed:
         await _readdress_pending(session, contact)
+    if fields.state is not None or fields.channels is not None:
+        await _fail_pending_not_due(session, contact)
 
     if fields.active is True and not contact.active:
         _reactivate(contact)
@@ -163,6 +165,41 @@ async def _deactivate(session: AsyncSession, contact: Contact) -> None:
         contact.state,
         result.rowcount,
     )
+
+
+def no_longer_emailed_reason(contact: Contact, state: str | None) -> str | None:
+    """Return why the contact no longer gets e-mails of `state`, or None if it does."""
+    if Channel.EMAIL not in contact_channels(contact):
+        return f"contact {contact.id} no longer has the email channel"
+    if contact.state != state:
+        return f"contact {contact.id} was moved to State {contact.state}"
+    return None
+
+
+async def _fail_pending_not_due(session: AsyncSession, contact: Contact) -> None:
+    """Fail the contact's pending e-mails that its new State or channels exclude.
+
+    A contact moved to another State must not receive the e-mails that
+    concern its former State.
+    """
+    pending = await session.exec(
+        select(Notification).where(
+            col(Notification.contact_id) == contact.id,
+            col(Notification.status) == NotificationStatus.PENDING.value,
+        )
+    )
+    failed = 0
+    for notification in pending.all():
+        reason = no_longer_emailed_reason(contact, notification.recipient_state)
+        if reason is None:
+            continue
+        notification.status = NotificationStatus.FAILED.value
+        notification.next_attempt_at = None
+        notification.last_error = f"{reason} before delivery"
+        session.add(notification)
+        failed += 1
+    if failed:
+        logger.info("contact %s changed; %d pending e-mails failed", contact.id, failed)
 
 
 async def _readdress_pending(session: AsyncSession, contact: Contact) -> None:

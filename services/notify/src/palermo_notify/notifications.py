@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_notify.contacts import email_contacts
+from palermo_notify.contacts import email_contacts, no_longer_emailed_reason
 from palermo_notify.domain.messages import (
     MESSAGE_KINDS,
     gateway_url,
@@ -415,7 +415,8 @@ async def _active_contact(
 ) -> Contact | None:
     """Return the contact of an e-mail, or None for other notifications.
 
-    Raises `Conflict` when the contact was deactivated or removed.
+    Raises `Conflict` when the contact was deactivated or removed, was moved
+    to another State, or no longer has the email channel.
     """
     if notification.contact_id is None:
         return None
@@ -426,6 +427,9 @@ async def _active_contact(
             f"{notification.contact_id}, which was deactivated and is no "
             "longer e-mailed"
         )
+    reason = no_longer_emailed_reason(contact, notification.recipient_state)
+    if reason is not None:
+        raise Conflict(f"notification {notification.id} cannot be re-sent: {reason}")
     return contact
 
 
