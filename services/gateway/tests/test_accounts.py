@@ -488,6 +488,7 @@ async def test_only_secretariat_registers(gateway_with_accounts: Gateway) -> Non
         ({"role": "expert", "state": "XXX"}, "state"),
         ({"role": "expert", "state": "ITA", "email": "not an address"}, "email"),
         ({"role": "expert", "state": "ITA", "name": "   "}, "name"),
+        ({"role": "expert", "state": "ITA", "langauge": "fr"}, "langauge"),
     ],
 )
 async def test_invalid_registration_names_field(

@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from palermo_shared.auth import Role
 from palermo_shared.text import SingleLineText
@@ -12,6 +12,10 @@ Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
 
 
 class AccountRegistration(BaseModel):
+    # A misspelled field, such as "langauge", would otherwise be ignored and
+    # the account registered with the default.
+    model_config = ConfigDict(extra="forbid")
+
     name: SingleLineText = Field(min_length=1, max_length=200)
     email: SingleLineText = Field(max_length=254)
     role: Role
