@@ -161,3 +161,22 @@ async def test_held_postgresql_lock_unavailable(postgresql_engine: AsyncEngine) 
     assert locked.json()["code"] == "unavailable"
     assert locked.headers["retry-after"] == "5"
     assert retried.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=latin-1"]
+)
+async def test_body_not_utf8_explained(content_type: str) -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post(
+            "/subscriptions",
+            content='{"url": "café", "timeout": 1, "attempts": 1}'.encode("latin-1"),
+            headers={"content-type": content_type},
+        )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "bad_request"
+    assert body["field"] == "body"
+    assert "byte 12 (0xe9) is not UTF-8" in body["detail"]

@@ -259,9 +259,15 @@ async def _handle_http_error(_request: Request, error: Exception) -> JSONRespons
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "error")
     content: dict[str, Any] = {"detail": error.detail, "code": code}
-    if error.status_code == 400 and isinstance(error.__cause__, RecursionError):
-        # FastAPI reports only "There was an error parsing the body".
+    # FastAPI reports only "There was an error parsing the body".
+    cause = error.__cause__
+    if error.status_code == 400 and isinstance(cause, RecursionError):
         content["detail"] = _TOO_DEEP_MESSAGE.format(limit=sys.getrecursionlimit())
+        content["field"] = "body"
+    if error.status_code == 400 and isinstance(cause, UnicodeDecodeError):
+        content["detail"] = _NOT_UTF8_MESSAGE.format(
+            position=cause.start, byte=cause.object[cause.start]
+        )
         content["field"] = "body"
     return JSONResponse(
         status_code=error.status_code, content=content, headers=error.headers
@@ -275,6 +281,14 @@ _TOO_DEEP_MESSAGE = (
     "invalid JSON body: arrays and objects are nested too deeply to parse; "
     "the limit is Python's recursion limit ({limit}) less the server's own "
     "calls, so nest fewer levels"
+)
+
+
+# Python's JSON parser decodes a body of bytes as UTF-8 (or UTF-16 or UTF-32,
+# told apart by its first bytes), whatever charset the Content-Type names.
+_NOT_UTF8_MESSAGE = (
+    "invalid JSON body: byte {position} (0x{byte:02x}) is not UTF-8; "
+    "send the body encoded in UTF-8"
 )
 
 
