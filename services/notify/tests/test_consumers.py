@@ -1,5 +1,7 @@
 """Event handlers, run through the real app and a MemoryBus."""
 
+import datetime as dt
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +24,17 @@ async def test_lots_drawn_notifies_recipients(service, events):
     assert {item["status"] for item in items} == {"delivered"}
     assert {item["subject"] for item in items} == {"ITA/convention"}
     assert all(item["delivered_at"] is not None for item in items)
+
+
+async def test_inbox_never_delivered_before_created(service, events):
+    envelope = await service.publish(events.lots_drawn())
+
+    items = await service.wait_for_notifications(3, event_id=envelope.id)
+
+    for item in items:
+        created_at = dt.datetime.fromisoformat(item["created_at"])
+        delivered_at = dt.datetime.fromisoformat(item["delivered_at"])
+        assert delivered_at >= created_at, item
 
 
 async def test_inbox_delivery_published(service, events):

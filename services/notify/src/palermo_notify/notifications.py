@@ -176,6 +176,8 @@ def _add_inbox_notifications(
     a copy against 6.4 µs to build one. The notify consumer's event loop
     then spent about 8 µs less per `LotsDrawn` event (five alternating runs).
     """
+    # Created and delivered at one instant, so that no notification reads as
+    # delivered before it was created.
     delivered_at = utcnow()
     first: Envelope | None = None
     for state in states:
@@ -185,6 +187,7 @@ def _add_inbox_notifications(
             Channel.INBOX,
             NotificationStatus.DELIVERED,
             attempts=1,
+            created_at=delivered_at,
             delivered_at=delivered_at,
         )
         insert_values(session, Notification, **notification)
