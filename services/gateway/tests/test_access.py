@@ -473,6 +473,27 @@ async def test_unknown_path_and_forbidden_role(
     assert forbidden_role.json()["code"] == "forbidden"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/notify/contacts/"),
+        ("POST", "/api/v1/draw/phases//seed-commitment"),
+        ("PUT", "/api/v1/draw/states/KEN/"),
+        ("GET", "/api/v1/draw/states/"),
+    ],
+)
+async def test_empty_segment_not_found(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer, method: str, path: str
+) -> None:
+    response = await gateway.request(
+        method, path, headers=tokens.headers(Role.SECRETARIAT), json={}
+    )
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert "contains '//'" in response.json()["detail"]
+
+
 async def test_unrouted_method_needs_token(gateway: httpx.AsyncClient) -> None:
     response = await gateway.request(
         "OPTIONS", "/api/v1/draw/states/KEN", headers={"Authorization": ""}

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from palermo_gateway.errors import error_response
 from palermo_gateway.limits import TokenBucketLimiter
-from palermo_gateway.policy import authorize, is_public
+from palermo_gateway.policy import API_PREFIX, authorize, is_public
 from palermo_shared.auth import Principal, TokenVerifier
 from palermo_shared.errors import DomainError, NotFound, Unauthorized
 
@@ -58,6 +58,7 @@ class AccessMiddleware:
         query_token = _take_query_token(request)
         path = request.url.path
         _reject_dot_segments(path)
+        _reject_empty_segments(path)
         public = is_public(path)
         principal, failure = await self._authenticate(
             request, public=public, query_token=query_token
@@ -129,6 +130,16 @@ def _reject_dot_segments(path: str) -> None:
     # so such a path names no resource here.
     if any(segment in {".", ".."} for segment in path.split("/")):
         raise NotFound(f"the path {path!r} contains '.' or '..' segments")
+
+
+def _reject_empty_segments(path: str) -> None:
+    # No route has a trailing slash or an empty segment, and a write to such a
+    # path would otherwise get the route policy's 403 rather than 404.
+    if path.startswith(f"{API_PREFIX}/") and "" in path.split("/")[1:]:
+        raise NotFound(
+            f"the path {path!r} ends with '/' or contains '//'; no route "
+            "has an empty segment"
+        )
 
 
 def _client_key(request: Request, principal: Principal | None) -> str:
