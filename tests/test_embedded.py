@@ -115,8 +115,10 @@ async def _draw_firearms(client: httpx.AsyncClient) -> None:
 
 
 async def _email_bodies(data_dir: Path, *event_types: str) -> dict[str, str]:
-    """Wait for one e-mail of each event type in notify's database; return
-    their bodies by event type."""
+    """Return the body of one e-mail of each event type, by event type.
+
+    Waits until notify's database has an e-mail of every type.
+    """
     query = text(
         "SELECT event_type, message_body FROM notification WHERE channel = 'email'"
     )

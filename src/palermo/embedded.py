@@ -185,7 +185,7 @@ async def _start_embedded(
         finally:
             # sse-starlette (3.7) finds a stopping server through its SIGTERM
             # handler, which a server that leaves signals alone never installs.
-            # Open event streams would then keep the server waiting for good.
+            # Open event streams would then keep the server waiting indefinitely.
             await gateway.state.event_stream.close()
             server.should_exit = True
             await serving

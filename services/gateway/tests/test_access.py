@@ -99,7 +99,7 @@ EXPECTED_ROLES = [
     ("POST", "/api/v1/accounts/a1/end", "S"),
     ("GET", "/api/v1/audit", "S"),
     # Routes missing from the table: reads for all but observers, writes
-    # for nobody. A write to a path listed for other methods gets 405
+    # for no role. A write to a path listed for other methods gets 405
     # instead (test_unlisted_write_not_allowed).
     ("GET", RESPONSE, "SFE"),
     ("GET", "/api/v1/review/reviews", "SFE"),

@@ -285,7 +285,7 @@ _TOO_DEEP_MESSAGE = (
 
 
 # Python's JSON parser decodes a body of bytes as UTF-8 (or UTF-16 or UTF-32,
-# told apart by its first bytes), whatever charset the Content-Type names.
+# detected from its first bytes), whatever charset the Content-Type names.
 _NOT_UTF8_MESSAGE = (
     "invalid JSON body: byte {position} (0x{byte:02x}) is not UTF-8; "
     "send the body encoded in UTF-8"
