@@ -8,7 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from palermo_shared.auth import Role
 from tests.support.network import free_port
+from tests.support.tokens import local_token
 
 PALERMO = Path(sys.executable).parent / "palermo"
 STOP_TIMEOUT_SECONDS = 30
@@ -74,3 +76,27 @@ def test_serve_stops_on_ignored_sigint(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert "Finished server process" in stderr
     assert "service draw stopped" in stderr
+
+
+def test_serve_stops_services_on_sigterm(tmp_path: Path) -> None:
+    # Service managers and container runtimes stop a process with SIGTERM,
+    # also while a dashboard keeps reading the event stream.
+    process = start_serve(tmp_path)
+    headers = local_token(tmp_path, "dashboard@example.org", Role.SECRETARIAT)
+
+    with httpx.stream(
+        "GET", f"{gateway_url(process)}/api/v1/events", headers=headers, timeout=None
+    ) as stream:
+        assert stream.status_code == 200
+        stderr = stop(process, signal.SIGTERM)
+
+    assert process.returncode == 0
+    assert "Traceback" not in stderr
+    assert "Finished server process" in stderr
+    assert "service draw stopped" in stderr
+    assert "service notify stopped" in stderr
+
+
+def gateway_url(process: subprocess.Popen[str]) -> str:
+    port = process.args[-1]
+    return f"http://127.0.0.1:{port}"

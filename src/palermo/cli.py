@@ -334,9 +334,9 @@ def _run(args: argparse.Namespace) -> None:
         log_level = ServiceSettings(data_dir=args.data_dir).log_level
         configure_logging("text", log_level)
 
-        # uvicorn stops the gateway on SIGINT, then raises SIGINT again. asyncio
-        # turns that into a KeyboardInterrupt once the services have stopped,
-        # and the command exits with status 0, as each service's process does.
+        # A SIGINT before the server's handlers are set, as while the services
+        # start, raises KeyboardInterrupt. The command then exits with status 0,
+        # as after a later SIGINT and as each service's process does.
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_embedded(args.data_dir, args.port))
 

@@ -32,7 +32,7 @@ from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_review.main import create_app as create_review
 from palermo_review.settings import ReviewSettings
 from palermo_shared.bus.memory import MemoryBus
-from palermo_shared.serve import server_config
+from palermo_shared.serve import Server, server_config
 
 logger = logging.getLogger(__name__)
 
@@ -132,12 +132,9 @@ async def serve_embedded(data_dir: Path, port: int) -> None:
     """Run Palermo in this process until the gateway's server stops.
 
     The server stops on SIGINT or SIGTERM, even where SIGINT was ignored
-    when the process started.
-
-    NOTE: on SIGTERM, uvicorn raises the signal again once the server has
-    stopped, which ends the process before the services have stopped.
+    when the process started, and the services stop after it.
     """
-    async with _start_embedded(data_dir, port, server_class=uvicorn.Server) as (
+    async with _start_embedded(data_dir, port, server_class=Server) as (
         url,
         serving,
     ):
