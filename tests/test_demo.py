@@ -5,6 +5,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from palermo.demo import DELIVERED_EVENT, event_counts, wait_for_notifications
 from palermo.embedded import run_embedded
 from palermo.phase import open_and_draw, phase_client
@@ -37,7 +39,13 @@ async def test_counts_include_every_delivery(tmp_path: Path) -> None:
     assert counts[DELIVERED_EVENT] == expected
 
 
-def test_demo_interrupted_by_sigint(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signal_number", "status", "how"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+)
+def test_demo_stopped_by_signal(
+    tmp_path: Path, signal_number: signal.Signals, status: int, how: str
+) -> None:
     output = tmp_path / "output"
     temporary = tmp_path / "temporary"
     temporary.mkdir()
@@ -50,19 +58,21 @@ def test_demo_interrupted_by_sigint(tmp_path: Path) -> None:
         assert demo.poll() is None, demo.communicate()
         assert time.monotonic() < deadline, "the demo wrote no draw.csv"
         time.sleep(0.1)
-    demo.send_signal(signal.SIGINT)
+    demo.send_signal(signal_number)
     try:
         stdout, stderr = demo.communicate(timeout=STOP_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         demo.kill()
         _, stderr = demo.communicate()
-        raise AssertionError(f"still running after SIGINT:\n{stderr}") from None
+        raise AssertionError(
+            f"still running after {signal_number.name}:\n{stderr}"
+        ) from None
 
-    assert demo.returncode == 130
+    assert demo.returncode == status
     assert "Traceback" not in stderr
     assert "KeyboardInterrupt" not in stderr
     assert stderr.splitlines()[-1] == (
-        f"palermo demo: interrupted; files written so far are in {output}, and "
+        f"palermo demo: {how}; files written so far are in {output}, and "
         "the services' temporary data folder is not kept"
     )
     assert stdout == ""

@@ -5,10 +5,13 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import signal
 import sys
 import tempfile
+from collections.abc import Coroutine
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,8 +38,12 @@ from palermo_shared.settings import (
 )
 from palermo_shared.telemetry import configure_tracing
 
-# The status a shell gives a command ended by SIGINT: 128 + the signal's number.
-INTERRUPTED_STATUS = 130
+# The statuses a shell gives a command ended by SIGINT and by SIGTERM: 128 +
+# the signal's number.
+INTERRUPTED_STATUS = 128 + signal.SIGINT
+TERMINATED_STATUS = 128 + signal.SIGTERM
+
+T = TypeVar("T")
 
 
 def _whole_number(text: str, noun: str, low: int, high: int | None = None) -> int:
@@ -344,21 +351,36 @@ def _run(args: argparse.Namespace) -> None:
 def _run_demo(args: argparse.Namespace) -> None:
     # On the first SIGINT, asyncio.run cancels the demo, which stops the
     # services and deletes their temporary data folder, and then raises
-    # KeyboardInterrupt. A second SIGINT raises it at once.
+    # KeyboardInterrupt. A second SIGINT raises it at once. SIGTERM cancels
+    # the demo in the same way, and asyncio.run then raises CancelledError.
+    demo = run_demo(
+        args.output, seed=args.seed, years=args.years, concurrency=args.concurrency
+    )
     try:
-        summary = asyncio.run(
-            run_demo(
-                args.output,
-                seed=args.seed,
-                years=args.years,
-                concurrency=args.concurrency,
-            )
-        )
+        summary = asyncio.run(_cancelled_by_sigterm(demo))
     except KeyboardInterrupt:
-        print(
-            f"palermo demo: interrupted; files written so far are in {args.output}, "
-            "and the services' temporary data folder is not kept",
-            file=sys.stderr,
-        )
-        sys.exit(INTERRUPTED_STATUS)
+        _exit_stopped(args.output, "interrupted", INTERRUPTED_STATUS)
+    except asyncio.CancelledError:
+        _exit_stopped(args.output, "terminated", TERMINATED_STATUS)
     print(summary)
+
+
+async def _cancelled_by_sigterm(work: Coroutine[Any, Any, T]) -> T:
+    """Await `work`, cancelling it on SIGTERM."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _exit_stopped(output: Path, how: str, status: int) -> NoReturn:
+    print(
+        f"palermo demo: {how}; files written so far are in {output}, "
+        "and the services' temporary data folder is not kept",
+        file=sys.stderr,
+    )
+    sys.exit(status)
