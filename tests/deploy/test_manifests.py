@@ -9,6 +9,7 @@ non-root, and only the gateway reachable from outside.
 """
 
 import json
+import re
 import shutil
 import subprocess
 from functools import cache
@@ -70,6 +71,19 @@ def test_compose_runs_every_service_on_kafka_and_postgres() -> None:
         assert environment["DATABASE_URL"].endswith(f"/{name}")
     assert set(compose) >= {"kafka", "postgres", "otel-collector", "jaeger", "gateway"}
     assert compose["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_compose_builds_each_service_from_root_dockerfile() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    recipe = (ROOT / "Dockerfile").read_text()
+    accepted = re.search(r"^ +([a-z|]+)\) ;; \\$", recipe, re.MULTILINE)
+
+    assert accepted is not None, "the Dockerfile no longer checks SERVICE"
+    assert sorted(accepted.group(1).split("|")) == sorted(PALERMO_SERVICES)
+    for name in PALERMO_SERVICES:
+        assert compose[name]["build"] == {"context": ".", "args": {"SERVICE": name}}
+        package = ROOT / "services" / name / "src" / f"palermo_{name}"
+        assert (package / "__main__.py").is_file()
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

@@ -1,9 +1,18 @@
-# Image of the review service. Build from the repository root, because the
-# service installs the shared package beside it:
+# Image of one Palermo service, named by the SERVICE build argument: draw,
+# questionnaire, review, notify or gateway. Build from the repository root,
+# because the service installs the shared package beside it:
 #
-#     docker build -f services/review/Dockerfile -t palermo-review .
+#     docker build --build-arg SERVICE=draw -t palermo-draw .
 
 FROM python:3.11-slim AS build
+
+ARG SERVICE
+RUN case "$SERVICE" in \
+        draw|questionnaire|review|notify|gateway) ;; \
+        *) echo "SERVICE must be draw, questionnaire, review, notify or gateway," \
+                "not '$SERVICE': docker build --build-arg SERVICE=draw ." >&2; \
+           exit 1 ;; \
+    esac
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -14,17 +23,19 @@ RUN pip install "uv==0.13.9" \
 WORKDIR /src
 COPY pyproject.toml uv.lock ./
 COPY shared/ shared/
-COPY services/review/ services/review/
+COPY services/${SERVICE}/ services/${SERVICE}/
 
 # Third-party packages come pinned, with hashes, from the workspace lock;
 # the two workspace packages are then installed without their dependencies.
-RUN uv export --frozen --no-dev --no-emit-workspace --package palermo-review \
+RUN uv export --frozen --no-dev --no-emit-workspace --package "palermo-$SERVICE" \
         --output-file requirements.txt \
     && /opt/venv/bin/pip install --require-hashes -r requirements.txt \
-    && /opt/venv/bin/pip install --no-deps ./shared ./services/review
+    && /opt/venv/bin/pip install --no-deps ./shared "./services/$SERVICE"
 
 
 FROM python:3.11-slim
+
+ARG SERVICE
 
 RUN groupadd --system --gid 10001 palermo \
     && useradd --system --uid 10001 --gid palermo --home-dir /app palermo \
@@ -39,7 +50,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8000 \
     DATA_DIR=/app/var \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    PALERMO_SERVICE_MODULE=palermo_${SERVICE}
 
 WORKDIR /app
 USER palermo
@@ -48,4 +60,6 @@ EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ['HTTP_PORT'] + '/healthz/live', timeout=2)"]
 
-CMD ["python", "-m", "palermo_review"]
+# exec makes Python the container's first process, so that it receives the
+# SIGTERM that stops the container.
+CMD ["sh", "-c", "exec python -m \"$PALERMO_SERVICE_MODULE\""]
