@@ -4,11 +4,7 @@ import functools
 
 from palermo_notify.consumers import (
     account_invited,
-    desk_review_completed,
-    desk_review_overdue,
-    desk_review_reminder_due,
-    desk_review_reviewers_changed,
-    desk_review_started,
+    desk_review,
     lots_drawn,
     questionnaire_submitted,
 )
@@ -41,11 +37,11 @@ def consumer_spec(settings: NotifySettings) -> ConsumerSpec:
     modules = {
         LotsDrawn.event_type: lots_drawn,
         QuestionnaireSubmitted.event_type: questionnaire_submitted,
-        DeskReviewStarted.event_type: desk_review_started,
-        DeskReviewCompleted.event_type: desk_review_completed,
-        DeskReviewReviewersChanged.event_type: desk_review_reviewers_changed,
-        DeskReviewReminderDue.event_type: desk_review_reminder_due,
-        DeskReviewOverdue.event_type: desk_review_overdue,
+        DeskReviewStarted.event_type: desk_review,
+        DeskReviewCompleted.event_type: desk_review,
+        DeskReviewReviewersChanged.event_type: desk_review,
+        DeskReviewReminderDue.event_type: desk_review,
+        DeskReviewOverdue.event_type: desk_review,
         AccountInvited.event_type: account_invited,
     }
     # A redraw only updates the reviewers: the review service announces the
