@@ -354,7 +354,9 @@ async def test_query_token_not_logged(
 
     with caplog.at_level("INFO"):
         async with gateway.stream(
-            "GET", "/api/v1/events", params={"access_token": token, "x": "1"}
+            "GET",
+            "/api/v1/events",
+            params={"access_token": token, "history": "false"},
         ) as response:
             status = response.status_code
 
@@ -364,7 +366,7 @@ async def test_query_token_not_logged(
     )
     assert status == 200
     assert token not in server_lines
-    assert re.search(r"GET /api/v1/events\?x=1 ", server_lines) is not None
+    assert re.search(r"GET /api/v1/events\?history=false ", server_lines) is not None
 
 
 @pytest.mark.parametrize(

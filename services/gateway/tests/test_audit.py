@@ -436,3 +436,10 @@ async def test_cursor_beyond_64_bits_rejected(gateway: httpx.AsyncClient) -> Non
     response = await gateway.get("/api/v1/audit", params={"after": 2**64})
 
     assert response.status_code == 422
+
+
+async def test_misspelt_parameter_rejected(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/api/v1/audit", params={"limt": 2})
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "limt"

@@ -240,6 +240,28 @@ async def test_page_assets_served(
     assert response.headers["content-type"].startswith(media_type)
 
 
+async def test_page_link_parameters_ignored(gateway: httpx.AsyncClient) -> None:
+    # Mail clients and link shorteners add parameters of their own.
+    page = await gateway.get("/dashboard", params={"utm_source": "mail"})
+    script = await gateway.get("/dashboard/dashboard.js", params={"v": "2"})
+
+    assert page.status_code == 200
+    assert script.status_code == 200
+
+
+async def test_api_parameter_misspelt(
+    gateway: httpx.AsyncClient, tokens: LocalIssuer
+) -> None:
+    response = await gateway.get(
+        "/api/v1/dashboard",
+        params={"phase": "p1"},
+        headers=tokens.headers(Role.SECRETARIAT),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "phase"
+
+
 async def test_page_asset_unknown(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get("/dashboard/..%2Fprojection.py")
 

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import SQLModel
@@ -33,6 +33,7 @@ from palermo_shared.inbox import EventConsumer, Handler, ProcessedEvent
 from palermo_shared.migrations import upgrade_to_head
 from palermo_shared.outbox import OutboxMessage, OutboxRelay
 from palermo_shared.preload import Preloader
+from palermo_shared.query import reject_unknown_query_parameters
 from palermo_shared.request_id import RequestIdMiddleware
 from palermo_shared.retry import retry_until_done
 from palermo_shared.settings import ServiceSettings
@@ -226,7 +227,12 @@ def create_service_app(
 
     # No redirect of a path with a trailing slash: behind the gateway, its
     # Location would name the service's own address.
-    app = FastAPI(title=title, lifespan=lifespan, redirect_slashes=False)
+    app = FastAPI(
+        title=title,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+    )
     app.state.runtime = runtime
     app.state.token_verifier = runtime.settings.build_token_verifier()
     install_error_handlers(app)

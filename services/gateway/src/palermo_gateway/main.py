@@ -5,7 +5,7 @@ import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from httpx_aiohttp import AiohttpTransport
 
 from palermo_gateway.accounts.install import install_account_guard
@@ -25,6 +25,7 @@ from palermo_gateway.proxy import Proxy
 from palermo_gateway.settings import GatewaySettings
 from palermo_shared.bus import Bus
 from palermo_shared.errors import install_error_handlers
+from palermo_shared.query import reject_unknown_query_parameters
 from palermo_shared.serve import CALLER_KEEP_ALIVE_SECONDS
 from palermo_shared.service import health_router
 from palermo_shared.telemetry import instrument_app
@@ -107,6 +108,7 @@ def create_app(
         lifespan=lifespan,
         openapi_url=None,
         redirect_slashes=False,
+        dependencies=[Depends(reject_unknown_query_parameters)],
     )
     app.state.settings = settings
     app.state.token_verifier = settings.build_token_verifier()

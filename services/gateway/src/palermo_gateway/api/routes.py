@@ -16,6 +16,7 @@ from palermo_gateway.policy import ROUTED_METHODS
 from palermo_gateway.proxy import Proxy
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Caller, Principal
+from palermo_shared.query import accepts_any_query
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ async def openapi_document(request: Request) -> dict[str, Any]:
 @router.api_route(
     "/{service}/{path:path}", methods=PROXIED_METHODS, include_in_schema=False
 )
+@accepts_any_query
 async def forward(service: str, path: str, request: Request) -> Response:
     proxy: Proxy = request.app.state.proxy
     return await proxy.forward(service, path, request)

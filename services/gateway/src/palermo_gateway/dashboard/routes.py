@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from palermo_gateway.dashboard.projection import Dashboard, DashboardProjection
 from palermo_shared.auth import Caller
 from palermo_shared.errors import Forbidden, NotFound
+from palermo_shared.query import accepts_any_query
 
 router = APIRouter()
 
@@ -35,12 +36,14 @@ async def read_dashboard(
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+@accepts_any_query
 async def dashboard_page() -> HTMLResponse:
     """Return the dashboard page, which requests a token before loading figures."""
     return HTMLResponse((STATIC / "dashboard.html").read_text(encoding="utf-8"))
 
 
 @router.get("/dashboard/{name}", include_in_schema=False)
+@accepts_any_query
 async def dashboard_asset(name: str) -> Response:
     if name not in ASSETS:
         raise NotFound(f"no dashboard file {name!r}")
