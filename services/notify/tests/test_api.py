@@ -21,7 +21,7 @@ async def _subscriptions(service, **params):
 
 async def test_subscription_created(service):
     response = await service.client.post(
-        "/subscriptions", json={"state": "fra", "url": "http://127.0.0.1:9/hook"}
+        "/subscriptions", json={"state": "FRA", "url": "http://127.0.0.1:9/hook"}
     )
 
     assert response.status_code == 201
@@ -49,6 +49,8 @@ async def test_subscriptions_filtered_by_state(service):
     ("body", "field"),
     [
         ({"state": "XXX", "url": "http://127.0.0.1/hook"}, "state"),
+        ({"state": "fra", "url": "http://127.0.0.1/hook"}, "state"),
+        ({"state": " FRA", "url": "http://127.0.0.1/hook"}, "state"),
         ({"state": "FR", "url": "http://127.0.0.1/hook"}, "state"),
         ({"state": "FR\x00", "url": "http://127.0.0.1/hook"}, "state"),
         ({"url": "http://127.0.0.1/hook"}, "state"),
@@ -69,6 +71,21 @@ async def test_subscription_bad_input_rejected(service, body, field):
 
     assert response.status_code == 422
     assert _invalid_field(response) == field
+    assert await _subscriptions(service) == []
+
+
+@pytest.mark.parametrize("state", ["fra", "ZZZ"])
+async def test_subscription_state_checked_as_filter(service, state):
+    body = {"state": state, "url": "http://127.0.0.1/hook"}
+
+    created = await service.client.post("/subscriptions", json=body)
+    listed = await service.client.get("/subscriptions", params={"state": state})
+
+    assert created.status_code == 422
+    assert created.json() == listed.json()
+    assert created.json()["field"] == "state"
+    [problem] = created.json()["problems"]
+    assert problem["message"].startswith(f"unknown State {state!r}; expected")
     assert await _subscriptions(service) == []
 
 

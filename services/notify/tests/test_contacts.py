@@ -10,7 +10,7 @@ from palermo_shared.bus.memory import MemoryBus
 FOCAL_POINT = {
     "name": "Ana Pereira",
     "role": "focal_point",
-    "state": "bra",
+    "state": "BRA",
     "email": "ana.pereira@gov.example.br",
     "language": "es",
     "channels": ["email"],
@@ -76,6 +76,8 @@ async def test_contacts_filtered(service):
         ({"email": "a" * 250 + "@example.org"}, "email"),
         ({"state": "XXX"}, "state"),
         ({"state": "BR"}, "state"),
+        ({"state": "bra"}, "state"),
+        ({"state": " BRA"}, "state"),
         ({"language": "de"}, "language"),
         ({"language": "EN"}, "language"),
         ({"role": "minister"}, "role"),
@@ -94,6 +96,33 @@ async def test_contact_bad_input_rejected(service, changes, field):
     assert response.status_code == 422
     assert _invalid_field(response) == field
     assert await _contacts(service) == []
+
+
+@pytest.mark.parametrize("state", ["bra", "ZZZ"])
+async def test_contact_state_checked_as_filter(service, state):
+    created = await service.client.post(
+        "/contacts", json={**FOCAL_POINT, "state": state}
+    )
+    listed = await service.client.get("/contacts", params={"state": state})
+
+    assert created.status_code == 422
+    assert created.json() == listed.json()
+    assert created.json()["field"] == "state"
+    [problem] = created.json()["problems"]
+    assert problem["message"].startswith(f"unknown State {state!r}; expected")
+
+
+async def test_contact_state_update_checked_as_filter(service):
+    contact = await _create(service)
+
+    updated = await service.client.patch(
+        f"/contacts/{contact['id']}", json={"state": "fra"}
+    )
+    listed = await service.client.get("/contacts", params={"state": "fra"})
+
+    assert updated.status_code == 422
+    assert updated.json() == listed.json()
+    assert await _contacts(service) == [contact]
 
 
 async def test_contact_duplicate_conflicts(service):
@@ -165,6 +194,7 @@ async def test_contact_updated(service):
     [
         ({"email": "nowhere"}, "email"),
         ({"state": "ZZZ"}, "state"),
+        ({"state": "fra"}, "state"),
         ({"language": "pt"}, "language"),
         ({"name": " ", "language": "fr"}, "name"),
         ({"email": None}, "email"),

@@ -11,7 +11,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_notify.domain.contacts import ContactRole, Language, email_problem
 from palermo_notify.domain.notifications import Channel, NotificationStatus
-from palermo_notify.subscriptions import validate_state
 from palermo_notify.tables import Contact, Notification
 from palermo_shared.clock import utcnow
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
@@ -22,7 +21,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ContactFields:
-    """Values of a contact to create, or to change when not None."""
+    """Values of a contact to create, or to change when not None.
+
+    `state` is a code that the API schema has checked against the registry.
+    """
 
     name: str | None = None
     role: ContactRole | None = None
@@ -74,7 +76,7 @@ async def create_contact(session: AsyncSession, fields: ContactFields) -> Contac
         id=new_id(),
         name=_validated_name(fields.name),
         role=fields.role.value,
-        state=validate_state(fields.state),
+        state=fields.state,
         email=_validated_email(fields.email),
         language=fields.language.value,
         channels=_joined_channels(
@@ -94,15 +96,14 @@ async def update_contact(
     """Change the given fields of a contact; validate all before storing any."""
     contact = await get_contact(session, contact_id)
     name = _validated_name(fields.name) if fields.name is not None else None
-    state = validate_state(fields.state) if fields.state is not None else None
     email = _validated_email(fields.email) if fields.email is not None else None
 
     if name is not None:
         contact.name = name
     if fields.role is not None:
         contact.role = fields.role.value
-    if state is not None:
-        contact.state = state
+    if fields.state is not None:
+        contact.state = fields.state
     address_changed = email is not None and email != contact.email
     if email is not None:
         contact.email = email

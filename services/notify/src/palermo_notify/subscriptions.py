@@ -14,21 +14,8 @@ from palermo_notify.domain.webhooks import normalized_webhook_url, webhook_url_p
 from palermo_notify.tables import Notification, WebhookSubscription
 from palermo_shared.errors import Conflict, InvalidInput, NotFound
 from palermo_shared.ids import new_id
-from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
-
-
-def validate_state(state: str, *, field: str = "state") -> str:
-    """Return the upper-cased code, or raise `InvalidInput` for an unknown State."""
-    code = state.strip().upper()
-    if code not in load_states():
-        raise InvalidInput(
-            f"unknown State {state!r}; use an ISO 3166-1 alpha-3 code listed by "
-            "GET /states of the draw service",
-            field=field,
-        )
-    return code
 
 
 async def create_subscription(
@@ -36,11 +23,10 @@ async def create_subscription(
 ) -> WebhookSubscription:
     """Subscribe a webhook URL to a State's notifications, with a new secret.
 
-    Raises `InvalidInput` for an unknown State or a URL that may not receive
-    webhooks, and `Conflict` when the State already has that URL in its
-    normalized form.
+    `state` is a code that the API schema has checked against the registry.
+    Raises `InvalidInput` for a URL that may not receive webhooks, and
+    `Conflict` when the State already has that URL in its normalized form.
     """
-    code = validate_state(state)
     url = url.strip()
     problem = webhook_url_problem(url, allowed_hosts)
     if problem is not None:
@@ -48,18 +34,18 @@ async def create_subscription(
     url = normalized_webhook_url(url)
 
     subscription = WebhookSubscription(
-        id=new_id(), state=code, url=url, secret=secrets.token_urlsafe(32)
+        id=new_id(), state=state, url=url, secret=secrets.token_urlsafe(32)
     )
     session.add(subscription)
     try:
         await session.flush()
     except IntegrityError:
         raise Conflict(
-            f"State {code} is already subscribed with URL {url}; "
-            "list its subscriptions with GET /subscriptions?state=" + code
+            f"State {state} is already subscribed with URL {url}; "
+            "list its subscriptions with GET /subscriptions?state=" + state
         ) from None
 
-    logger.info("subscription %s created for State %s", subscription.id, code)
+    logger.info("subscription %s created for State %s", subscription.id, state)
     return subscription
 
 

@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.domain.rules import Audience
+from palermo_shared.filters import RegisteredState
 from palermo_shared.text import SINGLE_LINE, SingleLineText
 
 MAX_PAGE_SIZE = 1000
@@ -25,8 +26,8 @@ UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
 class SubscriptionCreate(BaseModel):
-    state: SingleLineText = Field(
-        min_length=3, max_length=3, description="ISO 3166-1 alpha-3 code of the State"
+    state: RegisteredState = Field(
+        description="ISO 3166-1 alpha-3 code, in upper case, of the State"
     )
     url: SingleLineText = Field(
         min_length=1,
@@ -78,11 +79,8 @@ class NotificationPage(BaseModel):
 
 
 ContactName = Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
-ContactState = Annotated[
-    str,
-    Field(min_length=3, max_length=3, description="ISO 3166-1 alpha-3 code"),
-    SINGLE_LINE,
-]
+CONTACT_STATE_DESCRIPTION = "ISO 3166-1 alpha-3 code, in upper case"
+ContactState = Annotated[RegisteredState, Field(description=CONTACT_STATE_DESCRIPTION)]
 ContactEmail = Annotated[str, Field(min_length=1, max_length=254), SINGLE_LINE]
 ContactChannels = Annotated[
     list[Channel],
@@ -125,7 +123,10 @@ class ContactUpdate(BaseModel):
     # Optional, but not nullable in the API document either.
     name: ContactName | SkipJsonSchema[None] = None
     role: ContactRole | SkipJsonSchema[None] = None
-    state: ContactState | SkipJsonSchema[None] = None
+    # Pydantic leaves out the description of ContactState inside this union.
+    state: ContactState | SkipJsonSchema[None] = Field(
+        default=None, description=CONTACT_STATE_DESCRIPTION
+    )
     email: ContactEmail | SkipJsonSchema[None] = None
     language: Language | SkipJsonSchema[None] = None
     channels: ContactChannels | SkipJsonSchema[None] = None
