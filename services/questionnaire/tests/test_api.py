@@ -93,11 +93,55 @@ async def test_response_of_unknown_phase_named(service, phase) -> None:
     assert "its State has saved no draft yet" in unsaved.json()["detail"]
 
 
-async def test_unknown_state_not_found(service, phase) -> None:
+async def test_unknown_state_invalid(service, phase) -> None:
     put = await save(service, {}, state="XXX")
+    get = await service.client.get(response_path("XXX"))
 
-    assert put.status_code == 404
-    assert await stored_response(service, "XXX") is None
+    assert put.status_code == 422
+    assert get.status_code == 422
+    assert get.json()["field"] == "state"
+
+
+# Every route under a response's path, with the method it serves.
+RESPONSE_ROUTES = [
+    ("GET", ""),
+    ("PUT", ""),
+    ("POST", "/submit"),
+    ("GET", "/versions"),
+    ("GET", "/versions/1"),
+    ("GET", "/versions/2/diff"),
+    ("GET", "/contributions"),
+    ("POST", "/contributions"),
+    ("GET", "/attachments"),
+    ("POST", "/attachments"),
+    ("GET", "/attachments/some-id"),
+    ("GET", "/export.json"),
+    ("GET", "/export.csv"),
+    ("GET", "/export.html"),
+]
+
+
+@pytest.mark.parametrize("state", ["ita", "ZZZ", "It1"])
+@pytest.mark.parametrize(("method", "suffix"), RESPONSE_ROUTES)
+async def test_bad_state_segment_invalid(service, phase, state, method, suffix) -> None:
+    response = await service.client.request(
+        method, response_path(state) + suffix, headers={"If-Match": '"any"'}
+    )
+
+    # A write without a body is reported too, after the path.
+    problems = {p["field"]: p["message"] for p in response.json()["problems"]}
+    assert response.status_code == 422
+    assert response.json()["field"] == "state"
+    assert problems["state"].startswith(f"unknown State {state!r}; expected")
+
+
+async def test_lower_case_state_saves_nothing(service, phase) -> None:
+    put = await save(service, yes(2), state="ita")
+    submitted = await submit(service, state="ita")
+
+    assert put.status_code == 422
+    assert submitted.status_code == 422
+    assert await stored_response(service, "ITA") is None
 
 
 async def test_questionnaire_without_state(service, phase) -> None:
@@ -120,15 +164,6 @@ async def test_questionnaire_without_state(service, phase) -> None:
     assert "not reviewed in phase phase-1" in other_cluster.json()["detail"]
     assert no_state.status_code == 422
     assert no_state.json()["field"] == "state"
-
-
-async def test_response_of_unknown_state(service, phase) -> None:
-    response = await service.client.get(response_path("ZZZ"))
-
-    assert response.status_code == 404
-    assert response.json()["detail"] == (
-        "State ZZZ not found in the States-parties registry"
-    )
 
 
 async def test_non_party_state_invalid(service, phase) -> None:
