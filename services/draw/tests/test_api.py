@@ -164,7 +164,7 @@ async def test_draw_before_drawing_not_found(draw_service, open_phase) -> None:
 
 
 async def test_state_found(draw_service) -> None:
-    response = await draw_service.client.get("/states/fra")
+    response = await draw_service.client.get("/states/FRA")
 
     assert response.status_code == 200
     state = response.json()
@@ -178,6 +178,16 @@ async def test_unknown_state_not_found(draw_service) -> None:
 
     assert response.status_code == 404
     assert "XXX" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("code", ["fra", "Fra", "FR1"])
+async def test_malformed_state_invalid(draw_service, code) -> None:
+    response = await draw_service.client.get(f"/states/{code}")
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "iso3"
+    [problem] = response.json()["problems"]
+    assert problem["message"].startswith(f"invalid State code {code!r}; expected")
 
 
 async def test_states_listed(draw_service) -> None:

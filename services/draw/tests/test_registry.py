@@ -41,6 +41,19 @@ async def test_change_applies_from_effective_date(draw_service) -> None:
     assert after.json()["instruments"]["firearms"] == {"deposit_date": "2025-12-01"}
 
 
+@pytest.mark.parametrize("code", ["and", "An1"])
+async def test_change_of_bad_code_invalid(draw_service, code) -> None:
+    before = await registry_state(draw_service)
+
+    response = await draw_service.client.put(f"/states/{code}", json=NEW_PARTY)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "iso3"
+    [problem] = response.json()["problems"]
+    assert problem["message"].startswith(f"invalid State code {code!r}; expected")
+    assert await registry_state(draw_service) == before
+
+
 async def test_change_published(draw_service) -> None:
     await draw_service.client.put("/states/AND", json=NEW_PARTY)
 
@@ -289,6 +302,7 @@ async def test_shipped_csv_imports(draw_service) -> None:
             None,
         ),
         (["ANDX,Andorra,,,,,,,"], 2, "iso3"),
+        (["AND,Andorra,,,,,,,", "ita,Italy,,,,,,,"], 3, "iso3"),
         (["AND,,,,,,,,"], 2, "name"),
         (["AND,Andorra,,,,,,,", "ATL,Atlantis,Oceania,,,,,,"], 3, "regional_group"),
         (["AND,Andorra,,,,,,,", "BBB,B,,,,,,31/12/2020,"], 3, "firearms"),
@@ -300,6 +314,7 @@ async def test_shipped_csv_imports(draw_service) -> None:
     ids=[
         "valid",
         "code",
+        "lower-case",
         "name",
         "group",
         "date",

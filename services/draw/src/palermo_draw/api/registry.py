@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from palermo_draw import registry
 from palermo_draw.api.schemas import (
@@ -16,14 +16,12 @@ from palermo_draw.api.schemas import (
 from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.dates import MechanismDate
 from palermo_shared.errors import InvalidInput, NotFound, PayloadTooLarge
+from palermo_shared.filters import StateCodePath
 from palermo_shared.reference.states import StateParty
 from palermo_shared.service import ServiceRuntime, runtime_of
 
 router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
-StateCode = Annotated[
-    str, Path(pattern="^[A-Za-z]{3}$", description="ISO 3166-1 alpha-3")
-]
 OnDate = Annotated[
     dt.date | None,
     Query(alias="on", description="Date of the registry to read; today if omitted"),
@@ -58,13 +56,13 @@ async def list_states(runtime: Runtime, on: OnDate = None) -> list[StatePublic]:
 
 @router.get("/states/{iso3}", response_model=StatePublic)
 async def get_state(
-    iso3: StateCode, runtime: Runtime, on: OnDate = None
+    iso3: StateCodePath, runtime: Runtime, on: OnDate = None
 ) -> StatePublic:
     async with runtime.session() as session:
         states = await registry.registry_at(session, on or dt.date.today())
-    state = states.get(iso3.upper())
+    state = states.get(iso3)
     if state is None:
-        raise NotFound(f"State {iso3.upper()} not found in the States-parties registry")
+        raise NotFound(f"State {iso3} not found in the States-parties registry")
     return _state_public(state)
 
 
@@ -74,7 +72,7 @@ async def get_state(
     dependencies=[SECRETARIAT_ONLY],
 )
 async def change_state(
-    iso3: StateCode, body: StateChange, runtime: Runtime
+    iso3: StateCodePath, body: StateChange, runtime: Runtime
 ) -> RegistryChangePublic:
     """Replace an entity's row from `effective_date` on, or add a new entity.
 

@@ -9,11 +9,11 @@ correction of the shipped data).
 """
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from palermo_shared.dates import past_date
+from palermo_shared.filters import well_formed_state
 from palermo_shared.reference.states import StateParty, parse_states
 from palermo_shared.text import control_character_problem
 
@@ -37,7 +37,6 @@ REGIONAL_GROUPS = (
     "Western European and Others",
 )
 LEGAL_TRADITIONS = ("civil_law", "common_law", "customary", "jewish_law", "muslim_law")
-_ISO3 = re.compile(r"^[A-Z]{3}$")
 
 
 class InvalidRow(ValueError):
@@ -65,15 +64,12 @@ def check_header(header: Sequence[str] | None) -> None:
 
 
 def normalize_row(raw: Mapping[str, str | None], *, row: int) -> dict[str, str]:
-    """Return the row with trimmed cells and an upper-case code, or raise."""
+    """Return the row with trimmed cells, or raise."""
     cells = {column: (raw.get(column) or "").strip() for column in COLUMNS}
-    cells["iso3"] = cells["iso3"].upper()
-    if not _ISO3.match(cells["iso3"]):
-        raise InvalidRow(
-            f"invalid ISO 3166-1 alpha-3 code {cells['iso3']!r}; expected 3 letters",
-            row=row,
-            column="iso3",
-        )
+    try:
+        well_formed_state(cells["iso3"])
+    except ValueError as error:
+        raise InvalidRow(str(error), row=row, column="iso3") from None
     if not cells["name"]:
         raise InvalidRow("missing name", row=row, column="name")
     problem = control_character_problem(cells["name"], multi_line=False)
