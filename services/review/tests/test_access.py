@@ -243,6 +243,22 @@ async def test_focal_point_for_absent_state_invalid(service, started_review) -> 
     assert review["focal_points"] == []
 
 
+@pytest.mark.parametrize("state", ["fra", "Fr1"])
+async def test_focal_point_malformed_state_invalid(
+    service, started_review, state
+) -> None:
+    response = await service.client.put(
+        service.url(f"/focal-points/{state}"), json=PERSON, headers=service.secretariat
+    )
+    review = await service.review()
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "state"
+    [problem] = response.json()["problems"]
+    assert problem["message"].startswith(f"invalid State code {state!r}; expected")
+    assert review["focal_points"] == []
+
+
 async def test_phase_focal_point_state_checked(service, started_review) -> None:
     states = [{**PERSON, "state": state} for state in ("FRA", "ZZZ")]
 

@@ -1,8 +1,6 @@
 """Routes of focal points and experts."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, status
 
 from palermo_review import participants
 from palermo_review.access import Action, authorize
@@ -19,6 +17,7 @@ from palermo_review.reviews import get_review
 from palermo_review.tables import Expert
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput
+from palermo_shared.filters import StateCodePath
 
 router = APIRouter(tags=["participants"])
 
@@ -50,7 +49,7 @@ async def name_phase_focal_points(
 )
 async def name_review_focal_point(
     review_id: str,
-    state: Annotated[str, Path(pattern="^[A-Z]{3}$")],
+    state: StateCodePath,
     body: PersonIn,
     runtime: Runtime,
     caller: Caller,
