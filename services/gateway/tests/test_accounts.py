@@ -597,6 +597,25 @@ async def test_unknown_state_filter_invalid(
     assert problem["message"].startswith(f"unknown State {state!r}; expected")
 
 
+@pytest.mark.parametrize("state", ["ita", "ZZZ", "IT"])
+async def test_registration_state_checked_as_filter(
+    gateway_with_accounts: Gateway, state: str
+) -> None:
+    before = await gateway_with_accounts.stored()
+    body = {"name": "Ana", "email": "ana@example.org", "role": "expert"}
+
+    registered = await gateway_with_accounts.client.post(
+        "/api/v1/accounts", json={**body, "state": state}
+    )
+    listed = await gateway_with_accounts.client.get(
+        "/api/v1/accounts", params={"state": state}
+    )
+
+    assert registered.status_code == 422
+    assert registered.json() == listed.json()
+    assert await gateway_with_accounts.stored() == before
+
+
 async def test_others_cannot_list_accounts(gateway_with_accounts: Gateway) -> None:
     _account_id, headers = await gateway_with_accounts.invite_and_activate(
         role="expert", state="ITA"

@@ -244,7 +244,8 @@ def _check_own_state(principal: Principal, api_path: str) -> None:
     match = _STATE_RESPONSE_PATH.fullmatch(api_path)
     if match is None or principal.is_secretariat:
         return
-    # The questionnaire service reads the State's code in any case.
+    # Compared in upper case, so that the caller's own State written in lower
+    # case gets the questionnaire service's 422 naming the expected form.
     state = match.group("state").upper()
     if principal.state != state:
         raise Forbidden(

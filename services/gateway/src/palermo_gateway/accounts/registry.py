@@ -26,7 +26,6 @@ from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import new_event
 from palermo_shared.ids import new_id
 from palermo_shared.outbox import record_event
-from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ async def register(
         registration.role,
         registration.state,
         registration.email,
-        set(load_states()),
     )
 
     if registration.role is Role.FOCAL_POINT:

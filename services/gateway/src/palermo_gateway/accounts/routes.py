@@ -60,7 +60,7 @@ async def register_account(
         name=body.name.strip(),
         email=body.email.strip(),
         role=body.role,
-        state=body.state.upper() if body.state else None,
+        state=body.state,
         language=body.language,
     )
     async with runtime_of(request).transaction() as session:

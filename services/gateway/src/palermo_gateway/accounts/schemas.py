@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo_shared.auth import Role
+from palermo_shared.filters import RegisteredState
 from palermo_shared.text import SingleLineText
 
 Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
@@ -19,11 +20,10 @@ class AccountRegistration(BaseModel):
     name: SingleLineText = Field(min_length=1, max_length=200)
     email: SingleLineText = Field(max_length=254)
     role: Role
-    state: SingleLineText | None = Field(
+    state: RegisteredState | None = Field(
         default=None,
-        min_length=3,
-        max_length=3,
-        description="ISO 3166-1 alpha-3 code; for focal points and experts only",
+        description="ISO 3166-1 alpha-3 code, in upper case; for focal points and "
+        "experts only",
     )
     language: Language = Field(default="en", description="language of the e-mails")
 
