@@ -29,6 +29,15 @@ async def test_forward_keeps_method_path_query_and_body(
     assert response.headers["x-upstream"] == "yes"
 
 
+async def test_forward_keeps_non_ascii_header(gateway: httpx.AsyncClient) -> None:
+    sent = "café".encode()
+
+    response = await gateway.get("/api/v1/draw/states", headers={"X-Custom": sent})
+
+    assert response.status_code == 200
+    assert response.json()["x_custom"] == sent.decode("latin-1")
+
+
 async def test_forward_keeps_upstream_status(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get(
         "/api/v1/questionnaire/anything", params={"status": "409"}

@@ -99,12 +99,14 @@ class Proxy:
         target = f"{request.method} {service}{path}"
         # The gateway's own trace context replaces the caller's, because the
         # aiohttp transport is not instrumented and would send none.
-        trace_headers = [(k, v.decode()) for k, v in inject_headers()]
-        traced = {k for k, _ in trace_headers}
+        trace_headers = [(k.encode(), v) for k, v in inject_headers()]
+        skipped = _SKIPPED_REQUEST_HEADERS | {k.decode() for k, _ in trace_headers}
+        # Header values are forwarded as the bytes received, so a value outside
+        # ASCII (UTF-8 in a custom header) reaches the service, which decides.
         headers = [
             (k, v)
-            for k, v in request.headers.items()
-            if k.lower() not in _SKIPPED_REQUEST_HEADERS and k.lower() not in traced
+            for k, v in request.headers.raw
+            if k.decode("latin-1").lower() not in skipped
         ] + trace_headers
         async with _upstream_errors(service, target):
             return await client.request(
