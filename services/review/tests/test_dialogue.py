@@ -25,10 +25,17 @@ async def answer(service, request_id: str, text: str = "Attached."):
     )
 
 
-async def upload(service, request_id, message_id, content, content_type):
+async def upload(
+    service,
+    request_id,
+    message_id,
+    content,
+    content_type,
+    filename: str = "penal-code.pdf",
+):
     return await service.client.post(
         service.url(f"/requests/{request_id}/messages/{message_id}/attachments"),
-        params={"filename": "penal-code.pdf"},
+        params={"filename": filename},
         content=content,
         headers={**service.focal_point("ITA"), "Content-Type": content_type},
     )
@@ -91,6 +98,39 @@ async def test_answer_with_attachment(service, staffed_review) -> None:
     assert downloaded.headers["content-type"] == "application/pdf"
     [stored] = await requests(service)
     assert stored["messages"][0]["attachments"][0]["id"] == attachment["id"]
+
+
+@pytest.mark.parametrize(
+    ("filename", "encoded"),
+    [
+        ("刑法.pdf", "%E5%88%91%E6%B3%95.pdf"),
+        ("قانون.pdf", "%D9%82%D8%A7%D9%86%D9%88%D9%86.pdf"),
+        ('a"b;c.pdf', "a%22b%3Bc.pdf"),
+    ],
+)
+async def test_attachment_download_names_file(
+    service, staffed_review, filename, encoded
+) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = (await answer(service, request_id)).json()
+    attachment = (
+        await upload(
+            service, request_id, message["id"], b"%PDF-1.7", "application/pdf", filename
+        )
+    ).json()
+
+    downloaded = await service.client.get(
+        service.url(
+            f"/requests/{request_id}/messages/{message['id']}"
+            f"/attachments/{attachment['id']}"
+        ),
+        headers=service.expert("BRA"),
+    )
+
+    assert downloaded.status_code == 200
+    assert downloaded.content == b"%PDF-1.7"
+    disposition = downloaded.headers["content-disposition"]
+    assert disposition == f"attachment; filename*=UTF-8''{encoded}"
 
 
 async def test_attachment_too_large(service, staffed_review) -> None:

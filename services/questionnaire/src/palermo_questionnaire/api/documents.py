@@ -1,6 +1,5 @@
 """Routes for what accompanies a response: consultation, attachments, exports."""
 
-import urllib.parse
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -28,6 +27,7 @@ from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.auth import AUTHENTICATED, Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
+from palermo_shared.downloads import attachment_disposition
 from palermo_shared.service import ServiceRuntime
 from palermo_shared.text import SINGLE_LINE
 
@@ -146,16 +146,10 @@ async def download_attachment(
         content=stored.content,
         media_type=stored.content_type,
         headers={
-            "Content-Disposition": (
-                f"attachment; filename*=UTF-8''{_quote(stored.filename)}"
-            ),
+            "Content-Disposition": attachment_disposition(stored.filename),
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def _quote(filename: str) -> str:
-    return urllib.parse.quote(filename, safe="")
 
 
 @router.get(f"{RESPONSE_PATH}/export.json")

@@ -18,6 +18,7 @@ from palermo_review.api.schemas import (
 )
 from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
+from palermo_shared.downloads import attachment_disposition
 from palermo_shared.errors import PayloadTooLarge
 from palermo_shared.text import SINGLE_LINE
 
@@ -164,11 +165,10 @@ async def download(
         attachment = await dialogue.get_attachment(
             session, caller, review_id, request_id, message_id, attachment_id
         )
-    disposition = f'attachment; filename="{attachment.filename.replace(chr(34), "")}"'
     return Response(
         attachment.content,
         media_type=attachment.content_type,
-        headers={"Content-Disposition": disposition},
+        headers={"Content-Disposition": attachment_disposition(attachment.filename)},
     )
 
 
