@@ -334,6 +334,28 @@ async def test_translation_outdated_by_summary_change(service, staffed_review) -
     assert body["languages_missing"] == ["ar", "zh", "ru"]
 
 
+async def test_published_translations_only_current(service, staffed_review) -> None:
+    await service.complete_fully()
+    await translate(service, "fr", "Examen terminé.")
+    await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Desk review done, with a correction."},
+        headers=service.secretariat,
+    )
+    await translate(service, "es", "Examen terminado, con una corrección.")
+
+    decided = await publish_parts(service, True, [])
+    published = await service.client.get(
+        service.url("/published"), headers=service.headers(Role.OBSERVER)
+    )
+
+    assert decided.status_code == 200
+    body = published.json()
+    assert body["summary"] == "Desk review done, with a correction."
+    assert [t["language"] for t in body["translations"]] == ["es"]
+    assert "Examen terminé." not in published.text
+
+
 async def test_translation_into_english_invalid(service, staffed_review) -> None:
     await service.complete_fully()
 

@@ -398,5 +398,22 @@ async def published_outcome(session: AsyncSession, rid: str) -> PublishedOutcome
     if review.status != ReviewStatus.COMPLETED:
         return PublishedOutcome(review, False, [], [])
     observations = [o for o in await list_observations(session, rid) if o.published]
-    shown = await translations(session, rid) if review.summary_published else []
+    shown = await _current_translations(session, review)
     return PublishedOutcome(review, review.summary_published, observations, shown)
+
+
+async def _current_translations(
+    session: AsyncSession, review: DeskReview
+) -> list[SummaryTranslation]:
+    """Return the translations of the published summary's revision.
+
+    A translation of an earlier revision renders a text that the State under
+    review did not approve for publication, so it stays unpublished.
+    """
+    if not review.summary_published:
+        return []
+    return [
+        t
+        for t in await translations(session, review.id)
+        if t.source_revision == review.summary_revision
+    ]
