@@ -110,6 +110,44 @@ async def test_message_routes_access(service, seated_review) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "body", "caller", "detail"),
+    [
+        (
+            "/observations",
+            OBSERVATION,
+            "fp_rev",
+            "only an expert of a reviewing State may record observations",
+        ),
+        (
+            "/comments",
+            {"text": "No objection."},
+            "expert_rev",
+            "only the focal point of the State under review or an expert of "
+            "the State under review may comment on the final observations",
+        ),
+        (
+            "/reopen",
+            None,
+            "fp_sur",
+            "only the Secretariat, the focal point of a reviewing State or an "
+            "expert of a reviewing State may reopen the observations",
+        ),
+    ],
+)
+async def test_refusal_names_allowed_seats(
+    service, seated_review, path, body, caller, detail
+) -> None:
+    method = "PUT" if path == "/comments" else "POST"
+
+    response = await service.client.request(
+        method, service.url(path), json=body, headers=callers(service)[caller]
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
     ("method", "path", "body"),
     [(method, path, body) for method, path, body, _ in ROUTES],
 )

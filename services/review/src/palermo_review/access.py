@@ -34,6 +34,20 @@ class Seat(StrEnum):
     REVIEWING_FOCAL_POINT = "focal_point_of_a_reviewing_state"
     REVIEWING_EXPERT = "expert_of_a_reviewing_state"
 
+    @property
+    def label(self) -> str:
+        """Return the seat's name for messages, such as "the Secretariat"."""
+        return _SEAT_LABELS[self]
+
+
+_SEAT_LABELS = {
+    Seat.SECRETARIAT: "the Secretariat",
+    Seat.FOCAL_POINT_UNDER_REVIEW: "the focal point of the State under review",
+    Seat.EXPERT_UNDER_REVIEW: "an expert of the State under review",
+    Seat.REVIEWING_FOCAL_POINT: "the focal point of a reviewing State",
+    Seat.REVIEWING_EXPERT: "an expert of a reviewing State",
+}
+
 
 class Action(StrEnum):
     READ = "read the review"
@@ -161,8 +175,15 @@ async def seat_of(
 def require(participant: Participant, action: Action) -> None:
     """Raise `Forbidden` unless the participant's seat allows `action`."""
     if participant.seat not in PERMISSIONS[action]:
-        allowed = ", ".join(sorted(s.value for s in PERMISSIONS[action]))
-        raise Forbidden(f"only the {allowed} may {action.value}")
+        allowed = [seat.label for seat in Seat if seat in PERMISSIONS[action]]
+        raise Forbidden(f"only {_either(allowed)} may {action.value}")
+
+
+def _either(labels: list[str]) -> str:
+    """Join labels as in "A, B or C"."""
+    if len(labels) == 1:
+        return labels[0]
+    return f"{', '.join(labels[:-1])} or {labels[-1]}"
 
 
 async def authorize(
