@@ -63,6 +63,23 @@ def test_next_status_rejected(current, step) -> None:
     assert "r-1" in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("step", "start"),
+    [
+        (Step.RECORD_OBSERVATION, "cannot record an observation in review r-1:"),
+        (Step.AGREE, "cannot agree to the observations of review r-1:"),
+        (Step.COMMENT, "cannot comment on review r-1:"),
+        (Step.APPOINT, "cannot appoint an expert to review r-1:"),
+        (Step.COMPLETE, "cannot complete review r-1:"),
+    ],
+)
+def test_rejected_step_named_in_words(step, start) -> None:
+    with pytest.raises(Conflict) as raised:
+        next_status("r-1", S.COMPLETED, step)
+
+    assert raised.value.body()["detail"].startswith(start)
+
+
 def test_missing_parts_refuse_allowed_step() -> None:
     with pytest.raises(Conflict) as raised:
         next_status("r-1", S.COMMENTING, Step.COMPLETE, missing=["the waiver"])

@@ -47,6 +47,29 @@ class Step(StrEnum):
     PUBLISH = "publish"
     TRANSLATE = "translate"
 
+    @property
+    def action(self) -> str:
+        """Return what the step does to a review, as in "cannot {action} review R"."""
+        return _STEP_ACTIONS[self]
+
+
+_STEP_ACTIONS = {
+    Step.RECEIVE_LOTS: "receive the lots of",
+    Step.RECEIVE_QUESTIONNAIRE: "receive the questionnaire of",
+    Step.CHANGE_REVIEWERS: "change the reviewers of",
+    Step.APPOINT: "appoint an expert to",
+    Step.HOLD_DIALOGUE: "hold the dialogue of",
+    Step.RECORD_OBSERVATION: "record an observation in",
+    Step.AGREE: "agree to the observations of",
+    Step.OPEN_COMMENTS: "open the comment period of",
+    Step.REOPEN: "reopen",
+    Step.COMMENT: "comment on",
+    Step.EDIT_SUMMARY: "edit the summary of",
+    Step.COMPLETE: "complete",
+    Step.PUBLISH: "publish the outcome of",
+    Step.TRANSLATE: "translate the summary of",
+}
+
 
 OPEN_STAGES = (
     ReviewStatus.AWAITING_LOTS,
@@ -119,7 +142,7 @@ def next_status(
     allowed = TRANSITIONS[current]
     if step not in allowed or missing:
         names = ", ".join(s.value for s in allowed) or "none"
-        attempted = action or step.value.replace("_", " ")
+        attempted = action or step.action
         message = (
             f"cannot {attempted} review {review_id}: it is "
             f"{current.value}; allowed steps: {names}"
