@@ -133,6 +133,28 @@ async def test_attachment_download_names_file(
     assert disposition == f"attachment; filename*=UTF-8''{encoded}"
 
 
+@pytest.mark.parametrize(
+    ("participants", "problem"),
+    [([""], "must not be blank"), (["  "], "must not be blank"), (["a" * 201], "200")],
+)
+async def test_meeting_participant_invalid(
+    service, staffed_review, participants, problem
+) -> None:
+    meeting = {"date": "2026-01-05", "participants": participants, "minutes": "Met."}
+
+    response = await service.client.post(
+        service.url("/meetings"), json=meeting, headers=service.expert("BRA")
+    )
+    stored = await service.client.get(
+        service.url("/meetings"), headers=service.secretariat
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "participants.0"
+    assert problem in response.json()["problems"][0]["message"]
+    assert stored.json() == []
+
+
 async def test_attachment_too_large(service, staffed_review) -> None:
     request_id = (await create_request(service)).json()["id"]
     message = (await answer(service, request_id)).json()

@@ -24,6 +24,8 @@ Iso3 = Field(pattern="^[A-Z]{3}$", description="ISO 3166-1 alpha-3 code")
 Subject = Field(min_length=1, max_length=200, description="the token's `sub` claim")
 # Text a person writes, on one line or several.
 Text = Annotated[str, NOT_BLANK, MULTI_LINE]
+# One participant of a meeting: a name, with the function or State if needed.
+ParticipantName = Annotated[str, NOT_BLANK, SINGLE_LINE, Field(max_length=200)]
 
 
 class FocalPointPublic(BaseModel):
@@ -256,7 +258,7 @@ class InformationRequestPublic(BaseModel):
 
 class MeetingCreate(BaseModel):
     date: MechanismDate
-    participants: list[SingleLineText] = Field(min_length=1, max_length=100)
+    participants: list[ParticipantName] = Field(min_length=1, max_length=100)
     minutes: Text = Field(min_length=1, max_length=100_000)
 
 
