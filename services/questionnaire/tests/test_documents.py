@@ -57,6 +57,8 @@ async def test_contribution_recorded(service, phase) -> None:
     [
         ({"category": "government"}, "category"),
         ({"organization": ""}, "organization"),
+        ({"organization": "   "}, "organization"),
+        ({"summary": " \n\t"}, "summary"),
         ({"organization": "Transparency\x00 Forum"}, "organization"),
         ({"organization": "Transparency\nForum"}, "organization"),
         ({"summary": "Text\x00"}, "summary"),

@@ -2,14 +2,14 @@
 
 import datetime as dt
 from collections import Counter
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from palermo_questionnaire.domain.labels import Language
 from palermo_shared.dates import PastDate
 from palermo_shared.reference.instruments import Cluster, Instrument
-from palermo_shared.text import MultiLineText, SingleLineText
+from palermo_shared.text import NOT_BLANK, MultiLineText, SingleLineText
 
 ContributorCategory = Literal[
     "private_sector", "non_governmental_organization", "academia", "other"
@@ -124,8 +124,12 @@ class ContributionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     category: ContributorCategory
-    organization: SingleLineText = Field(min_length=1, max_length=300)
-    summary: MultiLineText = Field(min_length=1, max_length=20_000)
+    organization: Annotated[SingleLineText, NOT_BLANK] = Field(
+        min_length=1, max_length=300
+    )
+    summary: Annotated[MultiLineText, NOT_BLANK] = Field(
+        min_length=1, max_length=20_000
+    )
     articles: list[int] = Field(
         default_factory=list,
         max_length=100,
@@ -145,7 +149,17 @@ class ContributionCreate(BaseModel):
         return articles
 
 
-class ContributionPublic(ContributionCreate):
+class ContributionPublic(BaseModel):
+    """A stored contribution, read back without the checks of a new one.
+
+    Rows stored before a check was added are still listed.
+    """
+
+    category: ContributorCategory
+    organization: str
+    summary: str
+    articles: list[int]
+    received_on: dt.date | None
     id: str
     created_at: dt.datetime
 
