@@ -127,6 +127,40 @@ async def test_completion_waits_for_comments(service, staffed_review) -> None:
     assert await service.review() == before
 
 
+async def test_completion_without_body(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    await service.waive()
+    written = await service.client.put(
+        service.url("/summary"),
+        json={"summary": "Written before completion."},
+        headers=service.expert("FRA"),
+    )
+
+    response = await service.client.post(
+        service.url("/complete"), headers=service.expert("FRA")
+    )
+
+    assert written.status_code == 200
+    assert response.status_code == 200
+    assert response.json()["status"] == "completed"
+    assert response.json()["summary"] == "Written before completion."
+
+
+async def test_completion_without_any_summary_invalid(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    await service.waive()
+
+    response = await service.client.post(
+        service.url("/complete"), headers=service.expert("FRA")
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "summary"
+    assert (await service.review())["status"] == "commenting"
+
+
 async def test_expert_comment_needs_clearance(service, staffed_review) -> None:
     await service.observe()
     await service.agree_both()

@@ -132,19 +132,22 @@ async def waive_comments(
 @router.post("/complete", response_model=ReviewDetail)
 async def complete(
     review_id: str,
-    body: CompletionRequest,
     runtime: Runtime,
     caller: Caller,
     settings: Settings,
     now: Now,
+    body: CompletionRequest | None = None,
 ) -> ReviewDetail:
-    """Complete the review and submit its outcome; 409 names what is missing."""
+    """Complete the review and submit its outcome; 409 names what is missing.
+
+    The body is optional when the summary was written before.
+    """
     async with runtime.transaction() as session:
         await outcome.complete(
             session,
             caller,
             review_id,
-            summary=body.summary,
+            summary=body.summary if body is not None else None,
             now=now,
             comment_period=settings.comment_period,
         )
