@@ -11,6 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from palermo_shared.errors import install_error_handlers
+from palermo_shared.request_id import RequestIdMiddleware
 
 
 class Subscription(BaseModel):
@@ -180,3 +181,24 @@ async def test_body_not_utf8_explained(content_type: str) -> None:
     assert body["code"] == "bad_request"
     assert body["field"] == "body"
     assert "byte 12 (0xe9) is not UTF-8" in body["detail"]
+
+
+async def test_unexpected_error_is_json() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/broken")
+    async def broken() -> None:
+        raise RuntimeError("a bug")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/broken", headers={"X-Request-ID": "req-1"})
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-request-id"] == "req-1"
+    assert response.json()["code"] == "internal"
+    assert "request req-1" in response.json()["detail"]
+    assert "a bug" not in response.text

@@ -35,6 +35,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from palermo_shared.request_id import REQUEST_ID_HEADER
+
 logger = logging.getLogger(__name__)
 
 # Retry-After, in seconds, of a request that failed on a busy or
@@ -386,7 +388,34 @@ async def _handle_database_error(request: Request, error: Exception) -> JSONResp
     )
 
 
+async def _handle_unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """Return a 500 in the JSON shape of every error, for an error not caught.
+
+    Starlette calls this handler last, then raises the error again, so the
+    server still logs it with its traceback.
+    """
+    request_id = request.headers.get(REQUEST_ID_HEADER)
+    if request_id is None:
+        return JSONResponse(
+            status_code=500,
+            content={
+                "detail": "internal error; the server logged it",
+                "code": "internal",
+            },
+        )
+    return JSONResponse(
+        status_code=500,
+        content={
+            "detail": f"internal error while handling request {request_id}; "
+            "quote that request id to report it",
+            "code": "internal",
+        },
+        headers={REQUEST_ID_HEADER: request_id},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _handle_unexpected_error)
     app.add_exception_handler(DomainError, _handle_domain_error)
     app.add_exception_handler(DBAPIError, _handle_database_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
