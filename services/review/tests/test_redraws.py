@@ -87,6 +87,24 @@ async def test_replaced_focal_point_cannot_appoint(
     assert response.json()["detail"] == "you have no access to this desk review"
 
 
+async def test_replaced_reviewer_experts_not_listed(
+    service, staffed_review: str
+) -> None:
+    await service.name_focal_points("ARG")
+    await service.publish(redrawn(service))
+    await service.wait_for_handled(3)
+    await service.appoint_expert("ARG")
+
+    listed = await service.client.get(
+        service.url("/experts"), headers=service.secretariat
+    )
+
+    assert listed.status_code == 200
+    states = [expert["state"] for expert in listed.json()]
+    assert "BRA" not in states
+    assert "ARG" in states
+
+
 async def test_completed_review_keeps_reviewers(service, staffed_review: str) -> None:
     await service.complete_fully()
 

@@ -206,10 +206,16 @@ async def _appoint(
     return expert
 
 
-async def list_experts(session: AsyncSession, rid: str) -> list[Expert]:
+async def list_experts(session: AsyncSession, review: DeskReview) -> list[Expert]:
+    """Return the experts with a seat on `review`.
+
+    The experts of a reviewer replaced by a redraw stay stored but have no
+    seat, so they are left out.
+    """
     query = (
         select(Expert)
-        .where(Expert.review_id == rid)
+        .where(Expert.review_id == review.id)
+        .where(col(Expert.state).in_(states_of(review)))
         .order_by(col(Expert.state), col(Expert.appointed_at))
     )
     return list((await session.exec(query)).all())

@@ -89,7 +89,7 @@ async def list_experts(
     async with runtime.session() as session:
         review = await get_review(session, review_id)
         await authorize(session, review, caller, Action.READ)
-        experts = await participants.list_experts(session, review_id)
+        experts = await participants.list_experts(session, review)
     return [_expert_public(e) for e in experts]
 
 
