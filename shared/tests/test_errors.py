@@ -183,7 +183,7 @@ async def test_body_not_utf8_explained(content_type: str) -> None:
     assert "byte 12 (0xe9) is not UTF-8" in body["detail"]
 
 
-async def test_unexpected_error_is_json() -> None:
+async def test_unexpected_error_is_json(caplog: pytest.LogCaptureFixture) -> None:
     app = FastAPI()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
@@ -202,3 +202,7 @@ async def test_unexpected_error_is_json() -> None:
     assert response.json()["code"] == "internal"
     assert "request req-1" in response.json()["detail"]
     assert "a bug" not in response.text
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "unhandled error in GET /broken, request req-1: RuntimeError('a bug')" in (
+        logged
+    )

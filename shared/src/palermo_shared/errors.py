@@ -392,9 +392,17 @@ async def _handle_unexpected_error(request: Request, error: Exception) -> JSONRe
     """Return a 500 in the JSON shape of every error, for an error not caught.
 
     Starlette calls this handler last, then raises the error again, so the
-    server still logs it with its traceback.
+    server still logs it with its traceback. By then the request id is no
+    longer in the logging context, so this line ties the two together.
     """
     request_id = request.headers.get(REQUEST_ID_HEADER)
+    logger.error(
+        "unhandled error in %s %s, request %s: %r",
+        request.method,
+        request.url.path,
+        request_id,
+        error,
+    )
     if request_id is None:
         return JSONResponse(
             status_code=500,
