@@ -38,6 +38,15 @@ async def test_forward_keeps_non_ascii_header(gateway: httpx.AsyncClient) -> Non
     assert response.json()["x_custom"] == sent.decode("latin-1")
 
 
+async def test_forward_keeps_raw_query(gateway: httpx.AsyncClient) -> None:
+    query = "name=a%2Bb+c%20d&x=%FF&empty&x=2"
+
+    response = await gateway.get(f"/api/v1/draw/states?{query}")
+
+    assert response.status_code == 200
+    assert response.json()["query"] == query
+
+
 async def test_forward_keeps_upstream_status(gateway: httpx.AsyncClient) -> None:
     response = await gateway.get(
         "/api/v1/questionnaire/anything", params={"status": "409"}

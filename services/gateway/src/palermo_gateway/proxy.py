@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_from_bytes
 
 import httpx
 from fastapi import Request, Response
@@ -43,6 +43,12 @@ _SKIPPED_RESPONSE_HEADERS = frozenset(
         "content-encoding",
     }
 )
+
+
+# The characters RFC 3986 allows in a query besides letters, digits and
+# "-._~", which `quote_from_bytes` never escapes. With "%" among them, the
+# client's escapes stay as sent.
+_QUERY_SAFE = "!$&'()*+,;=:@/?%"
 
 
 class UpstreamTimeout(DomainError):
@@ -111,8 +117,7 @@ class Proxy:
         async with _upstream_errors(service, target):
             return await client.request(
                 request.method,
-                path,
-                params=tuple(request.query_params.multi_items()),
+                _with_raw_query(request, path),
                 headers=headers,
                 content=await request.body(),
             )
@@ -129,6 +134,19 @@ def _encoded_path(request: Request, service: str, path: str) -> str:
     if raw_path.startswith(prefix):
         return "/" + raw_path.removeprefix(prefix).decode("latin-1")
     return "/" + quote(path, safe="/")
+
+
+def _with_raw_query(request: Request, path: str) -> str:
+    """Return `path` with the client's query string, its escapes and order kept.
+
+    Decoding and encoding the parameters again would reorder repeated names
+    and replace bytes that are not UTF-8.
+    """
+    query: bytes = request.scope.get("query_string") or b""
+    if not query:
+        return path
+    # Escapes stay as sent, and a raw byte outside ASCII is escaped as itself.
+    return f"{path}?{quote_from_bytes(query, safe=_QUERY_SAFE)}"
 
 
 @contextlib.asynccontextmanager
