@@ -266,6 +266,14 @@ async def test_verify_finds_rehashed_entry(
     assert report.entries == 2
 
 
+def forge_third_entry(database: Path) -> None:
+    """Change the third audit entry, as someone with the file could."""
+    # The gateway may still be writing, so wait for its lock as it would.
+    with sqlite3.connect(database, timeout=30) as connection:
+        connection.execute("DROP TRIGGER audit_entry_no_update")
+        connection.execute("UPDATE audit_entry SET subject = 'x' WHERE sequence = 3")
+
+
 @pytest.mark.sqlite_only
 async def test_cli_verify_exit_status(
     gateway: httpx.AsyncClient, tmp_path: Path
@@ -273,10 +281,9 @@ async def test_cli_verify_exit_status(
     await write_requests(gateway, 3)
     await wait_for_entries(gateway, 3)
     intact = await palermo("audit", "verify", "--data-dir", str(tmp_path))
-    # The gateway may still be writing, so wait for its lock as it would.
-    with sqlite3.connect(tmp_path / "gateway.db", timeout=30) as connection:
-        connection.execute("DROP TRIGGER audit_entry_no_update")
-        connection.execute("UPDATE audit_entry SET subject = 'x' WHERE sequence = 3")
+    # In a thread, because the gateway runs on this event loop: a transaction
+    # it has open can only end while the loop runs.
+    await asyncio.to_thread(forge_third_entry, tmp_path / "gateway.db")
 
     broken = await palermo("audit", "verify", "--database-url", database_url(tmp_path))
 
