@@ -281,6 +281,22 @@ async def test_focal_point_for_absent_state_invalid(service, started_review) -> 
     assert review["focal_points"] == []
 
 
+async def test_focal_point_unknown_field_invalid(service, started_review) -> None:
+    # The State comes from the path, so a State in the body must not pass
+    # for a change of State.
+    response = await service.client.put(
+        service.url("/focal-points/FRA"),
+        json={**PERSON, "state": "DEU"},
+        headers=service.secretariat,
+    )
+    review = await service.review()
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "state"
+    assert response.json()["problems"][0]["message"] == "Extra inputs are not permitted"
+    assert review["focal_points"] == []
+
+
 @pytest.mark.parametrize("state", ["fra", "Fr1"])
 async def test_focal_point_malformed_state_invalid(
     service, started_review, state

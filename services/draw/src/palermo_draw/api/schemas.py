@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from palermo_draw.domain.model import DrawMode
 from palermo_draw.record import AssignmentRecord
@@ -15,6 +15,7 @@ from palermo_shared.reference.instruments import (
     Instrument,
     WorkingGroup,
 )
+from palermo_shared.request_body import RequestBody
 from palermo_shared.text import MULTI_LINE, SINGLE_LINE, SingleLineText, not_blank
 
 StateCode = Annotated[
@@ -40,7 +41,7 @@ class StatePublic(BaseModel):
     uncac: PartyStatusPublic | None
 
 
-class PhaseCreate(BaseModel):
+class PhaseCreate(RequestBody):
     years: SingleLineText = Field(
         default="III-VI",
         description=f"Workplan period to review, one of {', '.join(REVIEW_PERIODS)}",
@@ -88,7 +89,7 @@ class PhasePublic(BaseModel):
     drawn: bool
 
 
-class DrawRequest(BaseModel):
+class DrawRequest(RequestBody):
     meeting_id: SingleLineText = Field(
         description="The intersessional meeting of the draw"
     )
@@ -153,7 +154,7 @@ class DrawPublic(BaseModel):
     not_drawn: list[NotDrawnPublic]
 
 
-class MeetingCreate(BaseModel):
+class MeetingCreate(RequestBody):
     kind: Literal["intersessional", "regular_session"]
     date: PastDate
     states_present: list[StateCode] = Field(min_length=1, max_length=250)
@@ -168,7 +169,7 @@ class MeetingPublic(BaseModel):
     recorded_at: dt.datetime
 
 
-class SeedCommitmentCreate(BaseModel):
+class SeedCommitmentCreate(RequestBody):
     seed_sha256: str = Field(
         pattern="^[0-9a-f]{64}$",
         description="SHA-256 of the seed's UTF-8 bytes, lower-case hexadecimal",
@@ -181,7 +182,7 @@ class SeedCommitmentPublic(BaseModel):
     committed_at: dt.datetime
 
 
-class ExceptionalDecisionCreate(BaseModel):
+class ExceptionalDecisionCreate(RequestBody):
     """A decision for exceptional circumstances, taken before the request."""
 
     decided_by: SingleLineText = Field(min_length=1, max_length=200)
@@ -194,7 +195,7 @@ class ExceptionalDecisionCreate(BaseModel):
         return ExceptionalDecision(**self.model_dump())
 
 
-class RedrawCreate(BaseModel):
+class RedrawCreate(RequestBody):
     instrument: Instrument
     state_under_review: StateCode
     requested_by: StateCode = Field(description="The State requesting the redraw")
@@ -240,11 +241,10 @@ class VerificationPublic(BaseModel):
     differences: list[str]
 
 
-class StateChange(BaseModel):
+class StateChange(RequestBody):
     """A whole row of the registry, in the columns and cell format of states.csv."""
 
-    # The code comes from the path: an iso3 in the body would be ignored.
-    model_config = ConfigDict(extra="forbid")
+    # The code comes from the path, so an iso3 in the body gets 422.
 
     effective_date: MechanismDate
     name: SingleLineText = Field(min_length=1, max_length=200)
@@ -277,7 +277,7 @@ class RegistryChangePublic(BaseModel):
     recorded_at: dt.datetime
 
 
-class CohortCreate(BaseModel):
+class CohortCreate(RequestBody):
     seed: SingleLineText = Field(min_length=1, max_length=200)
     count: int = Field(default=3, ge=1, le=10, description="Number of yearly cohorts")
     draw_date: CountDate | None = Field(

@@ -3,20 +3,17 @@
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from palermo_shared.auth import Role
 from palermo_shared.filters import RegisteredState
+from palermo_shared.request_body import RequestBody
 from palermo_shared.text import SingleLineText
 
 Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
 
 
-class AccountRegistration(BaseModel):
-    # A misspelled field, such as "langauge", would otherwise be ignored and
-    # the account registered with the default.
-    model_config = ConfigDict(extra="forbid")
-
+class AccountRegistration(RequestBody):
     name: SingleLineText = Field(min_length=1, max_length=200)
     email: SingleLineText = Field(max_length=254)
     role: Role
@@ -56,7 +53,7 @@ class RegistrationOut(BaseModel):
     invitation: InvitationOut
 
 
-class ActivationRequest(BaseModel):
+class ActivationRequest(RequestBody):
     code: SingleLineText = Field(min_length=1, max_length=200)
 
 

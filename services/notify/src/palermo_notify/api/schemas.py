@@ -3,13 +3,14 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.domain.rules import Audience
 from palermo_shared.filters import RegisteredState
+from palermo_shared.request_body import RequestBody
 from palermo_shared.text import SINGLE_LINE, SingleLineText
 
 MAX_PAGE_SIZE = 1000
@@ -25,7 +26,7 @@ def _as_utc(value: dt.datetime) -> dt.datetime:
 UtcDatetime = Annotated[dt.datetime, AfterValidator(_as_utc)]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionCreate(RequestBody):
     state: RegisteredState = Field(
         description="ISO 3166-1 alpha-3 code, in upper case, of the State"
     )
@@ -100,11 +101,7 @@ ContactActive = Annotated[
 ]
 
 
-class ContactCreate(BaseModel):
-    # An unknown field (`active`, `id`) would otherwise be ignored, and the
-    # caller would believe it was stored.
-    model_config = ConfigDict(extra="forbid")
-
+class ContactCreate(RequestBody):
     name: ContactName
     role: ContactRole
     state: ContactState
@@ -113,14 +110,12 @@ class ContactCreate(BaseModel):
     channels: ContactChannels = Field(default_factory=lambda: [Channel.EMAIL])
 
 
-class ContactUpdate(BaseModel):
+class ContactUpdate(RequestBody):
     """The fields to change; a field left out keeps its value."""
 
-    # An unknown field (`id`) or a null would otherwise be ignored,
-    # and the caller would believe it changed something.
-    model_config = ConfigDict(extra="forbid")
-
-    # Optional, but not nullable in the API document either.
+    # Optional, but not nullable in the API document either. A null gets
+    # 422, because ignoring it would leave the caller believing it changed
+    # something.
     name: ContactName | SkipJsonSchema[None] = None
     role: ContactRole | SkipJsonSchema[None] = None
     # Pydantic leaves out the description of ContactState inside this union.

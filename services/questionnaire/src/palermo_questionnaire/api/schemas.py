@@ -4,11 +4,12 @@ import datetime as dt
 from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from palermo_questionnaire.domain.labels import Language
 from palermo_shared.dates import PastDate
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.request_body import RequestBody
 from palermo_shared.text import NOT_BLANK, MultiLineText, SingleLineText
 
 ContributorCategory = Literal[
@@ -63,9 +64,7 @@ class QuestionnairePublic(BaseModel):
     )
 
 
-class DraftSave(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DraftSave(RequestBody):
     answers: dict[str, Any] = Field(
         description='Answers by question id, e.g. {"article-5.implementation": '
         '{"value": "partly", "explanation": "..."}}'
@@ -120,9 +119,7 @@ class DiffPublic(BaseModel):
     changes: list[ChangePublic]
 
 
-class ContributionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ContributionCreate(RequestBody):
     category: ContributorCategory
     organization: Annotated[SingleLineText, NOT_BLANK] = Field(
         min_length=1, max_length=300

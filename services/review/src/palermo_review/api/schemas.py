@@ -14,6 +14,7 @@ from palermo_review.domain.workflow import ReviewStatus
 from palermo_shared.dates import MechanismDate
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
+from palermo_shared.request_body import RequestBody
 from palermo_shared.text import MULTI_LINE, NOT_BLANK, SINGLE_LINE, SingleLineText
 
 ObservationKind = Literal["good_practice", "difficulty", "technical_assistance_need"]
@@ -78,7 +79,7 @@ class ReviewPage(BaseModel):
     items: list[ReviewPublic]
 
 
-class PersonIn(BaseModel):
+class PersonIn(RequestBody):
     subject: SingleLineText = Subject
     name: Annotated[str, NOT_BLANK, SINGLE_LINE] = Field(min_length=1, max_length=200)
     email: SingleLineText = Field(
@@ -92,7 +93,7 @@ class StateFocalPoint(PersonIn):
     state: SingleLineText = Iso3
 
 
-class PhaseFocalPoints(BaseModel):
+class PhaseFocalPoints(RequestBody):
     focal_points: list[StateFocalPoint] = Field(min_length=1, max_length=500)
 
 
@@ -118,7 +119,7 @@ class ExpertPublic(BaseModel):
     appointed_at: dt.datetime
 
 
-class ObservationCreate(BaseModel):
+class ObservationCreate(RequestBody):
     # Strict, so that "5" or true is not taken for an article number.
     article: StrictInt = Field(gt=0, le=MAX_STORED_INT)
     kind: ObservationKind
@@ -155,7 +156,7 @@ class AgreementPublic(BaseModel):
     cleared_at: dt.datetime | None
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(RequestBody):
     text: Text = Field(min_length=1, max_length=50_000)
 
 
@@ -168,15 +169,15 @@ class CommentPublic(BaseModel):
     cleared_at: dt.datetime | None
 
 
-class CompletionRequest(BaseModel):
+class CompletionRequest(RequestBody):
     summary: Text | None = Field(default=None, min_length=1, max_length=50_000)
 
 
-class SummaryUpdate(BaseModel):
+class SummaryUpdate(RequestBody):
     summary: Text = Field(min_length=1, max_length=50_000)
 
 
-class TranslationIn(BaseModel):
+class TranslationIn(RequestBody):
     text: Text = Field(min_length=1, max_length=50_000)
 
 
@@ -196,7 +197,7 @@ class SummaryPublic(BaseModel):
     languages_missing: list[str]
 
 
-class PublicationDecision(BaseModel):
+class PublicationDecision(RequestBody):
     summary: bool
     observation_ids: list[SingleLineText] = Field(default_factory=list, max_length=1000)
 
@@ -213,13 +214,13 @@ class PublishedOutcome(BaseModel):
     observations: list[ObservationPublic]
 
 
-class InformationRequestCreate(BaseModel):
+class InformationRequestCreate(RequestBody):
     kind: RequestKind
     text: Text = Field(min_length=1, max_length=20_000)
     due_date: MechanismDate
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(RequestBody):
     kind: MessageKind
     text: Text = Field(min_length=1, max_length=50_000)
 
@@ -256,7 +257,7 @@ class InformationRequestPublic(BaseModel):
     messages: list[MessagePublic] = []
 
 
-class MeetingCreate(BaseModel):
+class MeetingCreate(RequestBody):
     date: MechanismDate
     participants: list[ParticipantName] = Field(min_length=1, max_length=100)
     minutes: Text = Field(min_length=1, max_length=100_000)
@@ -272,7 +273,7 @@ class MeetingPublic(BaseModel):
     recorded_at: dt.datetime
 
 
-class ExtensionCreate(BaseModel):
+class ExtensionCreate(RequestBody):
     stage: DeadlineStage
     days: int = Field(gt=0, le=366)
     reason: Text = Field(min_length=1, max_length=2000)
@@ -288,7 +289,7 @@ class ExtensionPublic(BaseModel):
     extended_at: dt.datetime
 
 
-class DeadlineCheck(BaseModel):
+class DeadlineCheck(RequestBody):
     at: AwareDatetime | None = Field(
         default=None,
         description="time to check at, with its time zone, not after now; "
