@@ -149,6 +149,16 @@ async def test_extension_of_completed_review(service, staffed_review) -> None:
     assert "it is completed" in message
 
 
+async def test_extension_of_met_stage(service, staffed_review) -> None:
+    response = await extend(service, stage="focal_points")
+    review = await service.review()
+
+    assert response.status_code == 409
+    assert response.json()["field"] == "stage"
+    assert "the stage was met on" in response.json()["detail"]
+    assert deadline(review, "focal_points")["extended_days"] == 0
+
+
 async def test_completed_review_not_escalated(service, staffed_review) -> None:
     await service.complete_fully()
 

@@ -40,6 +40,7 @@ from palermo_review.tables import (
 from palermo_shared.auth import Principal
 from palermo_shared.clock import aware
 from palermo_shared.contracts import DeskReviewOverdue, DeskReviewReminderDue
+from palermo_shared.errors import Conflict
 from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.service import ServiceRuntime
@@ -156,11 +157,21 @@ async def extend(
     stage: DeadlineStage,
     days: int,
     reason: str,
+    settings: ReviewSettings,
     now: dt.datetime,
 ) -> DeadlineExtension:
+    """Extend a stage's deadline; raise `Conflict` when the stage was met."""
     review = await get_review(session, rid)
     await authorize(session, review, principal, Action.EXTEND_DEADLINE)
     check_step(review, Step.APPOINT, action="extend a deadline of")
+    for deadline in await deadlines_of(session, review, settings):
+        if deadline.stage is stage and deadline.met_at is not None:
+            raise Conflict(
+                f"cannot extend the {stage.value} deadline of review {rid}: the "
+                f"stage was met on {deadline.met_at:%Y-%m-%d}",
+                field="stage",
+            )
+
     extension = DeadlineExtension(
         id=new_id(),
         review_id=rid,

@@ -32,7 +32,12 @@ router = APIRouter(tags=["secretariat"])
     status_code=status.HTTP_201_CREATED,
 )
 async def extend_deadline(
-    review_id: str, body: ExtensionCreate, runtime: Runtime, caller: Caller, now: Now
+    review_id: str,
+    body: ExtensionCreate,
+    runtime: Runtime,
+    caller: Caller,
+    settings: Settings,
+    now: Now,
 ) -> ExtensionPublic:
     """Extend one stage's deadline by a number of days, with the reason."""
     async with runtime.transaction() as session:
@@ -43,6 +48,7 @@ async def extend_deadline(
             stage=body.stage,
             days=body.days,
             reason=body.reason,
+            settings=settings,
             now=now,
         )
     return ExtensionPublic.model_validate(extension, from_attributes=True)
