@@ -47,6 +47,17 @@ async def test_open_phase_invalid(draw_service, body, field) -> None:
     assert field in fields
 
 
+async def test_repeated_instrument_named(draw_service) -> None:
+    body = {"instruments": ["convention", "firearms", "convention"]}
+
+    response = await draw_service.client.post("/phases", json=body)
+
+    [problem] = response.json()["problems"]
+    assert problem["message"] == (
+        "'convention' listed more than once; list each value once"
+    )
+
+
 async def test_open_phase_date_message(draw_service) -> None:
     response = await draw_service.client.post(
         "/phases", json={"draw_date": "2003-09-28"}

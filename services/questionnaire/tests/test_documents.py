@@ -90,7 +90,8 @@ async def test_repeated_articles_named(service, phase) -> None:
     response = await service.client.post(f"{PATH}/contributions", json=body)
 
     [problem] = response.json()["problems"]
-    assert "invalid articles: [5, 6] appear more than once" in problem["message"]
+    assert problem["field"] == "articles"
+    assert problem["message"] == "6, 5 listed more than once; list each value once"
 
 
 async def test_contribution_without_response_not_found(service, phase) -> None:

@@ -155,6 +155,26 @@ async def test_meeting_participant_invalid(
     assert stored.json() == []
 
 
+async def test_meeting_participant_repeated(service, staffed_review) -> None:
+    participants = ["Ana Silva", "Ben Okafor", "Ana Silva"]
+    meeting = {"date": "2026-01-05", "participants": participants, "minutes": "Met."}
+
+    response = await service.client.post(
+        service.url("/meetings"), json=meeting, headers=service.expert("BRA")
+    )
+    stored = await service.client.get(
+        service.url("/meetings"), headers=service.secretariat
+    )
+
+    assert response.status_code == 422
+    [problem] = response.json()["problems"]
+    assert problem["field"] == "participants"
+    assert problem["message"] == (
+        "'Ana Silva' listed more than once; list each value once"
+    )
+    assert stored.json() == []
+
+
 async def test_attachment_too_large(service, staffed_review) -> None:
     request_id = (await create_request(service)).json()["id"]
     message = (await answer(service, request_id)).json()

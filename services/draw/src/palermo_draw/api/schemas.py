@@ -15,7 +15,7 @@ from palermo_shared.reference.instruments import (
     Instrument,
     WorkingGroup,
 )
-from palermo_shared.request_body import RequestBody
+from palermo_shared.request_body import RequestBody, distinct
 from palermo_shared.text import MULTI_LINE, SINGLE_LINE, SingleLineText, not_blank
 
 StateCode = Annotated[
@@ -72,9 +72,7 @@ class PhaseCreate(RequestBody):
     def distinct_instruments(cls, instruments: list[Instrument]) -> list[Instrument]:
         if not instruments:
             raise ValueError("at least one instrument is required")
-        if len(set(instruments)) != len(instruments):
-            raise ValueError("instruments must not repeat")
-        return instruments
+        return distinct(instruments)
 
 
 class PhasePublic(BaseModel):

@@ -1,15 +1,14 @@
 """HTTP request and response bodies of the questionnaire service."""
 
 import datetime as dt
-from collections import Counter
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field
 
 from palermo_questionnaire.domain.labels import Language
 from palermo_shared.dates import PastDate
 from palermo_shared.reference.instruments import Cluster, Instrument
-from palermo_shared.request_body import RequestBody
+from palermo_shared.request_body import RequestBody, distinct
 from palermo_shared.text import NOT_BLANK, MultiLineText, SingleLineText
 
 ContributorCategory = Literal[
@@ -127,23 +126,12 @@ class ContributionCreate(RequestBody):
     summary: Annotated[MultiLineText, NOT_BLANK] = Field(
         min_length=1, max_length=20_000
     )
-    articles: list[int] = Field(
+    articles: Annotated[list[int], AfterValidator(distinct)] = Field(
         default_factory=list,
         max_length=100,
         description="Articles the contribution concerns",
     )
     received_on: PastDate | None = None
-
-    @field_validator("articles")
-    @classmethod
-    def distinct_articles(cls, articles: list[int]) -> list[int]:
-        repeated = sorted(a for a, n in Counter(articles).items() if n > 1)
-        if repeated:
-            raise ValueError(
-                f"invalid articles: {repeated} appear more than once; "
-                "list each article once"
-            )
-        return articles
 
 
 class ContributionPublic(BaseModel):

@@ -7,14 +7,14 @@ no State.
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictInt
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
 from palermo_shared.dates import MechanismDate
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
-from palermo_shared.request_body import RequestBody
+from palermo_shared.request_body import RequestBody, distinct
 from palermo_shared.text import MULTI_LINE, NOT_BLANK, SINGLE_LINE, SingleLineText
 
 ObservationKind = Literal["good_practice", "difficulty", "technical_assistance_need"]
@@ -259,7 +259,9 @@ class InformationRequestPublic(BaseModel):
 
 class MeetingCreate(RequestBody):
     date: MechanismDate
-    participants: list[ParticipantName] = Field(min_length=1, max_length=100)
+    participants: Annotated[list[ParticipantName], AfterValidator(distinct)] = Field(
+        min_length=1, max_length=100
+    )
     minutes: Text = Field(min_length=1, max_length=100_000)
 
 
