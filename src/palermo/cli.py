@@ -377,9 +377,9 @@ async def _cancelled_by_sigterm(work: Coroutine[Any, Any, T]) -> T:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-def _exit_stopped(output: Path, how: str, status: int) -> NoReturn:
+def _exit_stopped(output: Path, outcome: str, status: int) -> NoReturn:
     print(
-        f"palermo demo: {how}; files written so far are in {output}, "
+        f"palermo demo: {outcome}; files written so far are in {output}, "
         "and the services' temporary data folder is not kept",
         file=sys.stderr,
     )

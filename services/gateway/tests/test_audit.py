@@ -281,8 +281,8 @@ async def test_cli_verify_exit_status(
     await write_requests(gateway, 3)
     await wait_for_entries(gateway, 3)
     intact = await palermo("audit", "verify", "--data-dir", str(tmp_path))
-    # In a thread, because the gateway runs on this event loop: a transaction
-    # it has open can only end while the loop runs.
+    # In a thread, because the gateway runs on this event loop and can only
+    # commit a transaction it has open while the loop runs.
     await asyncio.to_thread(forge_third_entry, tmp_path / "gateway.db")
 
     broken = await palermo("audit", "verify", "--database-url", database_url(tmp_path))

@@ -13,9 +13,9 @@ T = TypeVar("T", bound=Hashable)
 class RequestBody(BaseModel):
     """A request body whose fields are all defined by the API.
 
-    A field the API does not define gets 422 naming it. Ignored, a misspelt
-    optional field (`langauge` for `language`) would leave its default
-    stored, and the caller would read the 2xx as its value being taken.
+    A field the API does not define gets 422 naming it. If it were ignored,
+    a misspelt optional field (`langauge` for `language`) would leave its
+    default stored while the request succeeds.
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -108,7 +108,7 @@ class Proxy:
         trace_headers = [(k.encode(), v) for k, v in inject_headers()]
         skipped = _SKIPPED_REQUEST_HEADERS | {k.decode() for k, _ in trace_headers}
         # Header values are forwarded as the bytes received, so a value outside
-        # ASCII (UTF-8 in a custom header) reaches the service, which decides.
+        # ASCII (UTF-8 in a custom header) reaches the service, which validates it.
         headers = [
             (k, v)
             for k, v in request.headers.raw
