@@ -2,6 +2,8 @@
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +113,28 @@ def test_state_in_lower_case_accepted(tmp_path: Path) -> None:
     assert result.returncode == 0
     principal = asyncio.run(verifier.verify(result.stdout.strip()))
     assert principal.state == "ITA"
+
+
+def test_token_loads_no_service(tmp_path: Path) -> None:
+    """The command imports no service: importing them all takes seconds."""
+    script = (
+        "import sys\n"
+        "from palermo.cli import main\n"
+        f"sys.argv = ['palermo', 'token', '--data-dir', {str(tmp_path)!r},"
+        " '--subject', 'x', '--role', 'secretariat']\n"
+        "main()\n"
+        "print(*sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    token, loaded = result.stdout.splitlines()
+    assert token.count(".") == 2
+    services = {"palermo_draw", "palermo_gateway", "palermo_notify"}
+    services |= {"palermo_questionnaire", "palermo_review"}
+    assert services.isdisjoint(loaded.split()), loaded

@@ -11,23 +11,10 @@ import tempfile
 from collections.abc import Coroutine
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from palermo.demo import run_demo
-from palermo.embedded import serve_embedded
-from palermo_gateway.audit.chain import (
-    AuditLogMissing,
-    ChainReport,
-    verify_database,
-)
-from palermo_gateway.settings import GatewaySettings
-from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
-from palermo_shared.db_wait import DatabaseUnavailable, wait_for_database
 from palermo_shared.errors import Unauthorized
-from palermo_shared.logs import configure_logging
 from palermo_shared.reference.states import load_states
 from palermo_shared.settings import (
     SIGNING_KEY_FILE,
@@ -36,7 +23,9 @@ from palermo_shared.settings import (
     database_url_problem,
     folder_problem,
 )
-from palermo_shared.telemetry import configure_tracing
+
+if TYPE_CHECKING:
+    from palermo_gateway.audit.chain import ChainReport
 
 # The statuses a shell gives a command ended by SIGINT and by SIGTERM: 128 +
 # the signal's number.
@@ -260,6 +249,12 @@ def _add_audit_parser(commands: argparse._SubParsersAction) -> None:  # type: ig
 
 
 def _verify_audit(args: argparse.Namespace) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from palermo_gateway.audit.chain import AuditLogMissing
+    from palermo_gateway.settings import GatewaySettings
+    from palermo_shared.db_wait import DatabaseUnavailable
+
     database_url = (
         args.database_url
         or GatewaySettings(data_dir=args.data_dir, database_url="").database_url
@@ -279,7 +274,10 @@ def _verify_audit(args: argparse.Namespace) -> None:
     print(f"audit log intact: {report.entries} entries")
 
 
-async def _connect_and_verify(database_url: str) -> ChainReport:
+async def _connect_and_verify(database_url: str) -> "ChainReport":
+    from palermo_gateway.audit.chain import verify_database
+    from palermo_shared.db_wait import wait_for_database
+
     # One attempt, without retries: an operator runs this by hand and
     # wants to know at once that the server cannot be reached.
     await wait_for_database(database_url, timeout=0)
@@ -304,6 +302,8 @@ def _print_token(args: argparse.Namespace) -> None:
 
 
 def _write_asyncapi(output: Path | None) -> None:
+    from palermo_shared.asyncapi import build_document
+
     document = json.dumps(build_document(version("palermo-shared")), indent=2) + "\n"
     if output is None:
         sys.stdout.write(document)
@@ -324,6 +324,8 @@ def main() -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
+    # Each command imports what it needs when it runs: importing every
+    # service takes seconds, and `palermo token` needs none of them.
     if args.command == "asyncapi":
         _write_asyncapi(args.output)
         return
@@ -333,6 +335,11 @@ def _run(args: argparse.Namespace) -> None:
     if args.command == "audit":
         _verify_audit(args)
         return
+
+    from palermo.embedded import serve_embedded
+    from palermo_shared.logs import configure_logging
+    from palermo_shared.telemetry import configure_tracing
+
     configure_tracing("palermo-embedded", otlp_endpoint=None)
     if args.command == "demo":
         configure_logging("text", "WARNING")
@@ -349,6 +356,8 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> None:
+    from palermo.demo import run_demo
+
     # On the first SIGINT, asyncio.run cancels the demo, which stops the
     # services and deletes their temporary data folder, and then raises
     # KeyboardInterrupt. A second SIGINT raises it at once. SIGTERM cancels
