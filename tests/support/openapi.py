@@ -1,0 +1,87 @@
+"""The OpenAPI document of each service and a walk over its request schemas."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from palermo_draw.main import create_app as create_draw
+from palermo_draw.settings import DrawSettings
+from palermo_gateway.main import create_app as create_gateway
+from palermo_gateway.settings import GatewaySettings
+from palermo_notify.main import create_app as create_notify
+from palermo_notify.settings import NotifySettings
+from palermo_questionnaire.main import create_app as create_questionnaire
+from palermo_questionnaire.settings import QuestionnaireSettings
+from palermo_review.main import create_app as create_review
+from palermo_review.settings import ReviewSettings
+from palermo_shared.bus.memory import MemoryBus
+
+SERVICES: dict[str, Callable[[Path], FastAPI]] = {
+    "draw": lambda data: create_draw(DrawSettings(data_dir=data), MemoryBus()),
+    "questionnaire": lambda data: create_questionnaire(
+        QuestionnaireSettings(data_dir=data), MemoryBus()
+    ),
+    "review": lambda data: create_review(ReviewSettings(data_dir=data), MemoryBus()),
+    "notify": lambda data: create_notify(NotifySettings(data_dir=data), MemoryBus()),
+    "gateway": lambda data: create_gateway(GatewaySettings(data_dir=data), MemoryBus()),
+}
+
+
+def subschemas(
+    document: dict[str, Any],
+    schema: dict[str, Any],
+    path: str,
+    seen: frozenset[str] = frozenset(),
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield `schema` and every schema under it, references resolved, each
+    with the path of its field.
+
+    A reference is not followed again below itself, so recursive schemas end.
+    """
+    reference = schema.get("$ref")
+    if reference in seen:
+        return
+    if reference is not None:
+        seen = seen | {reference}
+        name = reference.removeprefix("#/components/schemas/")
+        schema = document["components"]["schemas"][name]
+
+    yield path, schema
+    for name, child in schema.get("properties", {}).items():
+        yield from subschemas(document, child, f"{path}.{name}", seen)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for child in schema.get(key, []):
+            # An optional parameter's pattern sits beside its anyOf.
+            if "pattern" in schema:
+                child = {"pattern": schema["pattern"], **child}
+            yield from subschemas(document, child, path, seen)
+    items = schema.get("items")
+    if isinstance(items, dict):
+        yield from subschemas(document, items, f"{path}[]", seen)
+    values = schema.get("additionalProperties")
+    if isinstance(values, dict):
+        yield from subschemas(document, values, f"{path}{{}}", seen)
+
+
+def request_schemas(
+    document: dict[str, Any], *, media_type: str | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield every schema of each operation's request body and query
+    parameters, with the operation and the path of its field.
+
+    With `media_type`, only bodies of that type are walked.
+    """
+    for route, operations in document["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {route}"
+            content = operation.get("requestBody", {}).get("content", {})
+            for name, body in content.items():
+                if media_type in (None, name):
+                    schema = body.get("schema", {})
+                    yield from subschemas(document, schema, f"{where} body")
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    field = f"{where} query {parameter['name']}"
+                    yield from subschemas(document, parameter.get("schema", {}), field)
