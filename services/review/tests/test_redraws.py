@@ -4,6 +4,7 @@ import datetime as dt
 
 from palermo_shared.contracts import (
     DeskReviewReviewersChanged,
+    DeskReviewStageChanged,
     DrawnReviewer,
     LotsRedrawn,
     MeetingReference,
@@ -11,23 +12,33 @@ from palermo_shared.contracts import (
 from palermo_shared.events import payload_of
 from palermo_shared.reference.instruments import Cluster
 
+ARGENTINA = DrawnReviewer(
+    iso3="ARG",
+    regional_group="Latin American and Caribbean",
+    legal_system="civil_law",
+    role="other_regional_group",
+)
+PORTUGAL = DrawnReviewer(
+    iso3="PRT",
+    regional_group="Western European and Others",
+    legal_system="civil_law",
+    role="same_regional_group",
+)
 
-def redrawn(service) -> LotsRedrawn:
+
+def redrawn(service, *, both: bool = False) -> LotsRedrawn:
+    """Return a redraw replacing Brazil by Argentina, and France by Portugal
+    if `both`."""
     drawn = service.lots_drawn()
-    replacement = DrawnReviewer(
-        iso3="ARG",
-        regional_group="Latin American and Caribbean",
-        legal_system="civil_law",
-        role="other_regional_group",
-    )
+    same = PORTUGAL if both else drawn.reviewers[0]
     return LotsRedrawn(
         phase_id=drawn.phase_id,
         instrument=drawn.instrument,
         state_under_review=drawn.state_under_review,
         regional_group=drawn.regional_group,
         clusters=[Cluster.CRIMINALIZATION],
-        reviewers=[drawn.reviewers[0], replacement],
-        replaced=["BRA"],
+        reviewers=[same, ARGENTINA],
+        replaced=["FRA", "BRA"] if both else ["BRA"],
         redraw_number=1,
         requested_by="BRA",
         reason="Conflict of interest of the drawn reviewer",
@@ -36,7 +47,7 @@ def redrawn(service) -> LotsRedrawn:
             meeting_id="m-1",
             kind="regular_session",
             date=dt.date(2026, 12, 4),
-            states_present=["ITA", "FRA", "BRA", "ARG"],
+            states_present=["ITA", "FRA", "BRA", "ARG", "PRT"],
         ),
     )
 
@@ -44,6 +55,12 @@ def redrawn(service) -> LotsRedrawn:
 def changes(service) -> list[DeskReviewReviewersChanged]:
     envelopes = service.events(DeskReviewReviewersChanged.event_type)
     return [payload_of(e) for e in envelopes]
+
+
+def stage_changes(service) -> list[tuple[str, str]]:
+    envelopes = service.events(DeskReviewStageChanged.event_type)
+    payloads = [payload_of(e) for e in envelopes]
+    return [(p.from_stage, p.to_stage) for p in payloads]
 
 
 async def test_redraw_hands_review_over(service, started_review: str) -> None:
@@ -139,9 +156,7 @@ async def test_redraw_in_comment_period_returns_to_agreeing(
     assert agreed.json()["status"] == "commenting"
 
 
-async def test_redraw_in_agreeing_withdraws_replaced_agreement(
-    service, staffed_review: str
-) -> None:
+async def test_redraw_of_only_agreement_reopens(service, staffed_review: str) -> None:
     assert (await service.observe()).status_code == 201
     assert (await service.agree(service.focal_point("BRA"))).status_code == 200
 
@@ -151,6 +166,41 @@ async def test_redraw_in_agreeing_withdraws_replaced_agreement(
     agreements = await service.client.get(
         service.url("/agreements"), headers=service.secretariat
     )
+    observed = await service.observe()
+
+    assert review["status"] == "in_progress"
+    assert agreements.json() == []
+    assert stage_changes(service)[-1] == ("agreeing", "in_progress")
+    assert observed.status_code == 201
+
+
+async def test_redraw_keeping_agreement_stays_agreeing(
+    service, staffed_review: str
+) -> None:
+    assert (await service.observe()).status_code == 201
+    # The expert's agreement waits for clearance, so the review stays agreeing.
+    assert (await service.agree(service.expert("FRA"))).status_code == 200
+    assert (await service.agree(service.focal_point("BRA"))).status_code == 200
+
+    await service.publish(redrawn(service))
+    await service.wait_for_handled(3)
+    review = await service.review()
 
     assert review["status"] == "agreeing"
-    assert agreements.json() == []
+    assert stage_changes(service)[-1] == ("in_progress", "agreeing")
+
+
+async def test_redraw_of_both_in_comment_period_reopens(
+    service, staffed_review: str
+) -> None:
+    assert (await service.observe()).status_code == 201
+    await service.agree_both()
+
+    await service.publish(redrawn(service, both=True))
+    await service.wait_for_handled(3)
+    review = await service.review()
+
+    assert review["reviewers"] == ["PRT", "ARG"]
+    assert review["status"] == "in_progress"
+    assert review["comment_period_started_at"] is None
+    assert stage_changes(service)[-1] == ("commenting", "in_progress")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.clock import Clock
@@ -141,7 +141,8 @@ async def receive_redraw(
     Access follows `reviewers`, so a replaced reviewer's focal point and
     experts can no longer act on the review, and the new one's can once
     appointed. A replaced reviewer's agreement is withdrawn, so a review in
-    its comment period returns to agreeing until the new reviewer agrees.
+    its comment period returns to agreeing until the new reviewer agrees,
+    and one left with no agreement returns to in_progress.
     """
     reviewers = [r.iso3 for r in redrawn.reviewers]
     for cluster in redrawn.clusters:
@@ -182,8 +183,13 @@ async def _hand_over(
     previous: list[str],
     now: dt.datetime,
 ) -> None:
-    """Withdraw the agreements of the replaced reviewers and move the stage back."""
+    """Withdraw the agreements of the replaced reviewers and move the stage back.
+
+    The review returns to in_progress once no agreement is left, and to
+    agreeing from its comment period while one is.
+    """
     replaced = [s for s in previous if s not in (review.reviewers or [])]
+    agreed = await _agreed_states(session, review.id)
     await session.exec(
         delete(Agreement).where(
             col(Agreement.review_id) == review.id, col(Agreement.state).in_(replaced)
@@ -191,7 +197,18 @@ async def _hand_over(
     )
     if review.status == ReviewStatus.COMMENTING:
         review.comment_period_started_at = None
-    take_step(session, review, Step.CHANGE_REVIEWERS, now, cause)
+
+    left = [state for state in agreed if state not in replaced]
+    if agreed and not left:
+        step = Step.WITHDRAW_LAST_AGREEMENT
+    else:
+        step = Step.CHANGE_REVIEWERS
+    take_step(session, review, step, now, cause)
+
+
+async def _agreed_states(session: AsyncSession, rid: str) -> list[str]:
+    query = select(Agreement.state).where(col(Agreement.review_id) == rid)
+    return list((await session.exec(query)).all())
 
 
 def _record_reviewers_changed(

@@ -13,6 +13,10 @@ period, and then the review can be completed:
                                      '- reopen ---' '-------------'
                                                     change of reviewers
 
+A change of reviewers withdraws the replaced reviewers' agreements. One
+that withdraws the last agreement returns the review to in_progress, from
+agreeing or commenting, because nothing keeps the observations frozen.
+
 Steps that keep the stage (an observation, a message) are listed too, so
 that every action on a review is checked against its stage in one place.
 """
@@ -35,6 +39,7 @@ class Step(StrEnum):
     RECEIVE_LOTS = "receive_lots"
     RECEIVE_QUESTIONNAIRE = "receive_questionnaire"
     CHANGE_REVIEWERS = "change_reviewers"
+    WITHDRAW_LAST_AGREEMENT = "withdraw_last_agreement"
     APPOINT = "appoint"
     HOLD_DIALOGUE = "hold_dialogue"
     RECORD_OBSERVATION = "record_observation"
@@ -57,6 +62,7 @@ _STEP_ACTIONS = {
     Step.RECEIVE_LOTS: "receive the lots of",
     Step.RECEIVE_QUESTIONNAIRE: "receive the questionnaire of",
     Step.CHANGE_REVIEWERS: "change the reviewers of",
+    Step.WITHDRAW_LAST_AGREEMENT: "withdraw the last agreement of",
     Step.APPOINT: "appoint an expert to",
     Step.HOLD_DIALOGUE: "hold the dialogue of",
     Step.RECORD_OBSERVATION: "record an observation in",
@@ -106,10 +112,12 @@ TRANSITIONS: dict[ReviewStatus, dict[Step, ReviewStatus]] = {
         Step.AGREE: _S.AGREEING,
         Step.OPEN_COMMENTS: _S.COMMENTING,
         Step.REOPEN: _S.IN_PROGRESS,
+        Step.WITHDRAW_LAST_AGREEMENT: _S.IN_PROGRESS,
     },
     # A new reviewing State has not agreed to the final observations yet.
     _S.COMMENTING: {
         Step.CHANGE_REVIEWERS: _S.AGREEING,
+        Step.WITHDRAW_LAST_AGREEMENT: _S.IN_PROGRESS,
         Step.APPOINT: _S.COMMENTING,
         Step.HOLD_DIALOGUE: _S.COMMENTING,
         Step.EDIT_SUMMARY: _S.COMMENTING,
