@@ -165,6 +165,8 @@ async def test_outsider_learns_nothing(
 
 
 async def test_published_open_to_observer(service, seated_review) -> None:
+    await service.complete_fully()
+
     response = await service.client.get(
         service.url("/published"), headers=service.headers(Role.OBSERVER)
     )

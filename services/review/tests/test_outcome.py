@@ -311,6 +311,27 @@ async def test_outcome_confidential_by_default(service, staffed_review) -> None:
     assert observer.json()["observations"] == []
 
 
+async def test_published_before_completion_not_found(service, staffed_review) -> None:
+    callers = {
+        "observer": service.headers(Role.OBSERVER),
+        "focal point": service.focal_point("ITA"),
+        "Secretariat": service.secretariat,
+    }
+    assert (await service.observe()).status_code == 201
+    await service.agree_both()
+    expected = {
+        "detail": f"desk review {staffed_review} has no published outcome yet, "
+        "because it is not completed",
+        "code": "not_found",
+    }
+
+    for caller, headers in callers.items():
+        response = await service.client.get(service.url("/published"), headers=headers)
+
+        assert response.status_code == 404, caller
+        assert response.json() == expected, caller
+
+
 async def test_publication_before_completion_conflicts(service, staffed_review) -> None:
     shown = (await service.observe()).json()
 

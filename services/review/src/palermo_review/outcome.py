@@ -32,7 +32,7 @@ from palermo_shared.contracts import (
     ReviewOutcomeSubmitted,
     ReviewOutcomeSummaryCorrected,
 )
-from palermo_shared.errors import Conflict, InvalidInput, PreconditionFailed
+from palermo_shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from palermo_shared.preconditions import IF_MATCH, if_match_holds
 from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
 
@@ -393,10 +393,18 @@ class PublishedOutcome:
 
 
 async def published_outcome(session: AsyncSession, rid: str) -> PublishedOutcome:
-    """Return what the State under review published of a completed review."""
+    """Return what the State under review published of a completed review.
+
+    Raise `NotFound` for a review not completed, because its outcome does
+    not exist yet. A completed review with nothing published has an outcome
+    that stays confidential, so it is returned empty.
+    """
     review = await get_review(session, rid)
     if review.status != ReviewStatus.COMPLETED:
-        return PublishedOutcome(review, False, [], [])
+        raise NotFound(
+            f"desk review {rid} has no published outcome yet, because it is "
+            "not completed"
+        )
     observations = [o for o in await list_observations(session, rid) if o.published]
     shown = await _current_translations(session, review)
     return PublishedOutcome(review, review.summary_published, observations, shown)

@@ -259,7 +259,10 @@ async def decide_publication(
 async def published(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> PublishedOutcome:
-    """Return the published parts of a completed review; readable by any caller."""
+    """Return the published parts of a completed review, for any caller.
+
+    A review not completed has no outcome yet and gets 404.
+    """
     return await _published(runtime, review_id)
 
 
