@@ -242,6 +242,32 @@ async def test_local_issuer_signs_for_each_role(
     assert principal.acts_for("BRA")
 
 
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("expert-esp@palermo.local", (Role.EXPERT, "ESP")),
+        ("Focal_Point-ITA@palermo.local", (Role.FOCAL_POINT, "ITA")),
+        ("secretariat-un@palermo.local", (Role.SECRETARIAT, None)),
+        ("observer-un@palermo.local", (Role.OBSERVER, None)),
+        # No token can name these: a State role needs a State, and others none.
+        ("expert-un@palermo.local", None),
+        ("observer-ita@palermo.local", None),
+        ("judge-ita@palermo.local", None),
+        ("expert-esp@palermo.local.example", None),
+        ("ana@example.org", None),
+    ],
+)
+def test_local_identity_parsed(subject: str, expected: object) -> None:
+    assert LocalIssuer.identity(subject) == expected
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_local_identity_round_trip(role: Role) -> None:
+    state = "BRA" if role in (Role.FOCAL_POINT, Role.EXPERT) else None
+
+    assert LocalIssuer.identity(LocalIssuer.subject(role, state)) == (role, state)
+
+
 class CountingKeySource(LocalKeySource):
     """The local key source, counting the signature checks it serves."""
 

@@ -323,6 +323,10 @@ def issue_token(
     return jwt.encode(claims, key, algorithm=LOCAL_ALGORITHM)
 
 
+# The development subjects that `LocalIssuer.subject` builds.
+_LOCAL_SUBJECT = re.compile(r"(?P<role>[a-z_]+)-(?P<state>[a-z]{3}|un)@palermo\.local")
+
+
 class LocalIssuer:
     """Issuer of tokens signed with the local key, cached per role and State.
 
@@ -345,6 +349,24 @@ class LocalIssuer:
     def subject(role: Role, state: str | None = None) -> str:
         """Return the subject that tokens for `role` and `state` name."""
         return f"{role.value}-{state or 'un'}@palermo.local".lower()
+
+    @staticmethod
+    def identity(subject: str) -> tuple[Role, str | None] | None:
+        """Return the role and State that `subject` names, if `subject()` made it.
+
+        Subjects compare in any case, as the gateway compares them.
+        """
+        match = _LOCAL_SUBJECT.fullmatch(subject.lower())
+        if match is None:
+            return None
+        try:
+            role = Role(match["role"])
+        except ValueError:
+            return None
+        state = None if match["state"] == "un" else match["state"].upper()
+        if (role in STATE_ROLES) != (state is not None):
+            return None
+        return role, state
 
     def token(self, role: Role, state: str | None = None) -> str:
         """Return a token for `role` (acting for `state`), valid for a day."""

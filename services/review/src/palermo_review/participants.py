@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
+from palermo_review.accounts import check_expert_of
 from palermo_review.domain.workflow import Step
 from palermo_review.reviews import check_step, get_review, states_of
 from palermo_review.tables import (
@@ -156,7 +157,8 @@ async def appoint_experts(
     """Appoint one expert of the caller's State to each listed review, all or none.
 
     Appointing a subject already appointed to a review updates its details
-    and keeps who appointed it and when.
+    and keeps who appointed it and when. A subject known to act for another
+    State, or in another role, is rejected by `check_expert_of`.
     """
     appointed = []
     for rid in dict.fromkeys(review_ids):
@@ -178,6 +180,8 @@ async def _appoint(
     details: ExpertDetails,
     now: dt.datetime,
 ) -> Expert:
+    await check_expert_of(session, details.person.subject, state)
+
     query = select(Expert).where(
         Expert.review_id == review.id, Expert.subject == details.person.subject
     )

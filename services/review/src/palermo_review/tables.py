@@ -242,6 +242,19 @@ class DeadlineNotice(SQLModel, table=True):
     published_at: dt.datetime
 
 
+class GatewayAccount(SQLModel, table=True):
+    """An account of the gateway's registry, from its activation and end events."""
+
+    __tablename__ = "gateway_account"
+
+    id: str = Field(primary_key=True, max_length=64)
+    # secretariat, focal_point, expert or observer.
+    role: str = Field(max_length=20)
+    # ISO 3166-1 alpha-3 code; None for the Secretariat and observers.
+    state: str | None = Field(default=None, max_length=3)
+    ended_at: dt.datetime | None = None
+
+
 MODELS = (
     DeskReview,
     StageChange,
@@ -258,4 +271,5 @@ MODELS = (
     SummaryTranslation,
     DeadlineExtension,
     DeadlineNotice,
+    GatewayAccount,
 )

@@ -13,6 +13,22 @@ from palermo_shared.events import TOPIC_GATEWAY, EventPayload, event
 
 INVITATION_SUBJECT_PREFIX = "invitation/"
 
+# In local mode (no OIDC provider), the gateway binds each activated account
+# to the token subject `account-<account id>`.
+LOCAL_ACCOUNT_SUBJECT_PREFIX = "account-"
+
+
+def local_account_subject(account_id: str) -> str:
+    """Return the token subject of an account activated in local mode."""
+    return f"{LOCAL_ACCOUNT_SUBJECT_PREFIX}{account_id}"
+
+
+def local_account_id(subject: str) -> str | None:
+    """Return the account id in a local-mode subject, or None for another subject."""
+    if not subject.startswith(LOCAL_ACCOUNT_SUBJECT_PREFIX):
+        return None
+    return subject.removeprefix(LOCAL_ACCOUNT_SUBJECT_PREFIX) or None
+
 
 @event("palermo.gateway.account_invited", version=1, topic=TOPIC_GATEWAY)
 class AccountInvited(EventPayload):

@@ -21,7 +21,10 @@ from palermo_gateway.accounts.tables import Account, Invitation
 from palermo_shared.auth import Principal, Role
 from palermo_shared.clock import utcnow
 from palermo_shared.contracts import AccountActivated, AccountEnded, AccountInvited
-from palermo_shared.contracts.accounts import INVITATION_SUBJECT_PREFIX
+from palermo_shared.contracts.accounts import (
+    INVITATION_SUBJECT_PREFIX,
+    local_account_subject,
+)
 from palermo_shared.errors import Conflict, NotFound
 from palermo_shared.events import new_event
 from palermo_shared.ids import new_id
@@ -205,7 +208,7 @@ async def activate(session: AsyncSession, code: str, *, subject: str | None) -> 
         )
 
     invitation.used_at = utcnow()
-    account.subject = subject or f"account-{account.id}"
+    account.subject = subject or local_account_subject(account.id)
     account.status = AccountStatus.ACTIVE.value
     account.activated_at = invitation.used_at
     session.add_all([invitation, account])

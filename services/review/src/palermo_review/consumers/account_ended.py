@@ -1,0 +1,12 @@
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from palermo_review.accounts import receive_account
+from palermo_shared.contracts import AccountEnded
+from palermo_shared.events import Envelope, EventPayload
+
+
+async def handle(
+    session: AsyncSession, envelope: Envelope, payload: EventPayload
+) -> None:
+    assert isinstance(payload, AccountEnded)
+    await receive_account(session, payload)
