@@ -108,6 +108,12 @@ def test_state_not_upper_case_code_refused(key: Ed25519PrivateKey, state: str) -
         _token(key, role=Role.EXPERT, state=state)
 
 
+@pytest.mark.parametrize("state", ["ZZZ", "ATL"])
+def test_state_outside_registry_rejected(key: Ed25519PrivateKey, state: str) -> None:
+    with pytest.raises(Unauthorized, match="is not a State in the registry"):
+        _token(key, role=Role.FOCAL_POINT, state=state)
+
+
 def test_issuing_checks_the_claims(key: Ed25519PrivateKey) -> None:
     with pytest.raises(Unauthorized, match="names no State"):
         _token(key, role=Role.SECRETARIAT, state="ITA")

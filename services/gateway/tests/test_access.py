@@ -4,12 +4,14 @@ import datetime as dt
 import re
 
 import httpx
+import jwt
 import pytest
 
 from palermo_gateway.policy import ROUTE_POLICIES
 from palermo_shared.auth import (
     LocalIssuer,
     Role,
+    load_or_create_signing_key,
 )
 from tests.support.tokens import local_token
 
@@ -297,6 +299,32 @@ async def test_token_of_other_key_is_401(gateway: httpx.AsyncClient, tmp_path) -
 
     assert response.status_code == 401
     assert "not valid" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("state", ["ZZZ", "ATL"])
+async def test_state_outside_registry_is_401(
+    gateway: httpx.AsyncClient, tmp_path, state: str
+) -> None:
+    # Signed directly, because issue_token rejects such a State itself.
+    claims = {
+        "sub": f"expert-{state.lower()}@palermo.local",
+        "role": "expert",
+        "state": state,
+        "iss": "palermo",
+        "aud": "palermo",
+        "exp": dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5),
+    }
+    key = load_or_create_signing_key(tmp_path / "signing-key.pem")
+    token = jwt.encode(claims, key, algorithm="EdDSA")
+
+    response = await gateway.get(
+        "/api/v1/draw/states", headers={"Authorization": f"Bearer {token}"}
+    )
+
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert f"the token's State {state!r} is not a State in the registry" in detail
+    assert "(claim 'state')" in detail
 
 
 @pytest.mark.parametrize(

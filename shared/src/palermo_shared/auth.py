@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends, Request
 
 from palermo_shared.errors import Forbidden, Unauthorized
+from palermo_shared.reference.states import load_states
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,14 @@ def _check_state_claim(role: Role, state: object) -> None:
         raise Unauthorized(
             f"the token's State {state!r} is not an ISO 3166-1 alpha-3 code in "
             "upper case (claim 'state')"
+        )
+    # A code outside the shipped registry names no State party, and no
+    # account or review can belong to it.
+    if state not in load_states():
+        raise Unauthorized(
+            f"the token's State {state!r} is not a State in the registry "
+            "(claim 'state'); expected the ISO 3166-1 alpha-3 code of a State "
+            "party, such as ITA"
         )
 
 
