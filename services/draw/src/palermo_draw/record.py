@@ -5,7 +5,6 @@
 and its redraws without access to the service.
 """
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -20,6 +19,7 @@ from palermo_draw.domain.model import (
 )
 from palermo_draw.domain.verification import PublishedDraw, PublishedRedraw
 from palermo_shared.contracts.draw import ExceptionalDecision, MeetingReference
+from palermo_shared.dates import IsoDate, IsoDatetime
 from palermo_shared.reference.instruments import Instrument
 
 
@@ -59,7 +59,7 @@ class RedrawRecord(BaseModel):
     seed: str
     replaced: list[str]
     exceptional_decision: ExceptionalDecision | None
-    requested_at: dt.datetime
+    requested_at: IsoDatetime
     result: list[AssignmentRecord] = Field(
         description="The assignments of the review that the redraw changed"
     )
@@ -69,7 +69,7 @@ class DrawRecord(BaseModel):
     phase_id: str
     years: str
     instruments: list[Instrument]
-    draw_date: dt.date
+    draw_date: IsoDate
     mode: DrawMode
     ruleset_version: int
     seed: str
@@ -79,7 +79,7 @@ class DrawRecord(BaseModel):
     )
     announced_values: list[str] | None
     meeting: MeetingReference | None
-    drawn_at: dt.datetime
+    drawn_at: IsoDatetime
     parties: dict[Instrument, list[PartyRecord]] = Field(
         description="Parties to each instrument on the draw date, as drawn from"
     )

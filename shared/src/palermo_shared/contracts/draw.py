@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from palermo_shared.dates import IsoDate
 from palermo_shared.events import TOPIC_DRAW, EventPayload, event
 from palermo_shared.reference.instruments import Cluster, Instrument, WorkingGroup
 
@@ -43,7 +44,7 @@ class MeetingReference(BaseModel):
 
     meeting_id: str
     kind: Literal["intersessional", "regular_session"]
-    date: dt.date
+    date: IsoDate
     states_present: list[str]
 
 
@@ -53,7 +54,7 @@ class ExceptionalDecision(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     decided_by: str
-    decided_on: dt.date
+    decided_on: IsoDate
     reason: str
 
 

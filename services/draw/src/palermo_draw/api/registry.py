@@ -14,7 +14,7 @@ from palermo_draw.api.schemas import (
     StatePublic,
 )
 from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
-from palermo_shared.dates import MechanismDate
+from palermo_shared.dates import IsoDate, MechanismDate
 from palermo_shared.errors import InvalidInput, NotFound, PayloadTooLarge
 from palermo_shared.filters import StateCodePath
 from palermo_shared.reference.states import StateParty
@@ -23,7 +23,7 @@ from palermo_shared.service import ServiceRuntime, runtime_of
 router = APIRouter(dependencies=[AUTHENTICATED])
 Runtime = Annotated[ServiceRuntime, Depends(runtime_of)]
 OnDate = Annotated[
-    dt.date | None,
+    IsoDate | None,
     Query(alias="on", description="Date of the registry to read; today if omitted"),
 ]
 MAX_IMPORT_BYTES = 1_000_000

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from palermo_gateway.audit.schemas import AuditEntryOut, AuditPage
 from palermo_gateway.audit.tables import AuditEntry
 from palermo_shared.auth import Caller
+from palermo_shared.dates import IsoDatetime
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.errors import Forbidden, InvalidInput
 from palermo_shared.service import ServiceRuntime
@@ -25,8 +26,8 @@ async def list_audit_entries(
     caller: Caller,
     subject: SingleLineText | None = None,
     kind: Literal["request", "event"] | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: IsoDatetime | None = None,
+    until: IsoDatetime | None = None,
     after: Annotated[
         int, Query(ge=0, le=MAX_STORED_INT, description="last sequence already read")
     ] = 0,

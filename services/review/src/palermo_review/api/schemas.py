@@ -11,7 +11,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
-from palermo_shared.dates import MechanismDate
+from palermo_shared.dates import DATETIME_TEXT, MechanismDate
 from palermo_shared.db import MAX_STORED_INT
 from palermo_shared.reference.instruments import Cluster, Instrument
 from palermo_shared.request_body import RequestBody, distinct
@@ -292,7 +292,7 @@ class ExtensionPublic(BaseModel):
 
 
 class DeadlineCheck(RequestBody):
-    at: AwareDatetime | None = Field(
+    at: Annotated[AwareDatetime, DATETIME_TEXT] | None = Field(
         default=None,
         description="time to check at, with its time zone, not after now; "
         "now when absent",
