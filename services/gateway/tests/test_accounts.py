@@ -480,6 +480,17 @@ async def test_only_secretariat_registers(gateway_with_accounts: Gateway) -> Non
     assert await gateway_with_accounts.stored() == before
 
 
+@pytest.mark.parametrize("written", ["zoe@例え.jp", "Zoe@XN--R8JZ45G.jp"])
+async def test_internationalized_email_registered(
+    gateway_with_accounts: Gateway, written: str
+) -> None:
+    registered = await gateway_with_accounts.register(
+        email=written, role="expert", state="ITA"
+    )
+
+    assert registered["account"]["email"] == "zoe@例え.jp"
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [

@@ -287,8 +287,12 @@ class _MailboxHandler:
 @pytest.fixture
 def mailbox() -> Iterator[Mailbox]:
     mailbox = Mailbox(port=_free_port())
+    # SMTPUTF8 lets the server take addresses whose local part is not ASCII.
     controller = Controller(
-        _MailboxHandler(mailbox), hostname="127.0.0.1", port=mailbox.port
+        _MailboxHandler(mailbox),
+        hostname="127.0.0.1",
+        port=mailbox.port,
+        enable_SMTPUTF8=True,
     )
     controller.start()
     try:

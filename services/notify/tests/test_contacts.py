@@ -68,6 +68,55 @@ async def test_contacts_filtered(service):
 
 
 @pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("zoe@例え.jp", "zoe@例え.jp"),
+        ("Zoe@XN--R8JZ45G.JP", "zoe@例え.jp"),
+        (" José@Exämple.org ", "josé@exämple.org"),
+    ],
+)
+async def test_internationalized_email_stored_normalized(service, written, stored):
+    contact = await _create(service, email=written)
+
+    assert contact["email"] == stored
+
+
+async def test_email_written_two_ways_conflicts(service):
+    await _create(service, email="zoe@例え.jp")
+
+    response = await service.client.post(
+        "/contacts", json={**FOCAL_POINT, "email": "Zoe@xn--r8jz45g.jp"}
+    )
+
+    assert response.status_code == 409
+    assert len(await _contacts(service)) == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("zoe@例え", "It should have a period."),
+        ("zoe@@例え.jp", "invalid characters: '@'"),
+        ("zoe@-例え.jp", "hyphen"),
+        ("zoe@palermo.local", "special-use or reserved name"),
+    ],
+)
+async def test_malformed_email_rejected_with_reason(service, email, reason):
+    response = await service.client.post(
+        "/contacts", json={**FOCAL_POINT, "email": email}
+    )
+
+    assert response.status_code == 422
+    [problem] = response.json()["problems"]
+    assert problem["field"] == "email"
+    assert problem["message"].startswith(f"invalid e-mail address {email!r}: ")
+    assert reason in problem["message"]
+    assert problem["message"].endswith(
+        "Expected name@domain.example; the name and the domain may be in any script"
+    )
+
+
+@pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"email": "not-an-address"}, "email"),

@@ -60,6 +60,27 @@ async def test_email_in_contact_language(mail_service, mailbox, events):
     assert item["attempts"] == 1
 
 
+@pytest.mark.parametrize(
+    ("written", "sent"),
+    [
+        ("zoe@例え.jp", "zoe@xn--r8jz45g.jp"),
+        ("Zoe@XN--R8JZ45G.jp", "zoe@xn--r8jz45g.jp"),
+        ("josé@exämple.org", "josé@exämple.org"),
+    ],
+)
+async def test_email_to_internationalized_address(
+    mail_service, mailbox, events, written, sent
+):
+    await _contact(mail_service, "FRA", written)
+    envelope = await mail_service.publish(events.lots_drawn())
+
+    await _emails(mail_service, envelope.id, 1, state="FRA", status="delivered")
+
+    [message] = mailbox.to(sent)
+    assert [sent] in mailbox.envelopes
+    assert "ITA" in message["Subject"]
+
+
 async def test_email_links_to_review(mail_service, mailbox, events):
     await _contact(mail_service, "ITA", "fp@gov.example.it", language="zh")
     envelope = await mail_service.publish(events.desk_review_completed())

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_notify.domain.contacts import ContactRole, Language, email_problem
+from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.tables import Contact, Notification
 from palermo_shared.clock import utcnow
@@ -24,6 +24,9 @@ class ContactFields:
     """Values of a contact to create, or to change when not None.
 
     `state` is a code that the API schema has checked against the registry.
+    `email` is in the stored form that the schema gives it
+    (`palermo_shared.email_address`). Neither case nor the way its domain is
+    written can then make a second contact of the same address.
     """
 
     name: str | None = None
@@ -33,16 +36,6 @@ class ContactFields:
     language: Language | None = None
     channels: Sequence[Channel] | None = None
     active: bool | None = None
-
-
-def _validated_email(address: str) -> str:
-    """Return the address trimmed and in lower case, so that case never
-    makes a second contact of the same address."""
-    address = address.strip()
-    problem = email_problem(address)
-    if problem is not None:
-        raise InvalidInput(problem, field="email")
-    return address.lower()
 
 
 def _validated_name(name: str) -> str:
@@ -77,7 +70,7 @@ async def create_contact(session: AsyncSession, fields: ContactFields) -> Contac
         name=_validated_name(fields.name),
         role=fields.role.value,
         state=fields.state,
-        email=_validated_email(fields.email),
+        email=fields.email,
         language=fields.language.value,
         channels=_joined_channels(
             [Channel.EMAIL] if fields.channels is None else fields.channels
@@ -96,7 +89,6 @@ async def update_contact(
     """Change the given fields of a contact; validate all before storing any."""
     contact = await get_contact(session, contact_id)
     name = _validated_name(fields.name) if fields.name is not None else None
-    email = _validated_email(fields.email) if fields.email is not None else None
 
     if name is not None:
         contact.name = name
@@ -104,9 +96,9 @@ async def update_contact(
         contact.role = fields.role.value
     if fields.state is not None:
         contact.state = fields.state
-    address_changed = email is not None and email != contact.email
-    if email is not None:
-        contact.email = email
+    address_changed = fields.email is not None and fields.email != contact.email
+    if fields.email is not None:
+        contact.email = fields.email
     if fields.language is not None:
         contact.language = fields.language.value
     if fields.channels is not None:

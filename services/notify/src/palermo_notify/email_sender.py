@@ -3,6 +3,10 @@
 Replies with a 5xx code are permanent failures and dead-letter the message
 at once. Other errors (4xx replies, refused connections, timeouts) are
 retried.
+
+An internationalized domain name is sent in its ASCII form (IDNA), which
+every server accepts. An address whose local part is outside ASCII needs a
+server that offers SMTPUTF8 (RFC 6531); aiosmtplib then asks for it.
 """
 
 import datetime as dt
@@ -15,6 +19,7 @@ from palermo_notify.domain.notifications import Channel
 from palermo_notify.sending import RetryPolicy, SendFailure
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification
+from palermo_shared.email_address import smtp_address
 
 
 class EmailSender:
@@ -68,7 +73,7 @@ def build_message(notification: Notification, *, sender: str) -> EmailMessage:
     # Content first, because setting it clears the Content-* headers.
     message.set_content(notification.message_body or "")
     message["From"] = sender
-    message["To"] = notification.address
+    message["To"] = smtp_address(notification.address)
     message["Subject"] = notification.message_subject or ""
     created_at = notification.created_at
     if created_at.tzinfo is None:

@@ -3,6 +3,7 @@ from typing import ClassVar
 from pydantic import Field, SecretStr
 
 from palermo_notify.domain.contacts import Language
+from palermo_shared.email_address import EmailAddress
 from palermo_shared.settings import ServiceSettings
 
 
@@ -64,7 +65,7 @@ class NotifySettings(ServiceSettings):
     email_retry_max_seconds: float = Field(
         default=900.0, gt=0, description="Cap of the delay between e-mail retries"
     )
-    secretariat_emails: list[str] = Field(
+    secretariat_emails: list[EmailAddress] = Field(
         default_factory=list,
         description="E-mail addresses notified of the steps the rules name",
     )

@@ -61,12 +61,7 @@ async def register(
     by: Principal,
 ) -> tuple[Account, Invitation]:
     """Register a person and invite them; a new focal point ends the previous one."""
-    check_registration(
-        registration.name,
-        registration.role,
-        registration.state,
-        registration.email,
-    )
+    check_registration(registration.name, registration.role, registration.state)
 
     if registration.role is Role.FOCAL_POINT:
         await _end_current_focal_point(session, registration.state, by=by)

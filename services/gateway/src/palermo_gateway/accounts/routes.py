@@ -58,7 +58,7 @@ async def register_account(
     )
     registration = Registration(
         name=body.name.strip(),
-        email=body.email.strip(),
+        email=body.email,
         role=body.role,
         state=body.state,
         language=body.language,

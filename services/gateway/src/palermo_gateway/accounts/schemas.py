@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from palermo_shared.auth import Role
+from palermo_shared.email_address import EmailAddress
 from palermo_shared.filters import RegisteredState
 from palermo_shared.request_body import RequestBody
 from palermo_shared.text import SingleLineText
@@ -15,7 +16,7 @@ Language = Literal["ar", "en", "es", "fr", "ru", "zh"]
 
 class AccountRegistration(RequestBody):
     name: SingleLineText = Field(min_length=1, max_length=200)
-    email: SingleLineText = Field(max_length=254)
+    email: EmailAddress
     role: Role
     state: RegisteredState | None = Field(
         default=None,

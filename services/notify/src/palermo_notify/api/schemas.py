@@ -9,6 +9,7 @@ from pydantic.json_schema import SkipJsonSchema
 from palermo_notify.domain.contacts import ContactRole, Language
 from palermo_notify.domain.notifications import Channel, NotificationStatus
 from palermo_notify.domain.rules import Audience
+from palermo_shared.email_address import EmailAddress
 from palermo_shared.filters import RegisteredState
 from palermo_shared.request_body import RequestBody
 from palermo_shared.text import SINGLE_LINE, SingleLineText
@@ -82,7 +83,7 @@ class NotificationPage(BaseModel):
 ContactName = Annotated[str, Field(min_length=1, max_length=200), SINGLE_LINE]
 CONTACT_STATE_DESCRIPTION = "ISO 3166-1 alpha-3 code, in upper case"
 ContactState = Annotated[RegisteredState, Field(description=CONTACT_STATE_DESCRIPTION)]
-ContactEmail = Annotated[str, Field(min_length=1, max_length=254), SINGLE_LINE]
+ContactEmail = EmailAddress
 ContactChannels = Annotated[
     list[Channel],
     Field(
