@@ -55,6 +55,11 @@ def _app() -> FastAPI:
     ) -> ContactChange:
         return change
 
+    # Declared apart from the PATCH route of the same path.
+    @app.get("/contacts")
+    async def list_contacts() -> list[ContactChange]:
+        return []
+
     return app
 
 
@@ -103,6 +108,31 @@ async def test_input_json_cannot_carry_rejected(body: str, field: str) -> None:
     assert response.status_code == 422
     [problem] = response.json()["problems"]
     assert problem["field"] == field
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "TRACE"])
+async def test_method_not_allowed_lists_every_route(method: str) -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.request(method, "/contacts")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, PATCH"
+    body = response.json()
+    assert body["code"] == "method_not_allowed"
+    assert body["allowed"] == ["GET", "HEAD", "PATCH"]
+    assert body["detail"] == (
+        f"method {method} is not allowed on /contacts, which serves GET, HEAD, PATCH"
+    )
+
+
+async def test_method_not_allowed_without_get() -> None:
+    transport = httpx.ASGITransport(app=_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.get("/subscriptions")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
 
 
 async def test_deeply_nested_body_explained() -> None:

@@ -26,7 +26,7 @@ reads one shape of error from every service and the gateway.
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,6 +35,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from palermo_shared.allow import document_methods, method_not_allowed_message
 from palermo_shared.request_id import REQUEST_ID_HEADER
 
 logger = logging.getLogger(__name__)
@@ -255,12 +256,15 @@ def _is_json(content_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
-async def _handle_http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _handle_http_error(request: Request, error: Exception) -> JSONResponse:
     """Return an HTTP error of the framework (an unknown path, a method not
     allowed, a body that cannot be read) in the body of every other error."""
     assert isinstance(error, StarletteHTTPException)
     code = _HTTP_CODES.get(error.status_code, "error")
     content: dict[str, Any] = {"detail": error.detail, "code": code}
+    headers = error.headers
+    if error.status_code == 405:
+        headers = _list_allowed_methods(request, content, headers)
     # FastAPI reports only "There was an error parsing the body".
     cause = error.__cause__
     if error.status_code == 400 and isinstance(cause, RecursionError):
@@ -271,9 +275,24 @@ async def _handle_http_error(_request: Request, error: Exception) -> JSONRespons
             position=cause.start, byte=cause.object[cause.start]
         )
         content["field"] = "body"
-    return JSONResponse(
-        status_code=error.status_code, content=content, headers=error.headers
-    )
+    return JSONResponse(status_code=error.status_code, content=content, headers=headers)
+
+
+def _list_allowed_methods(
+    request: Request, content: dict[str, Any], headers: Mapping[str, str] | None
+) -> Mapping[str, str] | None:
+    """Name in `content` every method of the request's path, and return the
+    headers with an Allow header that lists them all.
+
+    A path left out of the OpenAPI document keeps the router's Allow header.
+    """
+    path = request.url.path
+    allowed = sorted(document_methods(request.app.openapi(), path))
+    if not allowed:
+        return headers
+    content["detail"] = method_not_allowed_message(request.method, path, allowed)
+    content["allowed"] = allowed
+    return {**(headers or {}), "Allow": ", ".join(allowed)}
 
 
 # Python's JSON parser recurses once per nested array or object, so a body

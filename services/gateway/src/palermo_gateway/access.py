@@ -7,9 +7,10 @@ Each request under `/api/v1` goes through three steps before any route:
 2. the client's token bucket is charged, keyed by the token's subject, or by
    the client's address when there is no valid token, so failed attempts
    are limited too;
-3. a request without a valid token gets 401 unless its path is public, a
-   write that the route policy lists for other methods only gets 405, and
-   a principal whose role the route policy does not allow gets 403.
+3. a request without a valid token gets 401 unless its path is public; a
+   method that no route serves, or a write that the route policy lists for
+   other methods only, gets 405 when the path does not serve the method;
+   and a principal whose role the route policy does not allow gets 403.
 
 Browsers cannot set headers on an EventSource, so the event stream also
 accepts the token as an `access_token` query parameter. The parameter is
@@ -25,7 +26,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from palermo_gateway.errors import error_response
 from palermo_gateway.limits import TokenBucketLimiter
-from palermo_gateway.policy import API_PREFIX, authorize, is_public
+from palermo_gateway.methods import served_methods
+from palermo_gateway.policy import (
+    API_PREFIX,
+    ROUTED_METHODS,
+    MethodNotAllowed,
+    authorize,
+    is_public,
+    lists_other_methods_only,
+)
 from palermo_shared.auth import Principal, TokenVerifier
 from palermo_shared.errors import DomainError, NotFound, Unauthorized
 
@@ -67,9 +76,14 @@ class AccessMiddleware:
         self._limiter.take(_client_key(request, principal))
 
         if public:
+            if request.method not in ROUTED_METHODS:
+                await _check_method_served(request)
             return
         if principal is None:
             raise failure or Unauthorized("the request carries no token")
+        unrouted = request.method not in ROUTED_METHODS
+        if unrouted or lists_other_methods_only(request.method, path):
+            await _check_method_served(request)
         authorize(principal, request.method, path)
 
     async def _authenticate(
@@ -94,6 +108,19 @@ class AccessMiddleware:
         if principal is not None:
             request.state.principal = principal
         return principal, None
+
+
+async def _check_method_served(request: Request) -> None:
+    """Raise `MethodNotAllowed` unless the request's path serves its method.
+
+    A path that no route serves gets 404 `NotFound`, whatever the method.
+    """
+    path = request.url.path
+    served = await served_methods(request)
+    if not served:
+        raise NotFound(f"no route serves {path}")
+    if request.method not in served:
+        raise MethodNotAllowed(request.method, path, allowed=sorted(served))
 
 
 def _token(request: Request, query_token: str | None) -> str | None:

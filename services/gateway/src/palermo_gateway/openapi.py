@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from palermo_gateway.policy import API_PREFIX, is_public
 from palermo_gateway.proxy import Proxy
+from palermo_shared.allow import HTTP_METHODS, document_methods
 
 BEARER_SCHEME = "bearer"
 SECURITY_SCHEMES = {
@@ -32,9 +33,6 @@ SECURITY_SCHEMES = {
         "focal points and experts, its `state`.",
     }
 }
-HTTP_METHODS = frozenset(
-    {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-)
 
 
 class ApiDocument:
@@ -44,6 +42,7 @@ class ApiDocument:
         self._proxy = proxy
         self._services = services
         self._document: dict[str, Any] | None = None
+        self._service_documents: dict[str, Any] = {}
         self._lock = asyncio.Lock()
 
     async def get(self, app: FastAPI) -> dict[str, Any]:
@@ -59,9 +58,21 @@ class ApiDocument:
             "version": version("palermo-gateway"),
         }
         for service in self._services:
-            fetched = await self._proxy.get_json(service, "/openapi.json")
-            merge_service(document, service, fetched)
+            merge_service(document, service, await self._service_document(service))
         secure(document)
+        return document
+
+    async def service_methods(self, service: str, path: str) -> set[str]:
+        """Return the methods that `service`'s document lists for `path`, a path
+        of the service itself, or raise 502/504 if the document cannot be had."""
+        return document_methods(await self._service_document(service), path)
+
+    async def _service_document(self, service: str) -> Any:
+        # Two requests may fetch the same document at once; both get it.
+        document = self._service_documents.get(service)
+        if document is None:
+            document = await self._proxy.get_json(service, "/openapi.json")
+            self._service_documents[service] = document
         return document
 
 

@@ -12,10 +12,13 @@ matches no entry is:
   (GET or HEAD), so a new read route of a service works without an entry;
 - denied to observers when it only reads, because observers read only the
   routes listed for them;
-- denied to every role when it writes, until the table lists it; when the
-  table lists its path for other methods only, it gets 405 with `Allow`.
+- denied to every role when it writes, until the table lists it. When the
+  table lists its path for other methods only (`lists_other_methods_only`)
+  and the path does not serve the method either, the access middleware
+  answers 405 with the methods the path serves.
 
-A method that no route serves passes the table, and the router rejects it.
+A method that no route serves passes the table, and the access middleware
+rejects it with 405.
 
 On top of the table, a focal point or expert may only write the
 questionnaire responses of its own State: the `{state}` segment of
@@ -28,6 +31,7 @@ it once the lots are drawn, and refuses everyone else.
 import re
 from dataclasses import dataclass, field
 
+from palermo_shared.allow import method_not_allowed_message
 from palermo_shared.auth import STATE_ROLES, Principal, Role
 from palermo_shared.errors import DomainError, Forbidden
 
@@ -63,7 +67,8 @@ class MethodNotAllowed(DomainError):
     status_code = 405
     code = "method_not_allowed"
 
-    def __init__(self, message: str, *, allowed: list[str]) -> None:
+    def __init__(self, method: str, path: str, *, allowed: list[str]) -> None:
+        message = method_not_allowed_message(method, path, allowed)
         super().__init__(message, allowed=allowed)
         self.allowed = allowed
 
@@ -211,8 +216,6 @@ def authorize(principal: Principal, method: str, path: str) -> None:
     if method not in ROUTED_METHODS:
         return
     api_path = path.removeprefix(API_PREFIX)
-    if method not in READ_METHODS:
-        _check_write_listed(method, path, api_path)
     if principal.role not in allowed_roles(method, api_path):
         raise Forbidden(
             f"role {principal.role.value} may not {method} {path}",
@@ -222,22 +225,18 @@ def authorize(principal: Principal, method: str, path: str) -> None:
         _check_own_state(principal, api_path)
 
 
-def _check_write_listed(method: str, path: str, api_path: str) -> None:
-    """Raise `MethodNotAllowed` when the table lists `api_path` for other methods only.
+def lists_other_methods_only(method: str, path: str) -> bool:
+    """Return whether the table lists `path` for methods other than `method` only.
 
-    No role may make a write the table does not list, so the methods the
-    path serves tell the caller more than a 403 for its role would. Reads
-    are routed on every path, listed or not, so GET and HEAD are always
-    among them.
+    No role may make a write that the table does not list. For such a
+    write, the methods the path serves tell the caller more than a 403 for
+    its role would.
     """
+    if method in READ_METHODS:
+        return False
+    api_path = path.removeprefix(API_PREFIX)
     listed = [policy for policy in ROUTE_POLICIES if policy.pattern.fullmatch(api_path)]
-    if not listed or any(method in policy.methods for policy in listed):
-        return
-    allowed = sorted(READ_METHODS.union(*(policy.methods for policy in listed)))
-    raise MethodNotAllowed(
-        f"method {method} is not allowed on {path}, which serves {', '.join(allowed)}",
-        allowed=allowed,
-    )
+    return bool(listed) and not any(method in policy.methods for policy in listed)
 
 
 def _check_own_state(principal: Principal, api_path: str) -> None:
