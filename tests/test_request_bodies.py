@@ -21,10 +21,10 @@ def _open_objects(document: dict[str, Any], service: str) -> list[str]:
     skipped = tuple(where for name, where in OPEN_BODIES if name == service)
     found = []
     for field, schema in request_schemas(document, media_type="application/json"):
-        if field.startswith(skipped) or "properties" not in schema:
+        if str(field).startswith(skipped) or "properties" not in schema:
             continue
         if schema.get("additionalProperties") is not False:
-            found.append(field)
+            found.append(str(field))
     return sorted(set(found))
 
 

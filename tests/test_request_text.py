@@ -38,7 +38,7 @@ def _unchecked_fields(document: dict[str, Any]) -> list[str]:
             continue
         pattern = schema.get("pattern")
         if pattern is None or any(re.search(pattern, p) for p in NUL_PROBES):
-            unchecked.append(field)
+            unchecked.append(str(field))
     return sorted(set(unchecked))
 
 

@@ -7,8 +7,6 @@ seconds since the epoch, or rejects it with a message about "zero time".
 """
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 
 from palermo_shared.auth import LocalIssuer, Role
 from tests.openapi.conftest import EmbeddedPalermo
+from tests.support.openapi import FieldPath, RequestField, request_schemas
 
 # A date written without its separators, as a number in JSON and as text in
 # a query string.
@@ -36,79 +35,17 @@ EXPECTED_FORMS = {
 }
 
 
-@dataclass(frozen=True)
-class DateField:
-    """A date or datetime of one operation, in its body or query string."""
-
-    method: str
-    route: str
-    location: str
-    path: tuple[str | int, ...]
-    format: str
-
-    @property
-    def name(self) -> str:
-        return ".".join(str(part) for part in self.path)
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.route} {self.location} {self.name}"
+def _date_fields(document: dict[str, Any]) -> list[tuple[RequestField, str]]:
+    """Return each date or datetime field of a JSON body or query string, with
+    its format."""
+    return [
+        (field, schema["format"])
+        for field, schema in request_schemas(document, media_type="application/json")
+        if schema.get("format") in EXPECTED_FORMS
+    ]
 
 
-def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
-    reference = schema.get("$ref")
-    if reference is None:
-        return schema
-    name = reference.removeprefix("#/components/schemas/")
-    resolved: dict[str, Any] = document["components"]["schemas"][name]
-    return resolved
-
-
-def _dates(
-    document: dict[str, Any],
-    schema: dict[str, Any],
-    path: tuple[str | int, ...],
-    seen: frozenset[str],
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Yield the path and format of each date or datetime under `schema`."""
-    reference = schema.get("$ref")
-    if reference in seen:
-        return
-    if reference is not None:
-        seen = seen | {reference}
-    schema = _resolve(document, schema)
-
-    if schema.get("format") in EXPECTED_FORMS:
-        yield path, schema["format"]
-    for name, child in schema.get("properties", {}).items():
-        yield from _dates(document, child, (*path, name), seen)
-    for key in ("anyOf", "oneOf", "allOf"):
-        for child in schema.get(key, []):
-            yield from _dates(document, child, path, seen)
-    items = schema.get("items")
-    if isinstance(items, dict):
-        yield from _dates(document, items, (*path, 0), seen)
-
-
-def _date_fields(document: dict[str, Any]) -> list[DateField]:
-    fields = []
-    for route, operations in document["paths"].items():
-        for method, operation in operations.items():
-            content = operation.get("requestBody", {}).get("content", {})
-            schema = content.get("application/json", {}).get("schema", {})
-            for path, format in _dates(document, schema, (), frozenset()):
-                fields.append(DateField(method.upper(), route, "body", path, format))
-            for parameter in operation.get("parameters", []):
-                if parameter["in"] != "query":
-                    continue
-                name = (parameter["name"],)
-                for _, format in _dates(document, parameter["schema"], (), frozenset()):
-                    fields.append(
-                        DateField(method.upper(), route, "query", name, format)
-                    )
-    return fields
-
-
-def _nested(path: tuple[str | int, ...], value: object) -> object:
+def _nested(path: FieldPath, value: object) -> object:
     """Return a JSON value holding `value` at `path`, and nothing else."""
     for part in reversed(path):
         value = [value] if isinstance(part, int) else {part: value}
@@ -116,7 +53,7 @@ def _nested(path: tuple[str | int, ...], value: object) -> object:
 
 
 def _send(
-    palermo: EmbeddedPalermo, field: DateField, headers: dict[str, str]
+    palermo: EmbeddedPalermo, field: RequestField, headers: dict[str, str]
 ) -> httpx.Response:
     route = re.sub(
         r"\{([a-z_0-9]+)\}", lambda match: PATH_VALUES.get(match[1], "p1"), field.route
@@ -147,7 +84,7 @@ def test_every_date_field_takes_text_only(
     fields = _date_fields(document)
     wrong = []
 
-    for field in fields:
+    for field, format in fields:
         responses = [_send(palermo, field, headers) for headers in callers]
         messages = [
             problem["message"]
@@ -156,7 +93,7 @@ def test_every_date_field_takes_text_only(
             for problem in response.json().get("problems", [])
             if problem["field"] == field.name
         ]
-        if not any(EXPECTED_FORMS[field.format] in m for m in messages):
+        if not any(EXPECTED_FORMS[format] in m for m in messages):
             statuses = [r.status_code for r in responses]
             wrong.append(f"{field}: {statuses} {messages}")
 

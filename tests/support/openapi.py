@@ -1,6 +1,7 @@
 """The OpenAPI document of each service and a walk over its request schemas."""
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +30,34 @@ SERVICES: dict[str, Callable[[Path], FastAPI]] = {
 }
 
 
+# A field's place in a request: property names, and 0 for a list's items.
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class RequestField:
+    """A field of one operation's request, in its body or its query string."""
+
+    method: str
+    route: str
+    location: str
+    path: FieldPath
+
+    @property
+    def name(self) -> str:
+        """Return the path as the error bodies name a field, as in `items.0.date`."""
+        return ".".join(str(part) for part in self.path)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.route} {self.location} {self.name}".rstrip()
+
+
 def subschemas(
     document: dict[str, Any],
     schema: dict[str, Any],
-    path: str,
+    path: FieldPath = (),
     seen: frozenset[str] = frozenset(),
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[tuple[FieldPath, dict[str, Any]]]:
     """Yield `schema` and every schema under it, references resolved, each
     with the path of its field.
 
@@ -50,7 +73,7 @@ def subschemas(
 
     yield path, schema
     for name, child in schema.get("properties", {}).items():
-        yield from subschemas(document, child, f"{path}.{name}", seen)
+        yield from subschemas(document, child, (*path, name), seen)
     for key in ("anyOf", "oneOf", "allOf"):
         for child in schema.get(key, []):
             # An optional parameter's pattern sits beside its anyOf.
@@ -59,29 +82,32 @@ def subschemas(
             yield from subschemas(document, child, path, seen)
     items = schema.get("items")
     if isinstance(items, dict):
-        yield from subschemas(document, items, f"{path}[]", seen)
+        yield from subschemas(document, items, (*path, 0), seen)
     values = schema.get("additionalProperties")
     if isinstance(values, dict):
-        yield from subschemas(document, values, f"{path}{{}}", seen)
+        yield from subschemas(document, values, (*path, "{key}"), seen)
 
 
 def request_schemas(
     document: dict[str, Any], *, media_type: str | None = None
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[tuple[RequestField, dict[str, Any]]]:
     """Yield every schema of each operation's request body and query
-    parameters, with the operation and the path of its field.
+    parameters, with the field it belongs to.
 
     With `media_type`, only bodies of that type are walked.
     """
     for route, operations in document["paths"].items():
         for method, operation in operations.items():
-            where = f"{method.upper()} {route}"
+            method = method.upper()
             content = operation.get("requestBody", {}).get("content", {})
             for name, body in content.items():
                 if media_type in (None, name):
-                    schema = body.get("schema", {})
-                    yield from subschemas(document, schema, f"{where} body")
+                    for path, schema in subschemas(document, body.get("schema", {})):
+                        yield RequestField(method, route, "body", path), schema
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
-                    field = f"{where} query {parameter['name']}"
-                    yield from subschemas(document, parameter.get("schema", {}), field)
+                    walked = subschemas(
+                        document, parameter.get("schema", {}), (parameter["name"],)
+                    )
+                    for path, schema in walked:
+                        yield RequestField(method, route, "query", path), schema
