@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from palermo_shared.auth import Role, issue_token, load_or_create_signing_key
 from palermo_shared.errors import Unauthorized
+from palermo_shared.reference.states import load_states
 from palermo_shared.settings import (
     SIGNING_KEY_FILE,
     InvalidSettings,
@@ -136,9 +137,12 @@ def _concurrency(text: str) -> int:
 
 
 def _state(text: str) -> str:
-    # issue_token checks the code against the registry and the command turns
-    # its refusal into one line, where argparse would print the usage first.
-    return text.upper()
+    code = text.upper()
+    if code not in load_states():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not the ISO 3166-1 alpha-3 code of a State in the registry"
+        )
+    return code
 
 
 def _parser() -> argparse.ArgumentParser:
