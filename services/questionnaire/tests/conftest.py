@@ -180,7 +180,9 @@ class ActAsOwner(httpx.Auth):
 
     def _headers(self, path: str) -> dict[str, str]:
         match = RESPONSE_STATE.search(path)
-        if match:
+        # A code outside the registry has no focal point to act as, so such a
+        # request goes as the Secretariat.
+        if match and match.group(1).upper() in load_states():
             return self.tokens.headers(Role.FOCAL_POINT, match.group(1).upper())
         return self.tokens.headers(Role.SECRETARIAT)
 
