@@ -385,6 +385,57 @@ async def test_record_with_repeated_party_refuted(draw_service, draw_phase) -> N
     assert f"{parties[0]['iso3']} is listed 2 times" in differences[0]
 
 
+@pytest.mark.parametrize(
+    ("section", "label"),
+    [
+        (("assignments",), "current draw"),
+        (("initial", "assignments"), "initial draw"),
+    ],
+    ids=["current", "initial"],
+)
+async def test_record_with_repeated_assignment_refuted(
+    draw_service, draw_phase, section, label
+) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    assignments = record
+    for key in section:
+        assignments = assignments[key]
+    # A second entry for the same State, first in the list, with another
+    # reviewer from the same group.
+    forged = {
+        **assignments[0],
+        "same_group_reviewer": assignments[1]["same_group_reviewer"],
+    }
+    assignments.insert(0, forged)
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    verification = response.json()
+    instrument, state = forged["instrument"], forged["state_under_review"]
+    assert verification["verified"] is False
+    assert (
+        f"{label}, {instrument} {state}: listed 2 times" in verification["differences"]
+    )
+
+
+async def test_record_with_repeated_not_drawn_refuted(draw_service, draw_phase) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    not_drawn = record["initial"]["not_drawn"]
+    not_drawn.append(not_drawn[0])
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    verification = response.json()
+    instrument, state = not_drawn[0]["instrument"], not_drawn[0]["state"]
+    expected = f"initial draw, not drawn, {instrument} {state}: listed 2 times"
+    assert verification["verified"] is False
+    assert expected in verification["differences"]
+
+
 async def test_record_roundtrip_json(draw_service, draw_phase) -> None:
     drawn = await draw_phase()
     path = f"/phases/{drawn.phase_id}/draw/record"

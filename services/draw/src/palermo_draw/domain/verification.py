@@ -142,7 +142,7 @@ def _compare_assignments(
 ) -> list[str]:
     expected = {_key(a): a for a in rerun}
     published = {_key(a): a for a in recorded}
-    differences = []
+    differences = _repeated_states(label, [_key(a) for a in recorded])
     for key in sorted(expected.keys() | published.keys()):
         mine, theirs = expected.get(key), published.get(key)
         if mine != theirs:
@@ -156,12 +156,27 @@ def _compare_assignments(
 def _compare_not_drawn(recorded: DrawResult, rerun: DrawResult) -> list[str]:
     published = {(n.instrument, n.state): n.reason for n in recorded.not_drawn}
     expected = {(n.instrument, n.state): n.reason for n in rerun.not_drawn}
-    return [
+    keys = [(n.instrument, n.state) for n in recorded.not_drawn]
+    return _repeated_states("initial draw, not drawn", keys) + [
         f"initial draw, {instrument.value} {state}: published as not drawn "
         f"({published.get((instrument, state))}), the re-run gives "
         f"({expected.get((instrument, state))})"
         for instrument, state in sorted(published.keys() | expected.keys())
         if published.get((instrument, state)) != expected.get((instrument, state))
+    ]
+
+
+def _repeated_states(label: str, keys: Sequence[tuple[Instrument, str]]) -> list[str]:
+    """List each State that a published result names more than once per instrument.
+
+    The comparison reads one entry per State and instrument, so a second
+    entry with other reviewers would otherwise pass unseen.
+    """
+    counts = Counter(keys)
+    return [
+        f"{label}, {instrument.value} {state}: listed {count} times"
+        for (instrument, state), count in sorted(counts.items())
+        if count > 1
     ]
 
 
