@@ -1,6 +1,7 @@
 """Redraws over HTTP: who may request them, how many, what they replace."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -399,3 +400,21 @@ async def test_protocol_reviewer_names_instrument(draw_service, draw_phase) -> N
     assert await snapshot(draw_service, drawn.phase_id) == before
     protocol = {**body, "instrument": "smuggling_of_migrants"}
     assert (await post_redraw(draw_service, drawn, protocol)).status_code == 201
+
+
+async def test_lone_surrogate_invalid(draw_service, drawn) -> None:
+    same, _other = assignment_of(drawn.draw, "KEN")["reviewers"]
+    body = redraw_body(drawn, same, meeting_id="a\ud800b")
+
+    # json.dumps escapes the surrogate as \ud800, the only way JSON carries it.
+    response = await draw_service.client.post(
+        f"/phases/{drawn.phase_id}/redraws",
+        content=json.dumps(body),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "meeting_id"
+    assert "lone surrogate U+D800 at position 1" in response.text
+    _draw, redraws = await snapshot(draw_service, drawn.phase_id)
+    assert redraws == []

@@ -31,6 +31,11 @@ MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_FORBIDDEN}]*$"
 _SINGLE_LINE_CONTROL = re.compile(f"[{_SINGLE_LINE_FORBIDDEN}]")
 _MULTI_LINE_CONTROL = re.compile(f"[{_MULTI_LINE_FORBIDDEN}]")
 
+# JSON can carry a lone surrogate as an escape ("\ud800"), but it is no
+# character and has no UTF-8 encoding, so a database write, a hash or a
+# response that takes it fails.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 def not_blank(text: str) -> str:
     """Return `text`, or raise `ValueError` when it has only white space.
@@ -58,6 +63,17 @@ def control_character_problem(text: str, *, multi_line: bool) -> str | None:
     )
 
 
+def surrogate_problem(text: str) -> str | None:
+    """Return why `text` is invalid because of a lone surrogate, or None."""
+    found = _LONE_SURROGATE.search(text)
+    if found is None:
+        return None
+    return (
+        f"invalid lone surrogate U+{ord(found.group()):04X} at position "
+        f"{found.start()}; send the text as valid Unicode"
+    )
+
+
 def _allowed_formatting(multi_line: bool) -> str:
     if multi_line:
         return "tab, line feed and carriage return are allowed"
@@ -66,7 +82,8 @@ def _allowed_formatting(multi_line: bool) -> str:
 
 @dataclass(frozen=True)
 class ControlCharacterCheck:
-    """Pydantic annotation that rejects C0 control characters in a string.
+    """Pydantic annotation that rejects C0 control characters and lone
+    surrogates in a string.
 
     A multi-line check allows tab, line feed and carriage return. The field's
     JSON Schema gets the matching pattern, unless it has a pattern already.
@@ -89,6 +106,8 @@ class ControlCharacterCheck:
 
     def check(self, text: str) -> str:
         problem = control_character_problem(text, multi_line=self.multi_line)
+        if problem is None:
+            problem = surrogate_problem(text)
         if problem is not None:
             raise ValueError(problem)
         return text
