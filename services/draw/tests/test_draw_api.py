@@ -436,6 +436,33 @@ async def test_record_with_repeated_not_drawn_refuted(draw_service, draw_phase) 
     assert expected in verification["differences"]
 
 
+@pytest.mark.parametrize(
+    "where",
+    [("seed",), ("phase_id",), ("assignments", 0, "state_under_review")],
+    ids=["seed", "phase_id", "assignment"],
+)
+async def test_record_with_lone_surrogate_invalid(
+    draw_service, draw_phase, where
+) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    part = record
+    for key in where[:-1]:
+        part = part[key]
+    part[where[-1]] = "\ud800"
+
+    # json.dumps escapes the surrogate as \ud800, the only way JSON carries it.
+    response = await draw_service.client.post(
+        "/verifications",
+        content=json.dumps(record),
+        headers={"content-type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == ".".join(map(str, where))
+
+
 async def test_record_roundtrip_json(draw_service, draw_phase) -> None:
     drawn = await draw_phase()
     path = f"/phases/{drawn.phase_id}/draw/record"

@@ -21,6 +21,7 @@ from palermo_draw.record import (
     DrawResultRecord,
     PartyRecord,
     RedrawRecord,
+    party_record,
     result_record,
     to_parties,
 )
@@ -78,7 +79,7 @@ async def draw_phase(
         mode=mode.value,
         meeting_id=meeting.id,
         parties={
-            i.value: [PartyRecord(**vars(p)).model_dump() for p in ps]
+            i.value: [party_record(p).model_dump() for p in ps]
             for i, ps in parties.items()
         },
         initial=result_record(result).model_dump(mode="json"),

@@ -1,11 +1,14 @@
 """The public record of a draw: every input and result, as the API returns it.
 
 `GET /phases/{phase_id}/draw/record` returns a `DrawRecord`, and
-`palermo-draw-verify` reads the same JSON, so anyone can re-run the draw
-and its redraws without access to the service.
+`POST /verifications` and `palermo-draw-verify` read the same JSON, so
+anyone can re-run the draw and its redraws without access to the service.
+As a request body, a record gets 422 for a control character or a lone
+surrogate in its text. Fields it does not define are ignored, because a
+record published by a later release may carry more.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,27 +24,32 @@ from palermo_draw.domain.verification import PublishedDraw, PublishedRedraw
 from palermo_shared.contracts.draw import ExceptionalDecision, MeetingReference
 from palermo_shared.dates import IsoDate, IsoDatetime
 from palermo_shared.reference.instruments import Instrument
+from palermo_shared.text import MULTI_LINE, SingleLineText
+
+# Reasons and notes that the service writes, and the reason a State gives
+# for a redraw, which may span several lines.
+RecordText = Annotated[str, MULTI_LINE]
 
 
 class PartyRecord(BaseModel):
-    iso3: str
-    regional_group: str | None
-    legal_system: str | None
+    iso3: SingleLineText
+    regional_group: SingleLineText | None
+    legal_system: SingleLineText | None
 
 
 class AssignmentRecord(BaseModel):
     instrument: Instrument
-    state_under_review: str
-    same_group_reviewer: str
-    other_group_reviewer: str
+    state_under_review: SingleLineText
+    same_group_reviewer: SingleLineText
+    other_group_reviewer: SingleLineText
     similar_legal_system: bool
-    legal_system_note: str | None
+    legal_system_note: RecordText | None
 
 
 class NotDrawnRecord(BaseModel):
     instrument: Instrument
-    state: str
-    reason: str
+    state: SingleLineText
+    reason: RecordText
 
 
 class DrawResultRecord(BaseModel):
@@ -52,12 +60,12 @@ class DrawResultRecord(BaseModel):
 class RedrawRecord(BaseModel):
     number: int = Field(description="Order of the redraw in the phase, from 1")
     instrument: Instrument
-    state_under_review: str
-    requested_by: str
-    reason: str
-    meeting_id: str
-    seed: str
-    replaced: list[str]
+    state_under_review: SingleLineText
+    requested_by: SingleLineText
+    reason: RecordText
+    meeting_id: SingleLineText
+    seed: SingleLineText
+    replaced: list[SingleLineText]
     exceptional_decision: ExceptionalDecision | None
     requested_at: IsoDatetime
     result: list[AssignmentRecord] = Field(
@@ -66,18 +74,18 @@ class RedrawRecord(BaseModel):
 
 
 class DrawRecord(BaseModel):
-    phase_id: str
-    years: str
+    phase_id: SingleLineText
+    years: SingleLineText
     instruments: list[Instrument]
     draw_date: IsoDate
     mode: DrawMode
     ruleset_version: int
-    seed: str
+    seed: SingleLineText
     seed_source: Literal["commitment", "announced_values"]
-    seed_sha256: str | None = Field(
+    seed_sha256: SingleLineText | None = Field(
         description="SHA-256 committed before the meeting; null for announced values"
     )
-    announced_values: list[str] | None
+    announced_values: list[SingleLineText] | None
     meeting: MeetingReference | None
     drawn_at: IsoDatetime
     parties: dict[Instrument, list[PartyRecord]] = Field(
@@ -87,6 +95,14 @@ class DrawRecord(BaseModel):
     redraws: list[RedrawRecord]
     assignments: list[AssignmentRecord] = Field(
         description="The current assignments, after every redraw"
+    )
+
+
+def party_record(party: Party) -> PartyRecord:
+    return PartyRecord(
+        iso3=party.iso3,
+        regional_group=party.regional_group,
+        legal_system=party.legal_system,
     )
 
 
