@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from uvicorn.config import STARTUP_FAILURE
 
 from palermo_shared.auth import LocalIssuer, Role
@@ -49,6 +50,40 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
         "  DATABASE_URL: invalid DATABASE_URL: scheme 'postgresql';" in finished.stderr
     )
     assert "secret" not in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "reported"),
+    [
+        ("DATABASE_URL", "  DATABASE_URL: "),
+        ("AUTH_SIGNING_KEY_FILE", "  AUTH_SIGNING_KEY_FILE='{path}': "),
+    ],
+    ids=["database", "signing-key"],
+)
+def test_unwritable_folder_exits_with_report(
+    tmp_path: Path, variable: str, reported: str
+) -> None:
+    # A file where the folder should be: as root, permissions alone do not
+    # make a folder unwritable.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    path = blocker / "draw.db" if variable == "DATABASE_URL" else blocker / "key.pem"
+    value = f"sqlite+aiosqlite:///{path}" if variable == "DATABASE_URL" else str(path)
+    environment = {
+        **os.environ,
+        "HTTP_PORT": str(_free_port()),
+        "DATA_DIR": str(tmp_path / "data"),
+        "BUS_TRANSPORT": "memory",
+        variable: value,
+    }
+
+    finished = _run_draw_service(environment)
+
+    assert finished.returncode == 1
+    assert finished.stderr.startswith("invalid settings of the draw service:\n")
+    assert reported.format(path=path) in finished.stderr
+    assert f"{blocker} is a file, not a folder" in finished.stderr
     assert "Traceback" not in finished.stderr
 
 

@@ -101,6 +101,7 @@ def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
     """
     try:
         settings = settings_class()
+        settings.prepare_folders()
     except InvalidSettings as error:
         sys.exit(str(error))
 

@@ -36,7 +36,7 @@ from palermo_shared.preload import Preloader
 from palermo_shared.query import reject_unknown_query_parameters
 from palermo_shared.request_id import RequestIdMiddleware
 from palermo_shared.retry import retry_until_done
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import ServiceSettings, sqlite_file
 from palermo_shared.telemetry import instrument_app
 from palermo_shared.text import PathControlCharacterMiddleware
 
@@ -198,10 +198,9 @@ class ServiceRuntime:
             )
 
     def _ensure_sqlite_directory(self) -> None:
-        url = self.settings.database_url
-        prefix = "sqlite+aiosqlite:///"
-        if url.startswith(prefix) and ":memory:" not in url:
-            Path(url.removeprefix(prefix)).parent.mkdir(parents=True, exist_ok=True)
+        database = sqlite_file(self.settings.database_url)
+        if database is not None:
+            database.parent.mkdir(parents=True, exist_ok=True)
 
 
 def base_models() -> list[type[SQLModel]]:

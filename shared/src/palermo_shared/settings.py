@@ -4,6 +4,7 @@ Settings are built once by each entry point, never at import time.
 """
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -46,6 +47,33 @@ def folder_problem(path: Path) -> str | None:
                 return None
             return f"{ancestor} is a file, not a folder"
     return None
+
+
+def writable_folder_problem(path: Path) -> str | None:
+    """Create `path` if missing, and return why no file can be written there or None."""
+    problem = folder_problem(path)
+    if problem is not None:
+        return problem
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"cannot create folder {path}: {error.strerror}"
+
+    try:
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        return f"cannot write to folder {path}: {error.strerror}"
+    return None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """Return the file of a SQLite database URL, or None for another database."""
+    prefix = "sqlite+aiosqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return None
+    return Path(url.removeprefix(prefix))
 
 
 def database_url_problem(url: str) -> str | None:
@@ -138,10 +166,49 @@ class ServiceSettings(BaseSettings):
     @model_validator(mode="after")
     def default_database(self) -> "ServiceSettings":
         if not self.database_url:
-            self.database_url = (
-                f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
-            )
+            self.database_url = self._default_database_url()
         return self
+
+    def prepare_folders(self) -> None:
+        """Create the folders the service writes to, or raise `InvalidSettings`.
+
+        These are the SQLite file's folder and, unless a JWKS URL is set and
+        while the local key does not exist yet, the key's folder. Checked
+        before the start, a folder that cannot be written ends it with one
+        line naming its variable, where the first write would fail with a
+        traceback.
+        """
+        folders: dict[str, Path] = {}
+        database = sqlite_file(self.database_url)
+        if database is not None:
+            folders[self._database_variable()] = database.parent
+        if not self.auth_jwks_url and not self.signing_key_path().is_file():
+            folders[self._signing_key_variable()] = self.signing_key_path().parent
+
+        lines = []
+        for variable, folder in folders.items():
+            problem = writable_folder_problem(folder)
+            if problem is not None:
+                lines.append(f"  {variable}: {problem}")
+        if lines:
+            raise InvalidSettings("\n".join([_heading(type(self)), *lines]))
+
+    def _default_database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
+
+    def _data_dir_variable(self) -> str:
+        return f"DATA_DIR={str(self.data_dir)!r}"
+
+    def _database_variable(self) -> str:
+        if self.database_url == self._default_database_url():
+            return self._data_dir_variable()
+        # The URL is left out, because it may contain a password.
+        return "DATABASE_URL"
+
+    def _signing_key_variable(self) -> str:
+        if self.auth_signing_key_file is None:
+            return self._data_dir_variable()
+        return f"AUTH_SIGNING_KEY_FILE={str(self.auth_signing_key_file)!r}"
 
     def signing_key_path(self) -> Path:
         """Return the local key file, which every service of one embedded run shares."""
