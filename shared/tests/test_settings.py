@@ -72,6 +72,9 @@ def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
         ("DATABASE_STARTUP_TIMEOUT_SECONDS", "3601"),
         ("LOG_LEVEL", "LOUD"),
         ("LOG_LEVEL", ""),
+        ("KAFKA_BOOTSTRAP_SERVERS", ""),
+        ("KAFKA_BOOTSTRAP_SERVERS", " "),
+        ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092,"),
     ],
 )
 def test_out_of_range_value_rejected(

@@ -147,6 +147,18 @@ class ServiceSettings(BaseSettings):
             raise ValueError(f"unknown log level; use one of {names}")
         return level.upper()
 
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def broker_addresses(cls, servers: str) -> str:
+        # aiokafka reads an empty address as port 9092 on no host, and a
+        # service would retry it for ever.
+        if any(not address.strip() for address in servers.split(",")):
+            raise ValueError(
+                "missing broker address; expected host:port, several separated "
+                "by commas"
+            )
+        return servers
+
     @field_validator("data_dir")
     @classmethod
     def usable_folder(cls, path: Path) -> Path:
