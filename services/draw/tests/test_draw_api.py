@@ -244,6 +244,7 @@ async def test_meeting_recorded(draw_service, open_phase, record_meeting) -> Non
         ({"kind": "plenary"}, "kind"),
         ({"states_present": ["ken"]}, "states_present"),
         ({"states_present": []}, "states_present"),
+        ({"states_present": ["KEN", "FRA", "KEN"]}, "states_present"),
         ({"date": "someday"}, "date"),
         ({"date": "2000-11-14"}, "date"),
         ({"date": "2999-01-01"}, "date"),

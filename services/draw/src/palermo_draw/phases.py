@@ -137,7 +137,7 @@ async def record_meeting(
         phase_id=phase_id,
         kind=kind,
         date=date,
-        states_present=sorted(set(states_present)),
+        states_present=sorted(states_present),
         recorded_at=utcnow(),
     )
     session.add(meeting)

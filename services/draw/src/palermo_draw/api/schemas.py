@@ -3,7 +3,13 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from palermo_draw.domain.model import DrawMode
 from palermo_draw.record import AssignmentRecord
@@ -155,7 +161,9 @@ class DrawPublic(BaseModel):
 class MeetingCreate(RequestBody):
     kind: Literal["intersessional", "regular_session"]
     date: PastDate
-    states_present: list[StateCode] = Field(min_length=1, max_length=250)
+    states_present: Annotated[list[StateCode], AfterValidator(distinct)] = Field(
+        min_length=1, max_length=250
+    )
 
 
 class MeetingPublic(BaseModel):
