@@ -22,7 +22,13 @@ from palermo_shared.reference.instruments import (
     WorkingGroup,
 )
 from palermo_shared.request_body import RequestBody, distinct
-from palermo_shared.text import MULTI_LINE, SINGLE_LINE, SingleLineText, not_blank
+from palermo_shared.text import (
+    MULTI_LINE,
+    NOT_BLANK,
+    SINGLE_LINE,
+    SingleLineText,
+    not_blank,
+)
 
 StateCode = Annotated[
     str,
@@ -114,6 +120,7 @@ class DrawRequest(RequestBody):
                     min_length=1, max_length=100, pattern=r"^[^/\x00-\x1f]+$"
                 ),
                 SINGLE_LINE,
+                NOT_BLANK,
             ]
         ]
         | None
