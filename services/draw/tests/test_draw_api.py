@@ -440,6 +440,41 @@ async def test_record_with_repeated_not_drawn_refuted(draw_service, draw_phase) 
 
 
 @pytest.mark.parametrize(
+    "where", [(), ("parties", "convention", 0)], ids=["record", "party"]
+)
+async def test_record_with_unknown_field_verified(
+    draw_service, draw_phase, where
+) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    part = record
+    for key in where:
+        part = part[key]
+    part["signed_by"] = "a later release"
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    assert response.status_code == 200
+    assert response.json()["verified"] is True
+
+
+async def test_record_with_repeated_instrument_invalid(
+    draw_service, draw_phase
+) -> None:
+    drawn = await draw_phase()
+    path = f"/phases/{drawn.phase_id}/draw/record"
+    record = (await draw_service.client.get(path)).json()
+    record["instruments"].append(record["instruments"][0])
+
+    response = await draw_service.client.post("/verifications", json=record)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "instruments"
+    assert "listed more than once" in response.text
+
+
+@pytest.mark.parametrize(
     "where",
     [("seed",), ("phase_id",), ("assignments", 0, "state_under_review")],
     ids=["seed", "phase_id", "assignment"],

@@ -10,7 +10,7 @@ record published by a later release may carry more.
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from palermo_draw.domain.lots import Redraw, review_key
 from palermo_draw.domain.model import (
@@ -24,6 +24,7 @@ from palermo_draw.domain.verification import PublishedDraw, PublishedRedraw
 from palermo_shared.contracts.draw import ExceptionalDecision, MeetingReference
 from palermo_shared.dates import IsoDate, IsoDatetime
 from palermo_shared.reference.instruments import Instrument
+from palermo_shared.request_body import distinct
 from palermo_shared.text import MULTI_LINE, SingleLineText
 
 # Reasons and notes that the service writes, and the reason a State gives
@@ -76,7 +77,9 @@ class RedrawRecord(BaseModel):
 class DrawRecord(BaseModel):
     phase_id: SingleLineText
     years: SingleLineText
-    instruments: list[Instrument]
+    # The re-run draws a repeated instrument once, so a record that
+    # misstates the draw's instruments that way would still verify.
+    instruments: Annotated[list[Instrument], AfterValidator(distinct)]
     draw_date: IsoDate
     mode: DrawMode
     ruleset_version: int
