@@ -7,7 +7,6 @@ import datetime as dt
 import json
 import signal
 import sys
-import tempfile
 from collections.abc import Coroutine
 from importlib.metadata import version
 from pathlib import Path
@@ -22,6 +21,7 @@ from palermo_shared.settings import (
     ServiceSettings,
     database_url_problem,
     folder_problem,
+    writable_folder_problem,
 )
 
 if TYPE_CHECKING:
@@ -79,21 +79,10 @@ def _writable_folder(text: str) -> Path:
     The command writes there anyway, and checking now ends it with one line
     before anything starts, instead of an operating system error later.
     """
-    path = _folder(text)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise argparse.ArgumentTypeError(
-            f"cannot create folder {path}: {error.strerror}"
-        ) from None
-
-    try:
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as error:
-        raise argparse.ArgumentTypeError(
-            f"cannot write to folder {path}: {error.strerror}"
-        ) from None
+    path = Path(text)
+    problem = writable_folder_problem(path)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return path
 
 
