@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,7 +22,9 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from palermo_shared.auth import load_or_create_signing_key
 from palermo_shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,14 +66,51 @@ def test_compose_file_matches_specification() -> None:
 
 def test_compose_runs_every_service_on_kafka_and_postgres() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    databases = (ROOT / "deploy" / "compose" / "postgres-init.sql").read_text()
 
-    for name in SERVICES:
+    for name in PALERMO_SERVICES:
         environment = compose[name]["environment"]
         assert environment["BUS_TRANSPORT"] == "kafka"
         assert environment["DATABASE_URL"].startswith("postgresql+asyncpg://")
         assert environment["DATABASE_URL"].endswith(f"/{name}")
+        assert f"CREATE DATABASE {name};" in databases
     assert set(compose) >= {"kafka", "postgres", "otel-collector", "jaeger", "gateway"}
     assert compose["kafka"]["image"].startswith("apache/kafka:")
+
+
+def test_compose_services_share_one_signing_key() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    maker = compose["signing-key"]
+    [maker_volume] = maker["volumes"]
+    volume, maker_folder = maker_volume.split(":")
+
+    for name in PALERMO_SERVICES:
+        key_file = Path(compose[name]["environment"]["AUTH_SIGNING_KEY_FILE"])
+        assert f"{volume}:{key_file.parent}:ro" in compose[name]["volumes"], name
+        assert compose[name]["depends_on"][volume] == {
+            "condition": "service_completed_successfully"
+        }
+        assert f'Path("{maker_folder}/{key_file.name}")' in maker["command"][-1]
+
+
+def test_compose_signing_key_command_creates_key(tmp_path: Path) -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    maker = compose["signing-key"]
+    folder = maker["volumes"][0].split(":")[1]
+    *interpreter, script = maker["command"]
+
+    assert interpreter == ["python", "-c"]
+    for _ in range(2):
+        subprocess.run(
+            [sys.executable, "-c", script.replace(folder, str(tmp_path))],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    key = load_or_create_signing_key(tmp_path / "signing-key.pem")
+    assert isinstance(key, Ed25519PrivateKey)
+    assert [p.name for p in tmp_path.iterdir()] == ["signing-key.pem"]
 
 
 def test_compose_builds_each_service_from_root_dockerfile() -> None:
@@ -172,7 +212,42 @@ def test_dev_overlay_generates_the_secrets_the_base_references() -> None:
     secrets = by_kind("dev", "Secret")
 
     assert set(secrets) == {"palermo-database", "palermo-postgres"}
-    assert set(secrets["palermo-database"]["data"]) == set(SERVICES)
+    assert set(secrets["palermo-database"]["data"]) == set(PALERMO_SERVICES)
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployments_read_one_signing_key(overlay: str) -> None:
+    settings = by_kind(overlay, "ConfigMap")["palermo-common"]["data"]
+    key_folder = str(Path(settings["AUTH_SIGNING_KEY_FILE"]).parent)
+
+    for name in PALERMO_SERVICES:
+        pod = by_kind(overlay, "Deployment")[name]["spec"]["template"]["spec"]
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+        mount = mounts[key_folder]
+        assert mount["readOnly"] is True, name
+        secret = volumes[mount["name"]]["secret"]
+        assert secret["secretName"] == "palermo-signing-key", name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_service_has_its_database(overlay: str) -> None:
+    databases = by_kind(overlay, "ConfigMap")["postgres-init"]["data"]
+    policy = by_kind(overlay, "NetworkPolicy")["postgres-from-services"]
+    allowed = [
+        peer["podSelector"]["matchLabels"]
+        for peer in policy["spec"]["ingress"][0]["from"]
+    ]
+
+    for name in PALERMO_SERVICES:
+        deployment = by_kind(overlay, "Deployment")[name]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        environment = {e["name"]: e for e in container["env"]}
+        source = environment["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert source == {"name": "palermo-database", "key": name}
+        assert f"CREATE DATABASE {name};" in "".join(databases.values())
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert any(selector.items() <= labels.items() for selector in allowed), name
 
 
 def test_prod_overlay_keeps_secrets_out_of_git() -> None:
