@@ -75,6 +75,8 @@ def test_database_url_value_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
         ("KAFKA_BOOTSTRAP_SERVERS", ""),
         ("KAFKA_BOOTSTRAP_SERVERS", " "),
         ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092,"),
+        ("AUTH_JWKS_URL", "keycloak/certs"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "otel-collector:4318"),
     ],
 )
 def test_out_of_range_value_rejected(

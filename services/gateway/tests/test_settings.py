@@ -34,3 +34,29 @@ def test_negative_limit_rejected(
     report = invalid_report(GatewaySettings, monkeypatch, variable, "-5")
 
     assert f"  {variable}='-5': " in report
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DRAW_URL", "notaurl"),
+        ("REVIEW_URL", "review:8000"),
+        ("NOTIFY_URL", "ftp://notify:8000"),
+        ("QUESTIONNAIRE_URL", "http://"),
+        ("ACTIVATION_URL", "/activate#code={code}"),
+    ],
+)
+def test_unusable_address_rejected(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    report = invalid_report(GatewaySettings, monkeypatch, variable, value)
+
+    assert (
+        f"  {variable}={value!r}: invalid URL; expected http:// or https://" in report
+    )
+
+
+def test_service_address_with_path_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRAW_URL", "https://draw.internal:8443/palermo")
+
+    assert GatewaySettings().draw_url == "https://draw.internal:8443/palermo"

@@ -4,6 +4,7 @@ import pytest
 
 from palermo_notify.settings import NotifySettings
 from palermo_shared.settings import InvalidSettings
+from tests.support.settings import invalid_report
 
 
 def test_secretariat_emails_normalized(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,3 +27,9 @@ def test_invalid_secretariat_email_rejected(monkeypatch: pytest.MonkeyPatch) -> 
     assert len(lines) == 2
     assert lines[1].startswith("  SECRETARIAT_EMAILS=")
     assert "invalid e-mail address 'ops@例え': " in lines[1]
+
+
+def test_unusable_public_address_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = invalid_report(NotifySettings, monkeypatch, "PUBLIC_BASE_URL", "palermo")
+
+    assert "  PUBLIC_BASE_URL='palermo': invalid URL; expected http://" in report

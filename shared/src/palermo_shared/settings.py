@@ -6,9 +6,16 @@ Settings are built once by each entry point, never at import time.
 import logging
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from palermo_shared.auth import (
@@ -28,6 +35,23 @@ DATABASE_URL_PREFIXES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 # The local signing key's file in the data folder, unless AUTH_SIGNING_KEY_FILE
 # names another.
 SIGNING_KEY_FILE = "signing-key.pem"
+
+
+def _web_address(url: str) -> str:
+    """Return `url` if it is an http or https URL that names a host."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "invalid URL; expected http:// or https:// and a host, such as "
+            "http://draw:8000"
+        )
+    return url
+
+
+# The address of a server that a service sends requests to, or of a page that
+# its messages link to. Checked at start, because a service cannot reach
+# `notaurl` or `draw:8000`, and would only fail once a request needs it.
+WebAddress = Annotated[str, AfterValidator(_web_address)]
 
 
 class InvalidSettings(ValueError):
@@ -120,8 +144,8 @@ class ServiceSettings(BaseSettings):
     publish_timeout_seconds: float = Field(default=10.0, gt=0)
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
-    otel_exporter_otlp_endpoint: str | None = None
-    auth_jwks_url: str | None = None
+    otel_exporter_otlp_endpoint: WebAddress | None = None
+    auth_jwks_url: WebAddress | None = None
     auth_signing_key_file: Path | None = None
     auth_issuer: str = "palermo"
     auth_audience: str = "palermo"

@@ -2,7 +2,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import ServiceSettings, WebAddress
 
 
 class GatewaySettings(ServiceSettings):
@@ -10,10 +10,10 @@ class GatewaySettings(ServiceSettings):
 
     service_name: ClassVar[str] = "gateway"
 
-    draw_url: str = "http://127.0.0.1:8001"
-    questionnaire_url: str = "http://127.0.0.1:8002"
-    review_url: str = "http://127.0.0.1:8003"
-    notify_url: str = "http://127.0.0.1:8004"
+    draw_url: WebAddress = "http://127.0.0.1:8001"
+    questionnaire_url: WebAddress = "http://127.0.0.1:8002"
+    review_url: WebAddress = "http://127.0.0.1:8003"
+    notify_url: WebAddress = "http://127.0.0.1:8004"
     upstream_timeout_seconds: float = Field(default=30.0, gt=0)
     # aiohttp's connection handling serves about three times the requests per
     # second of httpx's default transport on two cores; bench/gateway.py
@@ -34,7 +34,7 @@ class GatewaySettings(ServiceSettings):
     # is replaced by the code; after "#" the code never reaches a server log),
     # and how long a token issued at activation lasts in local mode.
     invitation_lifetime_days: float = Field(default=10.0, gt=0)
-    activation_url: str = Field(
+    activation_url: WebAddress = Field(
         default="http://127.0.0.1:8000/activate#code={code}", pattern=r"\{code\}"
     )
     account_token_hours: float = Field(default=8.0, gt=0)

@@ -4,13 +4,13 @@ from pydantic import Field, SecretStr
 
 from palermo_notify.domain.contacts import Language
 from palermo_shared.email_address import EmailAddress
-from palermo_shared.settings import ServiceSettings
+from palermo_shared.settings import ServiceSettings, WebAddress
 
 
 class NotifySettings(ServiceSettings):
     service_name: ClassVar[str] = "notify"
 
-    public_base_url: str = Field(
+    public_base_url: WebAddress = Field(
         default="http://127.0.0.1:8000",
         description="Base URL of the gateway, used in links sent to recipients",
     )
