@@ -280,14 +280,15 @@ async def test_redraw_unknown_phase(draw_service, drawn) -> None:
     assert "nowhere" in response.json()["detail"]
 
 
-async def test_redraw_before_draw_not_found(draw_service, open_phase, drawn) -> None:
+async def test_redraw_before_draw_conflict(draw_service, open_phase, drawn) -> None:
     phase_id = await open_phase(years="VII-X")
 
     response = await draw_service.client.post(
         f"/phases/{phase_id}/redraws", json=redraw_body(drawn, "KEN")
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 409
+    assert "have not been drawn yet" in response.json()["detail"]
 
 
 async def test_redraw_at_regular_session(draw_service, drawn, record_meeting) -> None:

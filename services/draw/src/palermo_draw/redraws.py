@@ -16,7 +16,6 @@ from palermo_draw.draws import (
     EventContext,
     current_assignment,
     drawn_parties,
-    get_draw,
     list_assignments,
     list_redraws,
 )
@@ -57,7 +56,14 @@ async def request_redraw(
 ) -> RedrawRow:
     """Check the request, draw the replacements, store them and their events."""
     phase = await get_phase(session, phase_id)
-    draw = await get_draw(session, phase_id)
+    draw = await session.get(Draw, phase_id)
+    if draw is None:
+        # The phase exists, so this is a step out of order, not a missing
+        # resource.
+        raise Conflict(
+            f"lots for phase {phase_id} have not been drawn yet: draw them "
+            "before requesting a redraw"
+        )
     mode = DrawMode(draw.mode)
     rows = {
         (Instrument(r.instrument), r.state_under_review): r
