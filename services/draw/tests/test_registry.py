@@ -435,3 +435,19 @@ async def test_csv_without_date_rejected(draw_service) -> None:
 
     assert response.status_code == 422
     assert response.json()["field"] == "effective_date"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "multipart/form-data; boundary=x"]
+)
+async def test_import_of_json_or_form_unsupported(draw_service, content_type) -> None:
+    response = await draw_service.client.post(
+        "/states/import",
+        params={"effective_date": "2026-01-01"},
+        content='{"iso3": "ITA"}',
+        headers={"content-type": content_type},
+    )
+
+    assert response.status_code == 415
+    assert response.json()["field"] == "content-type"
+    assert "sent with Content-Type text/csv" in response.json()["detail"]

@@ -15,7 +15,12 @@ from palermo_draw.api.schemas import (
 )
 from palermo_shared.auth import AUTHENTICATED, SECRETARIAT_ONLY
 from palermo_shared.dates import IsoDate, MechanismDate
-from palermo_shared.errors import InvalidInput, NotFound, PayloadTooLarge
+from palermo_shared.errors import (
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from palermo_shared.filters import StateCodePath
 from palermo_shared.reference.states import StateParty
 from palermo_shared.service import ServiceRuntime, runtime_of
@@ -104,6 +109,7 @@ async def import_states(
 
     Rows already recorded with the same effective date are not stored again.
     """
+    _check_csv_media_type(request.headers.get("content-type", ""))
     raw = await request.body()
     if len(raw) > MAX_IMPORT_BYTES:
         raise PayloadTooLarge(
@@ -137,3 +143,20 @@ async def list_registry_changes(runtime: Runtime) -> list[RegistryChangePublic]:
     return [
         RegistryChangePublic.model_validate(c, from_attributes=True) for c in changes
     ]
+
+
+def _check_csv_media_type(content_type: str) -> None:
+    """Raise 415 for a body sent as JSON or as a form, which is not CSV.
+
+    Other types, or none, are read as CSV, because clients such as curl
+    send raw data as application/x-www-form-urlencoded by default.
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in ("application/json", "multipart/form-data") or media_type.endswith(
+        "+json"
+    ):
+        raise UnsupportedMediaType(
+            "the body must be CSV rows shaped like states.csv, sent with "
+            f"Content-Type text/csv; Content-Type sent: {content_type!r}",
+            field="content-type",
+        )
