@@ -177,3 +177,40 @@ async def test_unplaced_subjects_appointed(service, started_review) -> None:
         response = await appoint(service, "FRA", subject)
 
         assert response.status_code == 201, (subject, response.text)
+
+
+async def test_focal_point_of_other_state_rejected(service, started_review) -> None:
+    person = {"subject": "focal_point-bra@palermo.local", "name": "Ana Pérez"}
+    person["email"] = "ana.perez@example.org"
+
+    on_review = await service.client.put(
+        service.url("/focal-points/FRA"), json=person, headers=service.secretariat
+    )
+    on_phase = await service.client.put(
+        "/phases/phase-1/focal-points",
+        json={"focal_points": [{**person, "state": "FRA"}]},
+        headers=service.secretariat,
+    )
+    review = await service.review()
+
+    assert on_review.status_code == 422
+    assert on_review.json()["detail"] == (
+        "cannot appoint focal_point-bra@palermo.local as a focal point of FRA, "
+        "because it is a focal point of BRA"
+    )
+    assert on_phase.status_code == 422
+    assert on_phase.json()["field"] == "focal_points"
+    assert review["focal_points"] == []
+
+
+async def test_expert_named_focal_point_rejected(service, started_review) -> None:
+    await publish_accounts(service, activated("a-fra", "expert", "FRA"))
+    person = {"subject": "account-a-fra", "name": "Ana Pérez"}
+    person["email"] = "ana.perez@example.org"
+
+    response = await service.client.put(
+        service.url("/focal-points/FRA"), json=person, headers=service.secretariat
+    )
+
+    assert response.status_code == 422
+    assert "because it is an expert of FRA" in response.json()["detail"]

@@ -97,8 +97,11 @@ async def place_subject(session: AsyncSession, subject: str) -> Placement | None
     return Placement(Role(account.role), account.state, account.ended_at)
 
 
-async def check_expert_of(session: AsyncSession, subject: str, state: str) -> None:
-    """Raise `InvalidInput` if `subject` is known not to be an active expert of `state`.
+async def check_acts_as(
+    session: AsyncSession, subject: str, role: Role, state: str, *, field: str
+) -> None:
+    """Raise `InvalidInput` on `field` if `subject` is known not to act as
+    `role` of `state`, or its account ended.
 
     A subject that the service cannot place passes, because no record shows
     which State it acts for.
@@ -110,12 +113,13 @@ async def check_expert_of(session: AsyncSession, subject: str, state: str) -> No
     reason = None
     if placement.ended_at is not None:
         reason = f"its account was ended on {placement.ended_at.isoformat()}"
-    elif placement.role != Role.EXPERT or placement.state != state:
+    elif placement.role != role or placement.state != state:
         reason = _described(placement)
     if reason is not None:
         raise InvalidInput(
-            f"cannot appoint {subject} as an expert of {state}, because {reason}",
-            field="subject",
+            f"cannot appoint {subject} as {role.with_article()} of {state}, "
+            f"because {reason}",
+            field=field,
         )
 
 

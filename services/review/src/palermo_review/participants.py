@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review.access import Action, authorize
-from palermo_review.accounts import check_expert_of
+from palermo_review.accounts import check_acts_as
 from palermo_review.domain.workflow import Step
 from palermo_review.reviews import check_step, get_review, states_of
 from palermo_review.tables import (
@@ -18,7 +18,7 @@ from palermo_review.tables import (
     PhaseFocalPoint,
     ReviewFocalPoint,
 )
-from palermo_shared.auth import Principal
+from palermo_shared.auth import Principal, Role
 from palermo_shared.errors import Forbidden, InvalidInput, NotFound
 from palermo_shared.ids import new_id
 from palermo_shared.reference.states import load_states
@@ -69,6 +69,10 @@ async def name_phase_focal_points(
     require_secretariat(principal, "name focal points")
     await _check_phase_states(session, phase_id, named)
     for state, person in named.items():
+        await check_acts_as(
+            session, person.subject, Role.FOCAL_POINT, state, field="focal_points"
+        )
+    for state, person in named.items():
         row = await session.get(PhaseFocalPoint, (phase_id, state))
         # A new row gets the person's fields below, as a stored one does.
         row = row or PhaseFocalPoint(phase_id=phase_id, state=state, named_at=now)  # type: ignore[call-arg]
@@ -118,6 +122,9 @@ async def name_review_focal_point(
             f"{', '.join(states_of(review))}",
             field="state",
         )
+    await check_acts_as(
+        session, person.subject, Role.FOCAL_POINT, state, field="subject"
+    )
     row = await session.get(ReviewFocalPoint, (rid, state))
     # A new row gets the person's fields below, as a stored one does.
     row = row or ReviewFocalPoint(review_id=rid, state=state, named_at=now)  # type: ignore[call-arg]
@@ -158,7 +165,7 @@ async def appoint_experts(
 
     Appointing a subject already appointed to a review updates its details
     and keeps who appointed it and when. A subject known to act for another
-    State, or in another role, is rejected by `check_expert_of`.
+    State, or in another role, is rejected by `check_acts_as`.
     """
     appointed = []
     for rid in dict.fromkeys(review_ids):
@@ -180,7 +187,9 @@ async def _appoint(
     details: ExpertDetails,
     now: dt.datetime,
 ) -> Expert:
-    await check_expert_of(session, details.person.subject, state)
+    await check_acts_as(
+        session, details.person.subject, Role.EXPERT, state, field="subject"
+    )
 
     query = select(Expert).where(
         Expert.review_id == review.id, Expert.subject == details.person.subject
