@@ -134,8 +134,19 @@ def _state(text: str) -> str:
     return code
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """An argument parser that reports an unusable argument in one line.
+
+    argparse prints the whole usage first, which buries the error under
+    several lines of options.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="palermo", description=__doc__)
+    parser = _OneLineErrors(prog="palermo", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
