@@ -21,6 +21,9 @@ PHASE = "/api/v1/draw/phases/p1"
         ("POST", "/api/v1/draw/states/ITA", "GET, HEAD, PUT"),
         ("DELETE", f"{PHASE}/redraws", "GET, HEAD, POST"),
         ("PUT", "/api/v1/accounts", "GET, HEAD, POST"),
+        # A gateway path whose method no gateway route serves; GET is routed
+        # there as a lookup of the account id "activations".
+        ("PUT", "/api/v1/accounts/activations", "GET, HEAD, POST"),
         # Methods that no route serves.
         ("OPTIONS", "/api/v1/draw/verifications", "POST"),
         ("TRACE", "/api/v1/draw/states/ITA", "GET, HEAD, PUT"),

@@ -10,9 +10,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from palermo_gateway.errors import error_response
 from palermo_gateway.events import EventStream, StreamedEvent
+from palermo_gateway.methods import served_methods
 from palermo_gateway.openapi import ApiDocument
-from palermo_gateway.policy import ROUTED_METHODS
+from palermo_gateway.policy import ROUTED_METHODS, MethodNotAllowed
 from palermo_gateway.proxy import Proxy
 from palermo_shared.asyncapi import build_document
 from palermo_shared.auth import Caller, Principal
@@ -121,5 +123,14 @@ async def openapi_document(request: Request) -> dict[str, Any]:
 )
 @accepts_any_query
 async def forward(service: str, path: str, request: Request) -> Response:
+    # The gateway's own routes come first, so a path of theirs reaches this
+    # route only with a method they do not serve.
+    if service not in request.app.state.settings.service_urls():
+        served = await served_methods(request)
+        if served:
+            error = MethodNotAllowed(
+                request.method, request.url.path, allowed=sorted(served)
+            )
+            return await error_response(request.scope, error)
     proxy: Proxy = request.app.state.proxy
     return await proxy.forward(service, path, request)
