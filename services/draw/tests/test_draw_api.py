@@ -322,10 +322,15 @@ async def test_stored_draw_verified(draw_service, draw_phase) -> None:
     }
 
 
-async def test_tampered_record_refuted(draw_service, draw_phase) -> None:
+async def published_record(draw_service, draw_phase) -> dict:
+    """Draw a phase and return its published record, as a verifier reads it."""
     drawn = await draw_phase()
     path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    return (await draw_service.client.get(path)).json()
+
+
+async def test_tampered_record_refuted(draw_service, draw_phase) -> None:
+    record = await published_record(draw_service, draw_phase)
     first = record["assignments"][0]
     first["other_group_reviewer"] = "ZZZ"
 
@@ -338,9 +343,7 @@ async def test_tampered_record_refuted(draw_service, draw_phase) -> None:
 
 
 async def test_record_with_other_seed_refuted(draw_service, draw_phase) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     record["seed"] = "another seed"
 
     response = await draw_service.client.post("/verifications", json=record)
@@ -375,9 +378,7 @@ async def test_record_without_seed_proof_refuted(
 
 
 async def test_record_with_repeated_party_refuted(draw_service, draw_phase) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     parties = record["parties"]["convention"]
     parties.append(parties[0])
 
@@ -399,9 +400,7 @@ async def test_record_with_repeated_party_refuted(draw_service, draw_phase) -> N
 async def test_record_with_repeated_assignment_refuted(
     draw_service, draw_phase, section, label
 ) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     assignments = record
     for key in section:
         assignments = assignments[key]
@@ -445,9 +444,7 @@ async def test_record_with_repeated_not_drawn_refuted(draw_service, draw_phase) 
 async def test_record_with_unknown_field_verified(
     draw_service, draw_phase, where
 ) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     part = record
     for key in where:
         part = part[key]
@@ -462,9 +459,7 @@ async def test_record_with_unknown_field_verified(
 async def test_record_with_repeated_instrument_invalid(
     draw_service, draw_phase
 ) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     record["instruments"].append(record["instruments"][0])
 
     response = await draw_service.client.post("/verifications", json=record)
@@ -482,9 +477,7 @@ async def test_record_with_repeated_instrument_invalid(
 async def test_record_with_lone_surrogate_invalid(
     draw_service, draw_phase, where
 ) -> None:
-    drawn = await draw_phase()
-    path = f"/phases/{drawn.phase_id}/draw/record"
-    record = (await draw_service.client.get(path)).json()
+    record = await published_record(draw_service, draw_phase)
     part = record
     for key in where[:-1]:
         part = part[key]
