@@ -175,7 +175,7 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def broker_addresses(cls, servers: str) -> str:
         # aiokafka reads an empty address as port 9092 on no host, and a
-        # service would retry it for ever.
+        # service would retry it forever.
         if any(not address.strip() for address in servers.split(",")):
             raise ValueError(
                 "missing broker address; expected host:port, several separated "

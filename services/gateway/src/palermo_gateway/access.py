@@ -7,10 +7,10 @@ Each request under `/api/v1` goes through three steps before any route:
 2. the client's token bucket is charged, keyed by the token's subject, or by
    the client's address when there is no valid token, so failed attempts
    are limited too;
-3. a request without a valid token gets 401 unless its path is public; a
+3. a request without a valid token gets 401 unless its path is public. A
    method that no route serves, or a write that the route policy lists for
-   other methods only, gets 405 when the path does not serve the method;
-   and a principal whose role the route policy does not allow gets 403.
+   other methods only, gets 405 when the path does not serve the method.
+   A principal whose role the route policy does not allow gets 403.
 
 Browsers cannot set headers on an EventSource, so the event stream also
 accepts the token as an `access_token` query parameter. The parameter is

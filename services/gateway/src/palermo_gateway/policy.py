@@ -15,10 +15,10 @@ matches no entry is:
 - denied to every role when it writes, until the table lists it. When the
   table lists its path for other methods only (`lists_other_methods_only`)
   and the path does not serve the method either, the access middleware
-  answers 405 with the methods the path serves.
+  responds with 405 and the methods the path serves.
 
 A method that no route serves passes the table, and the access middleware
-rejects it with 405.
+rejects it with 405, or with 404 when no route serves the path.
 
 On top of the table, a focal point or expert may only write the
 questionnaire responses of its own State: the `{state}` segment of
