@@ -5,7 +5,9 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 
 from palermo.embedded import run_embedded
@@ -77,3 +79,12 @@ def palermo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPalerm
 def secretariat(palermo: EmbeddedPalermo) -> dict[str, str]:
     tokens = LocalIssuer.from_key_file(palermo.data_dir / "signing-key.pem")
     return tokens.headers(Role.SECRETARIAT)
+
+
+@pytest.fixture(scope="module")
+def document(palermo: EmbeddedPalermo, secretariat: dict[str, str]) -> dict[str, Any]:
+    """Return the whole API's OpenAPI document, as the gateway serves it."""
+    response = httpx.get(f"{palermo.url}/api/v1/openapi.json", headers=secretariat)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document

@@ -6,28 +6,20 @@ to name the field and the form expected. Pydantic alone reads a number as
 seconds since the epoch, or rejects it with a message about "zero time".
 """
 
-import re
 from typing import Any
-
-import httpx
-import pytest
 
 from palermo_shared.auth import LocalIssuer, Role
 from tests.openapi.conftest import EmbeddedPalermo
-from tests.support.openapi import FieldPath, RequestField, request_schemas
+from tests.support.openapi import (
+    RequestField,
+    field_problems,
+    request_schemas,
+    send_to_field,
+)
 
 # A date written without its separators, as a number in JSON and as text in
 # a query string.
 NUMBER = 20260301
-
-# Path parameters that routes check before the body, by their name. Every
-# other path parameter is "p1".
-PATH_VALUES = {
-    "state": "ITA",
-    "iso3": "ITA",
-    "instrument": "convention",
-    "cluster": "criminalization",
-}
 
 EXPECTED_FORMS = {
     "date": "expected a date as text in the form YYYY-MM-DD",
@@ -45,37 +37,6 @@ def _date_fields(document: dict[str, Any]) -> list[tuple[RequestField, str]]:
     ]
 
 
-def _nested(path: FieldPath, value: object) -> object:
-    """Return a JSON value holding `value` at `path`, and nothing else."""
-    for part in reversed(path):
-        value = [value] if isinstance(part, int) else {part: value}
-    return value
-
-
-def _send(
-    palermo: EmbeddedPalermo, field: RequestField, headers: dict[str, str]
-) -> httpx.Response:
-    route = re.sub(
-        r"\{([a-z_0-9]+)\}", lambda match: PATH_VALUES.get(match[1], "p1"), field.route
-    )
-    url = f"{palermo.url}{route}"
-    if field.location == "query":
-        return httpx.request(
-            field.method, url, params={field.name: str(NUMBER)}, headers=headers
-        )
-    return httpx.request(
-        field.method, url, json=_nested(field.path, NUMBER), headers=headers
-    )
-
-
-@pytest.fixture(scope="module")
-def document(palermo: EmbeddedPalermo, secretariat: dict[str, str]) -> dict[str, Any]:
-    response = httpx.get(f"{palermo.url}/api/v1/openapi.json", headers=secretariat)
-    response.raise_for_status()
-    document: dict[str, Any] = response.json()
-    return document
-
-
 def test_every_date_field_takes_text_only(
     palermo: EmbeddedPalermo, secretariat: dict[str, str], document: dict[str, Any]
 ) -> None:
@@ -85,14 +46,10 @@ def test_every_date_field_takes_text_only(
     wrong = []
 
     for field, format in fields:
-        responses = [_send(palermo, field, headers) for headers in callers]
-        messages = [
-            problem["message"]
-            for response in responses
-            if response.status_code == 422
-            for problem in response.json().get("problems", [])
-            if problem["field"] == field.name
+        responses = [
+            send_to_field(palermo.url, field, NUMBER, headers) for headers in callers
         ]
+        messages = [m for r in responses for m in field_problems(r, field)]
         if not any(EXPECTED_FORMS[format] in m for m in messages):
             statuses = [r.status_code for r in responses]
             wrong.append(f"{field}: {statuses} {messages}")

@@ -1,10 +1,12 @@
 """The OpenAPI document of each service and a walk over its request schemas."""
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from palermo_draw.main import create_app as create_draw
@@ -111,3 +113,48 @@ def request_schemas(
                     )
                     for path, schema in walked:
                         yield RequestField(method, route, "query", path), schema
+
+
+# Path parameters that routes check before the body, by their name. Every
+# other path parameter is "p1".
+PATH_VALUES = {
+    "state": "ITA",
+    "iso3": "ITA",
+    "instrument": "convention",
+    "cluster": "criminalization",
+}
+
+
+def send_to_field(
+    base_url: str, field: RequestField, value: object, headers: dict[str, str]
+) -> httpx.Response:
+    """Send a request to `field`'s operation with `value` in that field alone.
+
+    In a query string the value is sent as its text.
+    """
+    route = re.sub(
+        r"\{([a-z_0-9]+)\}", lambda match: PATH_VALUES.get(match[1], "p1"), field.route
+    )
+    url = f"{base_url}{route}"
+    if field.location == "query":
+        return httpx.request(
+            field.method, url, params={field.name: str(value)}, headers=headers
+        )
+    return httpx.request(
+        field.method, url, json=_nested(field.path, value), headers=headers
+    )
+
+
+def _nested(path: FieldPath, value: object) -> object:
+    """Return a JSON value holding `value` at `path`, and nothing else."""
+    for part in reversed(path):
+        value = [value] if isinstance(part, int) else {part: value}
+    return value
+
+
+def field_problems(response: httpx.Response, field: RequestField) -> list[str]:
+    """Return the messages of a 422 response's problems with `field`."""
+    if response.status_code != 422:
+        return []
+    problems = response.json().get("problems", [])
+    return [p["message"] for p in problems if p["field"] == field.name]
