@@ -212,13 +212,42 @@ def _problem(error: dict[str, Any], body: Any) -> dict[str, str]:
     return {"field": field, "message": _reason(error)}
 
 
+# What a field of a strict type expects, by pydantic's error type. Pydantic
+# says only "Input should be a valid integer", even for "3", which a client
+# takes for a whole number.
+_EXPECTED_JSON = {
+    "int_type": "a whole number such as 3",
+    "bool_type": "true or false",
+}
+
+
 def _reason(error: dict[str, Any]) -> str:
     """Return the validator's own message, without pydantic's "Value error, "."""
     if error["type"] == "value_error":
         cause = error.get("ctx", {}).get("error")
         if cause is not None:
             return str(cause)
+    expected = _EXPECTED_JSON.get(error["type"])
+    if expected is not None and "input" in error:
+        return f"expected {expected}, not {_json_kind(error['input'])}"
     return str(error["msg"])
+
+
+def _json_kind(value: Any) -> str:
+    """Return what a decoded JSON value is, in the words of JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, float):
+        return "a number with a fractional part or exponent"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
 
 
 def _request_path(location: list[Any], body: Any) -> list[Any]:

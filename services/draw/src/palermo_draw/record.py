@@ -10,7 +10,7 @@ record published by a later release may carry more.
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, StrictInt
 
 from palermo_draw.domain.lots import Redraw, review_key
 from palermo_draw.domain.model import (
@@ -43,7 +43,7 @@ class AssignmentRecord(BaseModel):
     state_under_review: SingleLineText
     same_group_reviewer: SingleLineText
     other_group_reviewer: SingleLineText
-    similar_legal_system: bool
+    similar_legal_system: StrictBool
     legal_system_note: RecordText | None
 
 
@@ -59,7 +59,7 @@ class DrawResultRecord(BaseModel):
 
 
 class RedrawRecord(BaseModel):
-    number: int = Field(description="Order of the redraw in the phase, from 1")
+    number: StrictInt = Field(description="Order of the redraw in the phase, from 1")
     instrument: Instrument
     state_under_review: SingleLineText
     requested_by: SingleLineText
@@ -82,7 +82,7 @@ class DrawRecord(BaseModel):
     instruments: Annotated[list[Instrument], AfterValidator(distinct)]
     draw_date: IsoDate
     mode: DrawMode
-    ruleset_version: int
+    ruleset_version: StrictInt
     seed: SingleLineText
     seed_source: Literal["commitment", "announced_values"]
     seed_sha256: SingleLineText | None = Field(

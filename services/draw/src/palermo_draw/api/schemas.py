@@ -7,6 +7,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     Field,
+    StrictInt,
     StringConstraints,
     field_validator,
 )
@@ -292,7 +293,9 @@ class RegistryChangePublic(BaseModel):
 
 class CohortCreate(RequestBody):
     seed: SingleLineText = Field(min_length=1, max_length=200)
-    count: int = Field(default=3, ge=1, le=10, description="Number of yearly cohorts")
+    count: StrictInt = Field(
+        default=3, ge=1, le=10, description="Number of yearly cohorts"
+    )
     draw_date: CountDate | None = Field(
         default=None, description="Date on which parties are counted; today if omitted"
     )

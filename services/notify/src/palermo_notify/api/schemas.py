@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StrictBool, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from palermo_notify.domain.contacts import ContactRole, Language
@@ -94,7 +94,7 @@ ContactChannels = Annotated[
 ]
 
 ContactActive = Annotated[
-    bool,
+    StrictBool,
     Field(
         description="false deactivates the contact, as POST "
         "/contacts/{id}/deactivate does, and true reactivates it"

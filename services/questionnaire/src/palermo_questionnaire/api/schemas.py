@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StrictInt
 
 from palermo_questionnaire.domain.labels import Language
 from palermo_shared.dates import PastDate
@@ -126,7 +126,7 @@ class ContributionCreate(RequestBody):
     summary: Annotated[MultiLineText, NOT_BLANK] = Field(
         min_length=1, max_length=20_000
     )
-    articles: Annotated[list[int], AfterValidator(distinct)] = Field(
+    articles: Annotated[list[StrictInt], AfterValidator(distinct)] = Field(
         default_factory=list,
         max_length=100,
         description="Articles the contribution concerns",

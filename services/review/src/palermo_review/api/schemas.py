@@ -7,7 +7,14 @@ no State.
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    Field,
+    StrictBool,
+    StrictInt,
+)
 
 from palermo_review.domain.deadlines import DeadlineStage
 from palermo_review.domain.workflow import ReviewStatus
@@ -198,7 +205,7 @@ class SummaryPublic(BaseModel):
 
 
 class PublicationDecision(RequestBody):
-    summary: bool
+    summary: StrictBool
     observation_ids: list[SingleLineText] = Field(default_factory=list, max_length=1000)
 
 
@@ -277,7 +284,7 @@ class MeetingPublic(BaseModel):
 
 class ExtensionCreate(RequestBody):
     stage: DeadlineStage
-    days: int = Field(gt=0, le=366)
+    days: StrictInt = Field(gt=0, le=366)
     reason: Text = Field(min_length=1, max_length=2000)
 
 
