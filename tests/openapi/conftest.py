@@ -82,6 +82,16 @@ def secretariat(palermo: EmbeddedPalermo) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def callers(
+    palermo: EmbeddedPalermo, secretariat: dict[str, str]
+) -> list[dict[str, str]]:
+    """Return the headers of two roles, because a route may reject one of them
+    before it reads the request, and the field check needs the other."""
+    tokens = LocalIssuer.from_key_file(palermo.data_dir / "signing-key.pem")
+    return [secretariat, tokens.headers(Role.FOCAL_POINT, "ITA")]
+
+
+@pytest.fixture(scope="module")
 def document(palermo: EmbeddedPalermo, secretariat: dict[str, str]) -> dict[str, Any]:
     """Return the whole API's OpenAPI document, as the gateway serves it."""
     response = httpx.get(f"{palermo.url}/api/v1/openapi.json", headers=secretariat)

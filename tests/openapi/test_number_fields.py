@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from palermo_shared.auth import LocalIssuer, Role
 from tests.openapi.conftest import EmbeddedPalermo
 from tests.support.openapi import (
     RequestField,
@@ -36,10 +35,8 @@ def _typed_body_fields(document: dict[str, Any]) -> list[tuple[RequestField, str
 
 
 def test_typed_fields_reject_other_types(
-    palermo: EmbeddedPalermo, secretariat: dict[str, str], document: dict[str, Any]
+    palermo: EmbeddedPalermo, callers: list[dict[str, str]], document: dict[str, Any]
 ) -> None:
-    tokens = LocalIssuer.from_key_file(palermo.data_dir / "signing-key.pem")
-    callers = [secretariat, tokens.headers(Role.FOCAL_POINT, "ITA")]
     fields = _typed_body_fields(document)
     accepted = []
 
