@@ -10,6 +10,7 @@ show in what the permitted callers then find.
 import pytest
 
 from palermo_review.access import NO_ACCESS
+from palermo_review.reviews import review_id
 from palermo_shared.auth import Role
 from palermo_shared.contracts import DrawnReviewer, LotsDrawn
 from palermo_shared.reference.instruments import Cluster, Instrument
@@ -162,6 +163,49 @@ async def test_outsider_learns_nothing(
     assert response.json() == {"detail": NO_ACCESS, "code": "forbidden"}
     for word in ("ITA", "FRA", "BRA", "in_progress", "convention"):
         assert word not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        *[(method, path, body) for method, path, body, _ in ROUTES],
+        ("GET", "/requests/r/messages/m/attachments/a", None),
+    ],
+)
+async def test_outsider_learns_nothing_of_missing_review(
+    service, seated_review, method, path, body
+) -> None:
+    # Review ids derive from their natural key, so an outsider can compute
+    # the id of a review that does not exist yet: the answer must not differ.
+    missing = review_id("phase-1", "KEN", "convention", "criminalization")
+
+    response = await service.client.request(
+        method, f"/reviews/{missing}{path}", json=body, headers=service.expert("DEU")
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": NO_ACCESS, "code": "forbidden"}
+
+
+async def test_outsider_appointment_to_missing_review_forbidden(
+    service, seated_review
+) -> None:
+    missing = review_id("phase-1", "KEN", "convention", "criminalization")
+
+    response = await service.appoint_expert("DEU", missing)
+
+    assert response.status_code == 403
+    assert response.json() == {"detail": NO_ACCESS, "code": "forbidden"}
+
+
+async def test_secretariat_told_review_missing(service, seated_review) -> None:
+    missing = review_id("phase-1", "KEN", "convention", "criminalization")
+
+    response = await service.client.get(
+        f"/reviews/{missing}", headers=service.secretariat
+    )
+
+    assert response.status_code == 404
 
 
 async def test_published_open_to_observer(service, seated_review) -> None:
@@ -361,7 +405,7 @@ async def test_expert_appointment_all_or_none(service, started_review) -> None:
         service.url("/experts"), headers=service.secretariat
     )
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert experts.json() == []
 
 

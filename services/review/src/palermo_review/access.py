@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.reviews import states_of
+from palermo_review.reviews import get_review, states_of
 from palermo_review.tables import (
     DeskReview,
     Expert,
@@ -22,7 +22,7 @@ from palermo_review.tables import (
     ReviewFocalPoint,
 )
 from palermo_shared.auth import Principal, Role
-from palermo_shared.errors import Forbidden
+from palermo_shared.errors import Forbidden, NotFound
 
 NO_ACCESS = "you have no access to this desk review"
 
@@ -184,6 +184,30 @@ def _either(labels: list[str]) -> str:
     if len(labels) == 1:
         return labels[0]
     return f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+async def review_for(
+    session: AsyncSession,
+    rid: str,
+    principal: Principal,
+    *,
+    for_update: bool = False,
+) -> DeskReview:
+    """Return the review `rid` for `principal`, as `get_review` does.
+
+    Review ids derive from the phase, State, instrument and cluster, so
+    anyone can compute them. A caller other than the Secretariat therefore
+    gets the same 403 for a review that does not exist as for a review it
+    has no seat on: a 404 would tell a State outside the review whether it
+    exists, and so whether a State submitted its questionnaire before the
+    draw.
+    """
+    try:
+        return await get_review(session, rid, for_update=for_update)
+    except NotFound:
+        if principal.is_secretariat:
+            raise
+        raise Forbidden(NO_ACCESS) from None
 
 
 async def authorize(

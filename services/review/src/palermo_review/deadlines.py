@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.clock import Clock
 from palermo_review.domain.deadlines import (
     Deadline,
@@ -26,7 +26,7 @@ from palermo_review.domain.deadlines import (
     deadlines,
 )
 from palermo_review.domain.workflow import OPEN_STAGES, ReviewStatus, Step
-from palermo_review.reviews import check_step, get_review, publish
+from palermo_review.reviews import check_step, publish
 from palermo_review.settings import ReviewSettings
 from palermo_review.tables import (
     Agreement,
@@ -161,7 +161,7 @@ async def extend(
     now: dt.datetime,
 ) -> DeadlineExtension:
     """Extend a stage's deadline; raise `Conflict` when the stage was met."""
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.EXTEND_DEADLINE)
     check_step(review, Step.APPOINT, action="extend a deadline of")
     for deadline in await deadlines_of(session, review, settings):

@@ -7,9 +7,9 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.domain.workflow import Step
-from palermo_review.reviews import check_step, get_review
+from palermo_review.reviews import check_step
 from palermo_review.tables import (
     Attachment,
     DeskReview,
@@ -43,7 +43,7 @@ async def request_information(
     now: dt.datetime,
 ) -> InformationRequest:
     """Record a reviewing State's request to the State under review."""
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     participant = await authorize(
         session, review, principal, Action.REQUEST_INFORMATION
     )
@@ -87,7 +87,7 @@ async def add_message(
     now: dt.datetime,
 ) -> RequestMessage:
     """Add an answer (the State under review) or a clarification (anyone seated)."""
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     if kind == ANSWER:
         action, attempted = Action.ANSWER_REQUEST, "answer a request in"
     else:
@@ -124,7 +124,7 @@ async def attach(
     """Attach a file to an answer, within the size and content-type limits."""
     max_bytes, content_types = limits
 
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.ANSWER_REQUEST)
     check_step(review, Step.HOLD_DIALOGUE, action="attach a file in")
     message = await _message_of(session, review, request_id, message_id)
@@ -181,7 +181,7 @@ async def get_attachment(
     message_id: str,
     attachment_id: str,
 ) -> Attachment:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.READ)
     await _message_of(session, review, request_id, message_id)
     attachment = await session.get(Attachment, attachment_id)
@@ -236,7 +236,7 @@ async def record_meeting(
     minutes: str,
     now: dt.datetime,
 ) -> VirtualMeeting:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.RECORD_MEETING)
     check_step(review, Step.HOLD_DIALOGUE, action="record a meeting of")
     if date > now.date():

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.domain.workflow import (
     ReviewStatus,
     Step,
@@ -46,7 +46,7 @@ async def comment(
     session: AsyncSession, principal: Principal, rid: str, text: str, now: dt.datetime
 ) -> StateComment:
     """Record the State under review's comments; its focal point's count at once."""
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     participant = await authorize(session, review, principal, Action.COMMENT)
     check_step(review, Step.COMMENT)
     _check_not_waived(review)
@@ -63,7 +63,7 @@ async def comment(
 async def clear_comment(
     session: AsyncSession, principal: Principal, rid: str, now: dt.datetime
 ) -> StateComment:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT, action="clear the comments of")
     _check_not_waived(review)
@@ -82,7 +82,7 @@ async def clear_comment(
 async def waive_comments(
     session: AsyncSession, principal: Principal, rid: str
 ) -> DeskReview:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT, action="waive the comments of")
     row = await session.get(StateComment, rid)
@@ -147,7 +147,7 @@ async def complete(
     now: dt.datetime,
     comment_period: dt.timedelta,
 ) -> DeskReview:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.COMPLETE)
     missing = await missing_parts(session, review, now, comment_period)
     next_status(rid, ReviewStatus(review.status), Step.COMPLETE, missing=missing)
@@ -244,7 +244,7 @@ async def edit_summary(
     the publication before the summary changes. A correction after
     completion is published as `ReviewOutcomeSummaryCorrected`.
     """
-    review = await get_review(session, rid, for_update=True)
+    review = await review_for(session, rid, principal, for_update=True)
     completed = review.status == ReviewStatus.COMPLETED
     action = Action.CORRECT_SUMMARY if completed else Action.EDIT_SUMMARY
     await authorize(session, review, principal, action)
@@ -307,7 +307,7 @@ async def decide_publication(
     A decision that changes what is published is announced with
     `ReviewOutcomePublished`, which observers receive.
     """
-    review = await get_review(session, rid, for_update=True)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.DECIDE_PUBLICATION)
     check_step(review, Step.PUBLISH)
     observations = await list_observations(session, rid)
@@ -359,7 +359,7 @@ async def translate(
     text: str,
     now: dt.datetime,
 ) -> SummaryTranslation:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.TRANSLATE)
     check_step(review, Step.TRANSLATE)
     if review.summary is None:

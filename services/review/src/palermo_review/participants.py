@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.accounts import check_acts_as
 from palermo_review.domain.workflow import Step
-from palermo_review.reviews import check_step, get_review, states_of
+from palermo_review.reviews import check_step, states_of
 from palermo_review.tables import (
     DeskReview,
     Expert,
@@ -113,7 +113,7 @@ async def name_review_focal_point(
     person: Person,
     now: dt.datetime,
 ) -> DeskReview:
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     await authorize(session, review, principal, Action.NAME_FOCAL_POINT)
     check_step(review, Step.APPOINT, action="name a focal point of")
     if state not in states_of(review):
@@ -169,7 +169,7 @@ async def appoint_experts(
     """
     appointed = []
     for rid in dict.fromkeys(review_ids):
-        review = await get_review(session, rid)
+        review = await review_for(session, rid, principal)
         participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
         check_step(review, Step.APPOINT)
         assert participant.state is not None
@@ -238,7 +238,7 @@ async def remove_expert(
     session: AsyncSession, principal: Principal, rid: str, expert_id: str
 ) -> None:
     """Withdraw an expert; only the focal point of the expert's State may."""
-    review = await get_review(session, rid)
+    review = await review_for(session, rid, principal)
     participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
     check_step(review, Step.APPOINT, action="withdraw an expert from")
     expert = await session.get(Expert, expert_id)

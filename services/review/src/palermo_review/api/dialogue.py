@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from palermo_review import dialogue
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.api.deps import Now, Runtime, Settings
 from palermo_review.api.schemas import (
     AttachmentPublic,
@@ -16,7 +16,6 @@ from palermo_review.api.schemas import (
     MessageCreate,
     MessagePublic,
 )
-from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
 from palermo_shared.downloads import attachment_disposition
 from palermo_shared.errors import PayloadTooLarge
@@ -56,7 +55,7 @@ async def list_requests(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[InformationRequestPublic]:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         threads = await dialogue.list_requests(session, review_id)
     return [
@@ -197,7 +196,7 @@ async def list_meetings(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[MeetingPublic]:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         meetings = await dialogue.list_meetings(session, review_id)
     return [MeetingPublic.model_validate(m, from_attributes=True) for m in meetings]

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review import observations, outcome
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.api.deps import Now, Runtime, Settings
 from palermo_review.api.reviews import detail, observation_public
 from palermo_review.api.schemas import (
@@ -44,7 +44,7 @@ async def list_agreements(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[AgreementPublic]:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         found = await observations.list_agreements(session, review_id)
     return [AgreementPublic.model_validate(a, from_attributes=True) for a in found]
@@ -92,7 +92,7 @@ async def get_comments(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> CommentPublic:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         row = await session.get(StateComment, review_id)
     if row is None:
@@ -187,7 +187,7 @@ async def get_summary(
     revision, for If-Match.
     """
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         response.headers["ETag"] = outcome.summary_etag(review)
         return await _summary(session, review)

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 
 from palermo_review import participants
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.api.deps import Now, Runtime
 from palermo_review.api.schemas import (
     ExpertAppointment,
@@ -13,7 +13,6 @@ from palermo_review.api.schemas import (
     PhaseFocalPoints,
 )
 from palermo_review.participants import ExpertDetails, Person
-from palermo_review.reviews import get_review
 from palermo_review.tables import Expert
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput
@@ -87,7 +86,7 @@ async def list_experts(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[ExpertPublic]:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         experts = await participants.list_experts(session, review)
     return [_expert_public(e) for e in experts]

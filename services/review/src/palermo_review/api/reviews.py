@@ -8,7 +8,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_review import observations, outcome, participants, reports
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.api.deps import Now, Runtime, Settings
 from palermo_review.api.schemas import (
     DeadlinePublic,
@@ -22,7 +22,6 @@ from palermo_review.api.schemas import (
 )
 from palermo_review.deadlines import deadlines_of
 from palermo_review.domain.workflow import ReviewStatus
-from palermo_review.reviews import get_review as load_review
 from palermo_review.tables import DeskReview
 from palermo_shared.auth import Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
@@ -135,7 +134,7 @@ async def get_review(
     review_id: str, runtime: Runtime, caller: Caller, settings: Settings, now: Now
 ) -> ReviewDetail:
     async with runtime.session() as session:
-        review = await load_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         return await detail(session, review, settings, now)
 
@@ -149,7 +148,7 @@ async def list_observations(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[ObservationPublic]:
     async with runtime.session() as session:
-        review = await load_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         found = await observations.list_observations(session, review_id)
     return [observation_public(o) for o in found]
@@ -184,7 +183,7 @@ async def earlier_observations(
 ) -> list[EarlierObservation]:
     """List the observations of the State's other completed reviews, to follow up."""
     async with runtime.session() as session:
-        review = await load_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         pairs = await reports.earlier_observations(session, review)
     return [

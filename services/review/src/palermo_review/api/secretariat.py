@@ -5,7 +5,7 @@ from collections import Counter
 from fastapi import APIRouter, status
 
 from palermo_review import deadlines, reports
-from palermo_review.access import Action, authorize
+from palermo_review.access import Action, authorize, review_for
 from palermo_review.api.deps import Now, Runtime, Settings
 from palermo_review.api.schemas import (
     DeadlineCheck,
@@ -18,7 +18,6 @@ from palermo_review.api.schemas import (
     Trends,
 )
 from palermo_review.participants import require_secretariat
-from palermo_review.reviews import get_review
 from palermo_shared.auth import Caller
 from palermo_shared.errors import InvalidInput
 from palermo_shared.text import SingleLineText
@@ -59,7 +58,7 @@ async def list_extensions(
     review_id: str, runtime: Runtime, caller: Caller
 ) -> list[ExtensionPublic]:
     async with runtime.session() as session:
-        review = await get_review(session, review_id)
+        review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         found = await deadlines.list_extensions(session, review_id)
     return [ExtensionPublic.model_validate(e, from_attributes=True) for e in found]
