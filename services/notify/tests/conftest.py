@@ -244,8 +244,9 @@ def _free_port() -> int:
 class Mailbox:
     """Messages accepted by the test SMTP server.
 
-    Recipients whose address starts with `refuse` get a permanent 550 reply,
-    and those starting with `busy` a temporary 451 reply.
+    Recipients whose address starts with `refuse` get a permanent 550 reply
+    that quotes the address, as Postfix's does, and those starting with
+    `busy` a temporary 451 reply.
     """
 
     port: int
@@ -265,7 +266,7 @@ class _MailboxHandler:
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address.startswith("refuse"):
-            return "550 5.1.1 mailbox unavailable"
+            return f"550 5.1.1 <{address}>: Recipient address rejected"
         if address.startswith("busy"):
             return "451 4.3.0 try again later"
         envelope.rcpt_tos.append(address)

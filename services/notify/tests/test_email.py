@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from palermo_notify.tables import Notification
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import NotificationDelivered
 from palermo_shared.events import new_event
@@ -192,6 +193,25 @@ async def test_refused_recipient_dead_lettered(mail_service, mailbox, events):
     assert refused["last_error"].startswith("SMTP server rejected the recipient: 550")
     assert {n["recipient_state"] for n in delivered} == {"BRA", None}
     assert mailbox.to("refuse@gov.example.fr") == []
+
+
+async def test_refusal_withholds_address(mail_service, mailbox, events, settings):
+    # The recipient State's focal points and experts read its delivery log,
+    # but not the addresses of its contacts.
+    await _contact(mail_service, "FRA", "Refuse.Ana@Gov.Example.fr")
+    envelope = await mail_service.publish(events.lots_drawn())
+    await _emails(mail_service, envelope.id, 1, status="dead_letter")
+    tokens = LocalIssuer.from_key_file(settings.signing_key_path())
+
+    response = await mail_service.client.get(
+        "/notifications",
+        params={"channel": "email", "status": "dead_letter"},
+        headers=tokens.headers(Role.FOCAL_POINT, "FRA"),
+    )
+
+    [refused] = response.json()["items"]
+    assert refused["last_error"].startswith("SMTP server rejected the recipient: 550")
+    assert "refuse.ana" not in refused["last_error"].lower()
 
 
 async def test_resend_to_deactivated_contact_conflicts(mail_service, mailbox, events):

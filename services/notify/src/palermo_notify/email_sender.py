@@ -11,6 +11,7 @@ server that offers SMTPUTF8 (RFC 6531); aiosmtplib then asks for it.
 
 import datetime as dt
 import email.utils
+import re
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -20,6 +21,9 @@ from palermo_notify.sending import RetryPolicy, SendFailure
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification
 from palermo_shared.email_address import smtp_address
+
+# Stands for the recipient's address in a server's reply kept in the log.
+ADDRESS_WITHHELD = "[address withheld]"
 
 
 class EmailSender:
@@ -55,11 +59,11 @@ class EmailSender:
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
             [refused, *_] = error.recipients
-            return _reply_failure(
-                "rejected the recipient", refused.code, refused.message
-            )
+            reply = _without_address(refused.message, notification.address)
+            return _reply_failure("rejected the recipient", refused.code, reply)
         except aiosmtplib.SMTPResponseException as error:
-            return _reply_failure("rejected the message", error.code, error.message)
+            reply = _without_address(error.message, notification.address)
+            return _reply_failure("rejected the message", error.code, reply)
         except (aiosmtplib.SMTPException, OSError) as error:
             return SendFailure(f"SMTP delivery failed: {type(error).__name__}: {error}")
         return None
@@ -84,6 +88,22 @@ def build_message(notification: Notification, *, sender: str) -> EmailMessage:
     message["Content-Language"] = notification.language or "en"
     message["Auto-Submitted"] = "auto-generated"
     return message
+
+
+def _without_address(reply: str, address: str | None) -> str:
+    """Return the server's reply text without the recipient's address.
+
+    Servers often quote the recipient ("<ana@example.org>: Recipient address
+    rejected"), and the reply is kept in the delivery log, which the
+    recipient State's focal points and experts read although they do not
+    read its contacts' addresses.
+    """
+    if not address:
+        return reply
+    for form in {address, smtp_address(address)}:
+        pattern = re.compile(re.escape(form), re.IGNORECASE)
+        reply = pattern.sub(ADDRESS_WITHHELD, reply)
+    return reply
 
 
 def _reply_failure(rejection: str, code: int, text: str) -> SendFailure:
