@@ -208,6 +208,21 @@ async def test_secretariat_told_review_missing(service, seated_review) -> None:
     assert response.status_code == 404
 
 
+async def test_published_of_missing_review_tells_nothing(
+    service, seated_review
+) -> None:
+    missing = review_id("phase-1", "KEN", "convention", "criminalization")
+    observer = service.headers(Role.OBSERVER)
+
+    open_review = await service.client.get(service.url("/published"), headers=observer)
+    no_review = await service.client.get(
+        f"/reviews/{missing}/published", headers=observer
+    )
+
+    assert open_review.status_code == no_review.status_code == 404
+    assert open_review.text.replace(seated_review, missing) == no_review.text
+
+
 async def test_published_open_to_observer(service, seated_review) -> None:
     await service.complete_fully()
 

@@ -320,8 +320,8 @@ async def test_published_before_completion_not_found(service, staffed_review) ->
     assert (await service.observe()).status_code == 201
     await service.agree_both()
     expected = {
-        "detail": f"desk review {staffed_review} has no published outcome yet, "
-        "because it is not completed",
+        "detail": f"desk review {staffed_review} has no published outcome: "
+        "no completed review has this id",
         "code": "not_found",
     }
 

@@ -16,7 +16,7 @@ from palermo_review.domain.workflow import (
     next_status,
 )
 from palermo_review.observations import cleared_agreements, list_observations
-from palermo_review.reviews import check_step, get_review, publish, take_step
+from palermo_review.reviews import check_step, publish, take_step
 from palermo_review.tables import (
     DeskReview,
     Observation,
@@ -398,12 +398,16 @@ async def published_outcome(session: AsyncSession, rid: str) -> PublishedOutcome
     Raise `NotFound` for a review not completed, because its outcome does
     not exist yet. A completed review with nothing published has an outcome
     that stays confidential, so it is returned empty.
+
+    Anyone may call this and compute a review's id, so an id that names no
+    review gets the same answer as a review not completed: which reviews
+    exist before the draw tells which States submitted their questionnaires.
     """
-    review = await get_review(session, rid)
-    if review.status != ReviewStatus.COMPLETED:
+    review = await session.get(DeskReview, rid)
+    if review is None or review.status != ReviewStatus.COMPLETED:
         raise NotFound(
-            f"desk review {rid} has no published outcome yet, because it is "
-            "not completed"
+            f"desk review {rid} has no published outcome: no completed review "
+            "has this id"
         )
     observations = [o for o in await list_observations(session, rid) if o.published]
     shown = await _current_translations(session, review)
