@@ -97,5 +97,7 @@ async def test_disallowed_host_dead_lettered(service, events, receiver, settings
 
     assert dead["recipient_state"] == "FRA"
     assert dead["attempts"] == 1
-    assert "host '127.0.0.1' is not allowed" in dead["last_error"]
+    assert "host '127.0.0.1' is no longer allowed" in dead["last_error"]
+    # FRA reads its log, and the host still allowed is BRA's receiver.
+    assert "localhost" not in dead["last_error"]
     assert delivered["recipient_state"] == "BRA"

@@ -8,7 +8,7 @@ import httpx
 from palermo_notify.domain.messages import notification_url
 from palermo_notify.domain.notifications import Channel
 from palermo_notify.domain.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
-from palermo_notify.domain.webhooks import webhook_body, webhook_url_problem
+from palermo_notify.domain.webhooks import send_problem, webhook_body
 from palermo_notify.sending import RetryPolicy, SendFailure
 from palermo_notify.settings import NotifySettings
 from palermo_notify.tables import Notification, WebhookSubscription
@@ -50,7 +50,7 @@ class WebhookSender:
         url = notification.url or ""
         # Checked again because the allowed hosts may have changed since the
         # subscription was created.
-        problem = webhook_url_problem(url, self._allowed_hosts)
+        problem = send_problem(url, self._allowed_hosts)
         if problem is not None:
             return SendFailure(problem, permanent=True)
         secret = await self._secret_of(notification.subscription_id)

@@ -10,7 +10,11 @@ JITTER_SHARE = 0.25
 
 
 def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
-    """Return why `url` may not receive webhooks, or None when it may."""
+    """Return why `url` may not receive webhooks, or None when it may.
+
+    The answer names the allowed hosts, for the Secretariat that subscribes;
+    `send_problem` is the one for a notification's delivery log.
+    """
     # httpx rejects such a URL at each send, so a notification to it would
     # stay pending for good. Line breaks could also forge request headers.
     unsafe = [char for char in url if ord(char) <= 0x20 or ord(char) == 0x7F]
@@ -42,6 +46,29 @@ def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
             f"allowed hosts: {', '.join(sorted(allowed_hosts))}"
         )
     return None
+
+
+def send_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
+    """Return why a stored subscription's `url` may no longer receive webhooks.
+
+    The recipient State's focal points and experts read the delivery log,
+    and the allowed hosts may be other States' receivers, so the answer
+    names the URL's host but not the hosts allowed.
+    """
+    problem = webhook_url_problem(url, allowed_hosts)
+    if problem is None:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        # Not a URL at all: the problem names the URL, the State's own.
+        return problem
+    if host and host not in {allowed.lower() for allowed in allowed_hosts}:
+        return (
+            f"host {host!r} is no longer allowed to receive webhooks; ask the "
+            "Secretariat to subscribe a URL on an allowed host"
+        )
+    return problem
 
 
 def normalized_webhook_url(url: str) -> str:
