@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from palermo_review.access import NO_ACCESS
 from palermo_shared.contracts import (
     DeskReviewReviewersChanged,
     DeskReviewStageChanged,
@@ -101,7 +102,7 @@ async def test_replaced_focal_point_cannot_appoint(
     response = await service.appoint_expert("BRA")
 
     assert response.status_code == 403
-    assert response.json()["detail"] == "you have no access to this desk review"
+    assert response.json()["detail"] == NO_ACCESS
 
 
 async def test_replaced_reviewer_experts_not_listed(

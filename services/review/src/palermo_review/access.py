@@ -24,7 +24,7 @@ from palermo_review.tables import (
 from palermo_shared.auth import Principal, Role
 from palermo_shared.errors import Forbidden, NotFound
 
-NO_ACCESS = "you have no access to this desk review"
+NO_ACCESS = "you have no access to this desk review, or it does not exist"
 
 
 class Seat(StrEnum):
