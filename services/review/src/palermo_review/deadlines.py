@@ -161,7 +161,7 @@ async def extend(
     now: dt.datetime,
 ) -> DeadlineExtension:
     """Extend a stage's deadline; raise `Conflict` when the stage was met."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.EXTEND_DEADLINE)
     check_step(review, Step.APPOINT, action="extend a deadline of")
     for deadline in await deadlines_of(session, review, settings):

@@ -43,7 +43,7 @@ async def request_information(
     now: dt.datetime,
 ) -> InformationRequest:
     """Record a reviewing State's request to the State under review."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(
         session, review, principal, Action.REQUEST_INFORMATION
     )
@@ -87,7 +87,7 @@ async def add_message(
     now: dt.datetime,
 ) -> RequestMessage:
     """Add an answer (the State under review) or a clarification (anyone seated)."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     if kind == ANSWER:
         action, attempted = Action.ANSWER_REQUEST, "answer a request in"
     else:
@@ -124,7 +124,7 @@ async def attach(
     """Attach a file to an answer, within the size and content-type limits."""
     max_bytes, content_types = limits
 
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.ANSWER_REQUEST)
     check_step(review, Step.HOLD_DIALOGUE, action="attach a file in")
     message = await _message_of(session, review, request_id, message_id)
@@ -236,7 +236,7 @@ async def record_meeting(
     minutes: str,
     now: dt.datetime,
 ) -> VirtualMeeting:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.RECORD_MEETING)
     check_step(review, Step.HOLD_DIALOGUE, action="record a meeting of")
     if date > now.date():

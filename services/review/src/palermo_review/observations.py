@@ -28,7 +28,7 @@ async def add_observation(
     kind: str,
     text: str,
 ) -> Observation:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.RECORD_OBSERVATION)
     check_step(review, Step.RECORD_OBSERVATION)
     articles = ARTICLES[Instrument(review.instrument)][Cluster(review.cluster)]
@@ -90,7 +90,7 @@ async def agree(
     expert counts once its focal point cleared it; one made by the focal
     point counts at once.
     """
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.AGREE)
     check_step(review, Step.AGREE)
     if await count_observations(session, rid) == 0:
@@ -133,7 +133,7 @@ async def _store_agreement(
 async def clear_agreement(
     session: AsyncSession, principal: Principal, rid: str, now: dt.datetime
 ) -> DeskReview:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.CLEAR_AGREEMENT)
     check_step(review, Step.AGREE, action="clear an agreement in")
     agreement = await session.get(Agreement, (rid, participant.state))
@@ -166,7 +166,7 @@ async def reopen(
     session: AsyncSession, principal: Principal, rid: str, now: dt.datetime
 ) -> DeskReview:
     """Return the observations to the reviewers; every agreement is withdrawn."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.REOPEN)
     take_step(session, review, Step.REOPEN, now)
     await session.exec(delete(Agreement).where(col(Agreement.review_id) == rid))

@@ -46,7 +46,7 @@ async def comment(
     session: AsyncSession, principal: Principal, rid: str, text: str, now: dt.datetime
 ) -> StateComment:
     """Record the State under review's comments; its focal point's count at once."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.COMMENT)
     check_step(review, Step.COMMENT)
     _check_not_waived(review)
@@ -63,7 +63,7 @@ async def comment(
 async def clear_comment(
     session: AsyncSession, principal: Principal, rid: str, now: dt.datetime
 ) -> StateComment:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT, action="clear the comments of")
     _check_not_waived(review)
@@ -82,7 +82,7 @@ async def clear_comment(
 async def waive_comments(
     session: AsyncSession, principal: Principal, rid: str
 ) -> DeskReview:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.CLEAR_COMMENT)
     check_step(review, Step.COMMENT, action="waive the comments of")
     row = await session.get(StateComment, rid)
@@ -147,7 +147,7 @@ async def complete(
     now: dt.datetime,
     comment_period: dt.timedelta,
 ) -> DeskReview:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.COMPLETE)
     missing = await missing_parts(session, review, now, comment_period)
     next_status(rid, ReviewStatus(review.status), Step.COMPLETE, missing=missing)
@@ -359,7 +359,7 @@ async def translate(
     text: str,
     now: dt.datetime,
 ) -> SummaryTranslation:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.TRANSLATE)
     check_step(review, Step.TRANSLATE)
     if review.summary is None:

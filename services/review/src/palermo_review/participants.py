@@ -113,7 +113,7 @@ async def name_review_focal_point(
     person: Person,
     now: dt.datetime,
 ) -> DeskReview:
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.NAME_FOCAL_POINT)
     check_step(review, Step.APPOINT, action="name a focal point of")
     if state not in states_of(review):
@@ -169,7 +169,7 @@ async def appoint_experts(
     """
     appointed = []
     for rid in dict.fromkeys(review_ids):
-        review = await review_for(session, rid, principal)
+        review = await review_for(session, rid, principal, for_update=True)
         participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
         check_step(review, Step.APPOINT)
         assert participant.state is not None
@@ -238,7 +238,7 @@ async def remove_expert(
     session: AsyncSession, principal: Principal, rid: str, expert_id: str
 ) -> None:
     """Withdraw an expert; only the focal point of the expert's State may."""
-    review = await review_for(session, rid, principal)
+    review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
     check_step(review, Step.APPOINT, action="withdraw an expert from")
     expert = await session.get(Expert, expert_id)

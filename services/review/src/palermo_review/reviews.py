@@ -40,7 +40,12 @@ def states_of(review: DeskReview) -> list[str]:
 async def get_review(
     session: AsyncSession, rid: str, *, for_update: bool = False
 ) -> DeskReview:
-    """Return the review, locked until the transaction ends with `for_update`."""
+    """Return the review, locked until the transaction ends with `for_update`.
+
+    Every write passes `for_update`: on PostgreSQL two requests would
+    otherwise both pass a stage check, so that a review completed twice
+    publishes its outcome twice. SQLite writers already run one at a time.
+    """
     review = await session.get(DeskReview, rid, with_for_update=for_update)
     if review is None:
         raise NotFound(f"desk review {rid} not found")
