@@ -68,6 +68,16 @@ class DrawService:
         )
         return self.events(topic, event_type)
 
+    async def published(self, topic: str, event_type: str) -> list[Envelope]:
+        """Return the events of `event_type` once the outbox has none pending."""
+        relay = self.app.state.runtime.relay
+        deadline = time.monotonic() + 5
+        while await relay.pending_count():
+            if time.monotonic() > deadline:
+                raise AssertionError("the outbox still has events after 5 s")
+            await asyncio.sleep(0.02)
+        return self.events(topic, event_type)
+
 
 async def wait_until(condition: Callable[[], bool], *, timeout: float) -> None:
     deadline = time.monotonic() + timeout

@@ -1,12 +1,13 @@
 """Seed commitments, meetings, the draw record and its verification over HTTP."""
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
 
 import pytest
 
-from palermo_shared.contracts.draw import MeetingRecorded, SeedCommitted
+from palermo_shared.contracts.draw import LotsDrawn, MeetingRecorded, SeedCommitted
 from palermo_shared.events import TOPIC_DRAW, payload_of
 
 
@@ -41,6 +42,40 @@ async def test_second_commitment_conflicts(draw_service, open_phase) -> None:
     assert response.status_code == 409
     stored = (await draw_service.client.get(path)).json()
     assert stored["seed_sha256"] == sha256("x")
+
+
+async def test_concurrent_commitments_store_one(draw_service, open_phase) -> None:
+    phase_id = await open_phase()
+    path = f"/phases/{phase_id}/seed-commitment"
+    bodies = [{"seed_sha256": sha256(f"seed-{n}")} for n in range(10)]
+
+    responses = await asyncio.gather(
+        *(draw_service.client.post(path, json=body) for body in bodies)
+    )
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 9
+    [created] = [r.json() for r in responses if r.status_code == 201]
+    assert (await draw_service.client.get(path)).json() == created
+    [event] = await draw_service.published(TOPIC_DRAW, SeedCommitted.event_type)
+    assert payload_of(event).seed_sha256 == created["seed_sha256"]
+
+
+async def test_concurrent_draws_draw_once(
+    draw_service, open_phase, record_meeting, commit_seed
+) -> None:
+    phase_id = await open_phase()
+    await commit_seed(phase_id, "meeting-7")
+    body = {"seed": "meeting-7", "meeting_id": await record_meeting(phase_id)}
+    path = f"/phases/{phase_id}/draw"
+
+    responses = await asyncio.gather(
+        *(draw_service.client.post(path, json=body) for _ in range(10))
+    )
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 9
+    [drawn] = [r.json() for r in responses if r.status_code == 201]
+    lots = await draw_service.published(TOPIC_DRAW, LotsDrawn.event_type)
+    assert len(lots) == len(drawn["assignments"])
 
 
 @pytest.mark.parametrize("digest", ["abc", "G" * 64, sha256("x").upper()])

@@ -1,5 +1,6 @@
 """Redraws over HTTP: who may request them, how many, what they replace."""
 
+import asyncio
 import datetime as dt
 import json
 
@@ -137,6 +138,20 @@ async def test_third_redraw_needs_decision(draw_service, drawn) -> None:
     assert response.status_code == 409
     assert "exceptional_decision" in response.json()["detail"]
     assert await snapshot(draw_service, drawn.phase_id) == before
+
+
+async def test_concurrent_redraws_keep_limit(draw_service, drawn) -> None:
+    bodies = [redraw_body(drawn, "KEN", seed=f"attempt-{n}") for n in range(12)]
+
+    responses = await asyncio.gather(
+        *(post_redraw(draw_service, drawn, body) for body in bodies)
+    )
+
+    assert sorted(r.status_code for r in responses) == [201] * 2 + [409] * 10
+    redraws = (await snapshot(draw_service, drawn.phase_id))[1]
+    assert [r["number"] for r in redraws] == [1, 2]
+    requested = await draw_service.published(TOPIC_DRAW, RedrawRequested.event_type)
+    assert len(requested) == 2
 
 
 async def test_third_redraw_with_decision(draw_service, drawn) -> None:

@@ -55,7 +55,7 @@ async def draw_phase(
     announced_values: list[str] | None,
 ) -> Draw:
     """Draw the lots of a phase once, at an intersessional meeting."""
-    phase = await get_phase(session, phase_id)
+    phase = await get_phase(session, phase_id, for_update=True)
     if await session.get(Draw, phase_id) is not None:
         raise Conflict(f"lots for phase {phase_id} were already drawn")
     meeting = await meeting_of(session, phase_id, meeting_id, kinds=("intersessional",))

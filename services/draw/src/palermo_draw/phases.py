@@ -108,8 +108,17 @@ async def _check_instruments_free(
             )
 
 
-async def get_phase(session: AsyncSession, phase_id: str) -> Phase:
-    phase = await session.get(Phase, phase_id)
+async def get_phase(
+    session: AsyncSession, phase_id: str, *, for_update: bool = False
+) -> Phase:
+    """Return the phase, locked until the transaction ends with `for_update`.
+
+    The seed commitment, the draw and the redraws of a phase pass
+    `for_update`: on PostgreSQL two requests would otherwise both find no
+    draw or the same redraw count, and the second would fail on a unique
+    key with a 500. SQLite writers already run one at a time.
+    """
+    phase = await session.get(Phase, phase_id, with_for_update=for_update)
     if phase is None:
         raise NotFound(f"review phase {phase_id} not found")
     return phase
@@ -191,7 +200,7 @@ async def commit_seed(
     session: AsyncSession, phase_id: str, *, seed_sha256: str
 ) -> SeedCommitment:
     """Store the SHA-256 of the seed before the meeting, once per phase."""
-    await get_phase(session, phase_id)
+    await get_phase(session, phase_id, for_update=True)
     if await session.get(Draw, phase_id) is not None:
         raise Conflict(f"lots for phase {phase_id} were already drawn")
     if await session.get(SeedCommitment, phase_id) is not None:

@@ -55,7 +55,7 @@ async def request_redraw(
     session: AsyncSession, phase_id: str, body: RedrawBody
 ) -> RedrawRow:
     """Check the request, draw the replacements, store them and their events."""
-    phase = await get_phase(session, phase_id)
+    phase = await get_phase(session, phase_id, for_update=True)
     draw = await session.get(Draw, phase_id)
     if draw is None:
         # The phase exists, so this is a step out of order, not a missing
