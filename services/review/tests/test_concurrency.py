@@ -69,3 +69,12 @@ async def test_concurrent_appointment_once(service, started_review) -> None:
     assert {r.status_code for r in responses} == {201}
     [expert] = experts.json()
     assert expert["state"] == "FRA"
+
+
+async def test_concurrent_focal_point_naming(service, started_review) -> None:
+    await asyncio.gather(*(service.name_focal_points() for _ in range(10)))
+
+    review = await service.review()
+
+    named = sorted((f["state"], f["scope"]) for f in review["focal_points"])
+    assert named == [("BRA", "phase"), ("FRA", "phase"), ("ITA", "phase")]

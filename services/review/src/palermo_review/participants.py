@@ -19,6 +19,7 @@ from palermo_review.tables import (
     ReviewFocalPoint,
 )
 from palermo_shared.auth import Principal, Role
+from palermo_shared.db import lock_until_commit
 from palermo_shared.errors import Forbidden, InvalidInput, NotFound
 from palermo_shared.ids import new_id
 from palermo_shared.reference.states import load_states
@@ -67,6 +68,9 @@ async def name_phase_focal_points(
     A focal point named on one review replaces the phase's one there.
     """
     require_secretariat(principal, "name focal points")
+    # Two namings at once would both find a State's row missing and both
+    # insert it, and the second would fail on the primary key.
+    await lock_until_commit(session, f"palermo_review.focal_points.{phase_id}")
     await _check_phase_states(session, phase_id, named)
     for state, person in named.items():
         await check_acts_as(
