@@ -94,6 +94,25 @@ async def test_reminder_then_overdue_once(service, started_review) -> None:
     assert overdue.instrument.value == "convention"
 
 
+async def test_concurrent_checks_escalate_once(service, started_review) -> None:
+    service.clock.now = START + dt.timedelta(days=15)
+
+    responses = await asyncio.gather(
+        *(
+            service.client.post(
+                "/deadlines/check", json={}, headers=service.secretariat
+            )
+            for _ in range(10)
+        )
+    )
+    await service.wait_for_outbox()
+
+    assert {r.status_code for r in responses} == {200}
+    assert sum(r.json()["overdue"] for r in responses) == 1
+    [overdue] = payloads(service, DeskReviewOverdue.event_type)
+    assert overdue.stage == "focal_points"
+
+
 async def extend(service, **changes):
     body = {"stage": "focal_points", "days": 10, "reason": "Elections", **changes}
     return await service.client.post(

@@ -40,6 +40,7 @@ from palermo_review.tables import (
 from palermo_shared.auth import Principal
 from palermo_shared.clock import aware
 from palermo_shared.contracts import DeskReviewOverdue, DeskReviewReminderDue
+from palermo_shared.db import lock_until_commit
 from palermo_shared.errors import Conflict
 from palermo_shared.ids import new_id
 from palermo_shared.reference.instruments import Cluster, Instrument
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 
 _Row = TypeVar("_Row", bound=SQLModel)
 
+DEADLINE_CHECK_LOCK = "palermo_review.deadline_check"
 REMINDER = "reminder"
 OVERDUE = "overdue"
 
@@ -203,6 +205,10 @@ async def check_deadlines(
     session: AsyncSession, settings: ReviewSettings, now: dt.datetime
 ) -> CheckResult:
     """Publish the reminders and escalations due at `now`, each once."""
+    # Two checks at once (the periodic one and a Secretariat's request, or
+    # two replicas) would both find a notice unsent, and the second would
+    # fail on the notice's unique key.
+    await lock_until_commit(session, DEADLINE_CHECK_LOCK)
     open_stages = [s.value for s in OPEN_STAGES if s is not ReviewStatus.AWAITING_LOTS]
     reviews = (
         await session.exec(
