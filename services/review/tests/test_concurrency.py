@@ -1,4 +1,4 @@
-"""Concurrent writes to one desk review: every change of stage happens once,
+"""Concurrent writes to desk reviews: every change of stage happens once,
 and a request that lost the race gets a conflict or repeats the change,
 never a server error.
 
@@ -13,6 +13,7 @@ from palermo_shared.contracts import (
     ReviewOutcomeSubmitted,
 )
 from palermo_shared.events import payload_of
+from palermo_shared.reference.instruments import Cluster
 
 
 def stage_changes(service) -> list[tuple[str, str]]:
@@ -69,6 +70,33 @@ async def test_concurrent_appointment_once(service, started_review) -> None:
     assert {r.status_code for r in responses} == {201}
     [expert] = experts.json()
     assert expert["state"] == "FRA"
+
+
+async def test_appointments_in_both_orders(service) -> None:
+    clusters = (Cluster.CRIMINALIZATION, Cluster.INTERNATIONAL_COOPERATION)
+    await service.publish(service.lots_drawn(clusters))
+    for cluster in clusters:
+        await service.publish(service.questionnaire_submitted(cluster))
+    await service.wait_for_handled(3)
+    await service.name_focal_points()
+    first, second = (service.review_id(cluster) for cluster in clusters)
+    appointments = [
+        appointment
+        for _ in range(10)
+        for appointment in (
+            service.appoint_expert("FRA", first, second),
+            service.appoint_expert("BRA", second, first),
+        )
+    ]
+
+    responses = await asyncio.gather(*appointments)
+
+    assert {r.status_code for r in responses} == {201}
+    for rid in (first, second):
+        experts = await service.client.get(
+            f"/reviews/{rid}/experts", headers=service.secretariat
+        )
+        assert sorted(e["state"] for e in experts.json()) == ["BRA", "FRA"]
 
 
 async def test_concurrent_focal_point_naming(service, started_review) -> None:

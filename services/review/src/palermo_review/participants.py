@@ -171,9 +171,15 @@ async def appoint_experts(
     and keeps who appointed it and when. A subject known to act for another
     State, or in another role, is rejected by `check_acts_as`.
     """
+    # Locked in one order, so that two requests listing the same reviews in
+    # different orders wait for each other instead of deadlocking.
+    locked = {
+        rid: await review_for(session, rid, principal, for_update=True)
+        for rid in sorted(set(review_ids))
+    }
     appointed = []
     for rid in dict.fromkeys(review_ids):
-        review = await review_for(session, rid, principal, for_update=True)
+        review = locked[rid]
         participant = await authorize(session, review, principal, Action.APPOINT_EXPERT)
         check_step(review, Step.APPOINT)
         assert participant.state is not None
