@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from palermo_review.main import create_app
 from palermo_review.reviews import review_id
@@ -247,6 +248,20 @@ class ReviewService:
             return await self.runtime.relay.pending_count() == 0
 
         await wait_until(flushed)
+
+    async def wait_for_lock_wait(self) -> None:
+        """Wait until a transaction of the PostgreSQL database waits for a lock."""
+        query = text(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+
+        async def waiting() -> bool:
+            async with self.runtime.session() as session:
+                count: int = (await session.exec(query)).one()[0]
+            return count > 0
+
+        await wait_until(waiting)
 
     async def review(
         self, cluster: Cluster = Cluster.CRIMINALIZATION

@@ -2,7 +2,11 @@
 
 import datetime as dt
 
+import pytest
+
 from palermo_review.access import NO_ACCESS
+from palermo_review.observations import agree
+from palermo_shared.auth import LocalIssuer, Principal, Role
 from palermo_shared.contracts import (
     DeskReviewReviewersChanged,
     DeskReviewStageChanged,
@@ -155,6 +159,33 @@ async def test_redraw_in_comment_period_returns_to_agreeing(
     assert [a["state"] for a in agreements.json()] == ["FRA"]
     assert agreed.status_code == 200
     assert agreed.json()["status"] == "commenting"
+
+
+async def test_redraw_waits_for_agreement_commit(service, staffed_review: str) -> None:
+    """A redraw consumed while the replaced State's agreement commits applies
+    to the stage that agreement left, not to the stage before it."""
+    if service.runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time, so nothing overlaps")
+    assert (await service.observe()).status_code == 201
+    assert (await service.agree(service.focal_point("FRA"))).status_code == 200
+    brazil = Principal(
+        LocalIssuer.subject(Role.FOCAL_POINT, "BRA"), Role.FOCAL_POINT, "BRA"
+    )
+
+    async with service.runtime.transaction() as session:
+        agreed = await agree(session, brazil, service.review_id(), service.clock())
+        assert agreed.status == "commenting"
+        await service.publish(redrawn(service))
+        await service.wait_for_lock_wait()
+    await service.wait_for_handled(3)
+    review = await service.review()
+    agreements = await service.client.get(
+        service.url("/agreements"), headers=service.secretariat
+    )
+
+    assert review["reviewers"] == ["FRA", "ARG"]
+    assert review["status"] == "agreeing"
+    assert [a["state"] for a in agreements.json()] == ["FRA"]
 
 
 async def test_redraw_of_only_agreement_reopens(service, staffed_review: str) -> None:

@@ -109,12 +109,20 @@ def _queued(session: AsyncSession | Session, model: type[SQLModel]) -> dict[Key,
 
 
 async def preload_rows(
-    session: AsyncSession, model: type[SQLModel], keys: Iterable[Hashable]
+    session: AsyncSession,
+    model: type[SQLModel],
+    keys: Iterable[Hashable],
+    *,
+    for_update: bool = False,
 ) -> None:
     """Load the rows of `model` with these primary keys, and record the absent ones.
 
     A key is a primary key value, or a tuple of them in the order of the
-    table's primary key columns.
+    table's primary key columns. With `for_update`, PostgreSQL locks the rows
+    until the transaction ends, in the order of their keys so that two
+    transactions locking the same rows wait for each other instead of
+    deadlocking. SQLite needs no row lock, because its writers run one at a
+    time.
     """
     loaded = _loaded(session, model)
     missing = list({_key(key) for key in keys} - loaded.keys())
@@ -125,6 +133,8 @@ async def preload_rows(
     for start in range(0, len(missing), chunk):
         part = missing[start : start + chunk]
         query = select(model).where(_key_in(columns, part, dialect=dialect))
+        if for_update:
+            query = query.order_by(*columns).with_for_update()
         for row in (await session.exec(query)).all():
             loaded[tuple(inspect(row).identity)] = row
     for key in missing:
@@ -152,11 +162,19 @@ def _key_in(
     return tuple_(*columns).in_(listed.select())
 
 
-async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row | None:
+async def get_row(
+    session: AsyncSession,
+    model: type[Row],
+    key: Hashable,
+    *,
+    for_update: bool = False,
+) -> Row | None:
     """Return the row with this primary key, from the preloaded rows if known.
 
     A row still queued by `insert_row` or `insert_values` leaves the queue
-    and is added to the session, so that changes to it are saved.
+    and is added to the session, so that changes to it are saved. A row
+    read from the database is locked with `for_update`, as `preload_rows`
+    locks it.
     """
     queued: QueuedRow | None = _queued(session, model).pop(_key(key), None)
     if isinstance(queued, dict):
@@ -170,7 +188,7 @@ async def get_row(session: AsyncSession, model: type[Row], key: Hashable) -> Row
     found: Row | None = _loaded(session, model).get(_key(key), _UNKNOWN)
     if found is None or (found is not _UNKNOWN and not inspect(found).transient):
         return found
-    return await session.get(model, key)
+    return await session.get(model, key, with_for_update=for_update)
 
 
 @dataclass(frozen=True)

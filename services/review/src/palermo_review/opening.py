@@ -60,7 +60,7 @@ async def _get_or_create(
     now: dt.datetime,
 ) -> DeskReview:
     rid = review_id(*review_key)
-    review = await get_row(session, DeskReview, rid)
+    review = await get_row(session, DeskReview, rid, for_update=True)
     if review is None:
         review = new_row(DeskReview, **_opening(rid, review_key, initial, now))
         add_row(session, rid, review)
@@ -94,9 +94,14 @@ def _review_ids(payload: EventPayload) -> list[str]:
 async def preload_reviews(
     session: AsyncSession, payloads: Sequence[EventPayload]
 ) -> None:
-    """Load the desk reviews of a batch of consumed events in one query."""
+    """Load and lock the desk reviews of a batch of consumed events in one query.
+
+    Requests lock the review they change, so the consumer locks them too,
+    and a redraw never applies to a stage that an agreement being committed
+    has already changed.
+    """
     ids = [rid for payload in payloads for rid in _review_ids(payload)]
-    await preload_rows(session, DeskReview, ids)
+    await preload_rows(session, DeskReview, ids, for_update=True)
 
 
 async def receive_lots(
