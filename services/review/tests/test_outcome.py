@@ -184,6 +184,89 @@ async def test_expert_comment_needs_clearance(service, staffed_review) -> None:
     assert completed.status_code == 200
 
 
+async def write_comments(service, text: str, headers: dict[str, str]):
+    return await service.client.put(
+        service.url("/comments"), json={"text": text}, headers=headers
+    )
+
+
+async def test_stale_comments_rejected(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    assert (await service.appoint_expert("ITA")).status_code == 201
+    written = await write_comments(
+        service, "Italy notes the observations.", service.expert("ITA")
+    )
+    read = await service.client.get(
+        service.url("/comments"), headers=service.focal_point("ITA")
+    )
+    etag = read.headers["etag"]
+    first = await write_comments(
+        service,
+        "Italy notes the observations, with thanks.",
+        {**service.expert("ITA"), "If-Match": etag},
+    )
+
+    second = await write_comments(
+        service,
+        "Italy has no comments.",
+        {**service.focal_point("ITA"), "If-Match": etag},
+    )
+    stored = await service.client.get(
+        service.url("/comments"), headers=service.secretariat
+    )
+
+    assert written.headers["etag"] == etag
+    assert first.status_code == 200
+    assert first.headers["etag"] != etag
+    assert second.status_code == 412
+    assert second.json()["field"] == "If-Match"
+    assert second.json()["current_etag"] == first.headers["etag"]
+    assert stored.json()["text"] == "Italy notes the observations, with thanks."
+    assert stored.headers["etag"] == first.headers["etag"]
+
+
+async def test_comment_clearance_changes_etag(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+    assert (await service.appoint_expert("ITA")).status_code == 201
+    written = await write_comments(
+        service, "Italy notes the observations.", service.expert("ITA")
+    )
+
+    cleared = await service.client.post(
+        service.url("/comments/clearance"), headers=service.focal_point("ITA")
+    )
+    stale = await write_comments(
+        service,
+        "Italy has no comments.",
+        {**service.expert("ITA"), "If-Match": written.headers["etag"]},
+    )
+
+    assert cleared.status_code == 200
+    assert cleared.headers["etag"] != written.headers["etag"]
+    assert stale.status_code == 412
+    assert stale.json()["current_etag"] == cleared.headers["etag"]
+
+
+async def test_if_match_on_missing_comments(service, staffed_review) -> None:
+    await service.observe()
+    await service.agree_both()
+
+    response = await write_comments(
+        service,
+        "Italy notes the observations.",
+        {**service.focal_point("ITA"), "If-Match": "*"},
+    )
+    stored = await service.client.get(
+        service.url("/comments"), headers=service.secretariat
+    )
+
+    assert response.status_code == 412
+    assert "does not exist yet" in response.json()["detail"]
+    assert stored.status_code == 404
+
+
 async def test_waiver_after_clearance_conflicts(service, staffed_review) -> None:
     await service.observe()
     await service.agree_both()
@@ -387,6 +470,49 @@ async def test_translation_outdated_by_summary_change(service, staffed_review) -
     sources = {t["language"]: t["source_revision"] for t in body["translations"]}
     assert sources == {"es": 2, "fr": 1}
     assert body["languages_missing"] == ["ar", "zh", "ru"]
+
+
+async def test_stale_translation_rejected(service, staffed_review) -> None:
+    await service.complete_fully()
+    await translate(service, "fr", "Examen terminé.")
+    read = await service.client.get(
+        service.url("/summary/translations/fr"), headers=service.expert("FRA")
+    )
+    etag = read.headers["etag"]
+    first = await service.client.put(
+        service.url("/summary/translations/fr"),
+        json={"text": "Examen documentaire terminé."},
+        headers={**service.secretariat, "If-Match": etag},
+    )
+
+    second = await service.client.put(
+        service.url("/summary/translations/fr"),
+        json={"text": "Examen achevé."},
+        headers={**service.secretariat, "If-Match": etag},
+    )
+    stored = await service.client.get(
+        service.url("/summary/translations/fr"), headers=service.secretariat
+    )
+
+    assert read.status_code == 200
+    assert read.json()["text"] == "Examen terminé."
+    assert first.status_code == 200
+    assert first.headers["etag"] != etag
+    assert second.status_code == 412
+    assert second.json()["current_etag"] == first.headers["etag"]
+    assert stored.json()["text"] == "Examen documentaire terminé."
+    assert stored.headers["etag"] == first.headers["etag"]
+
+
+async def test_missing_translation_not_found(service, staffed_review) -> None:
+    await service.complete_fully()
+
+    response = await service.client.get(
+        service.url("/summary/translations/ru"), headers=service.secretariat
+    )
+
+    assert response.status_code == 404
+    assert "no ru translation" in response.json()["detail"]
 
 
 async def test_published_translations_only_current(service, staffed_review) -> None:

@@ -5,6 +5,8 @@ If-Match with its change. The change is applied only if the resource is
 still at that revision (RFC 9110, section 13.1.1).
 """
 
+import hashlib
+import json
 import re
 from typing import Annotated
 
@@ -28,6 +30,13 @@ def if_match_holds(if_match: str, etag: str) -> bool:
     if if_match.strip() == "*":
         return True
     return etag in _strong_tags(if_match)
+
+
+def content_etag(*values: str | int | None) -> str:
+    """Return a strong ETag of a resource that has no revision number, from the
+    stored values that make up its representation."""
+    digest = hashlib.sha256(json.dumps(values).encode()).hexdigest()
+    return f'"{digest[:32]}"'
 
 
 def _strong_tags(if_match: str) -> set[str]:

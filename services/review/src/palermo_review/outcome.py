@@ -33,7 +33,7 @@ from palermo_shared.contracts import (
     ReviewOutcomeSummaryCorrected,
 )
 from palermo_shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from palermo_shared.preconditions import IF_MATCH, if_match_holds
+from palermo_shared.preconditions import IF_MATCH, content_etag, if_match_holds
 from palermo_shared.reference.instruments import WORKING_GROUPS, Cluster, Instrument
 
 logger = logging.getLogger(__name__)
@@ -42,16 +42,35 @@ OFFICIAL_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
 OUTCOME_RECIPIENTS = ["working_group", "conference_of_the_parties"]
 
 
+def comment_etag(row: StateComment) -> str:
+    return content_etag(row.text, row.written_by, row.cleared_by)
+
+
 async def comment(
-    session: AsyncSession, principal: Principal, rid: str, text: str, now: dt.datetime
+    session: AsyncSession,
+    principal: Principal,
+    rid: str,
+    text: str,
+    now: dt.datetime,
+    *,
+    if_match: str | None = None,
 ) -> StateComment:
-    """Record the State under review's comments; its focal point's count at once."""
+    """Record the State under review's comments; its focal point's count at once.
+
+    With `if_match`, the comments change only if they are still as read.
+    """
     review = await review_for(session, rid, principal, for_update=True)
     participant = await authorize(session, review, principal, Action.COMMENT)
     check_step(review, Step.COMMENT)
     _check_not_waived(review)
+    stored = await session.get(StateComment, rid)
+    _check_if_match(
+        if_match,
+        comment_etag(stored) if stored is not None else None,
+        f"the comments on desk review {rid}",
+    )
     # A new row gets its other fields below, as a stored one does.
-    row = await session.get(StateComment, rid) or StateComment(review_id=rid)  # type: ignore[call-arg]
+    row = stored or StateComment(review_id=rid)  # type: ignore[call-arg]
     row.text, row.written_by, row.written_at = text, principal.subject, now
     row.cleared_by, row.cleared_at = None, None
     if participant.is_focal_point:
@@ -222,6 +241,30 @@ def _set_summary(review: DeskReview, summary: str) -> None:
         review.summary_revision += 1
 
 
+def _check_if_match(if_match: str | None, etag: str | None, resource: str) -> None:
+    """Raise `PreconditionFailed` unless `if_match` holds for the stored `resource`.
+
+    Without If-Match any write goes ahead. `etag` is None when nothing is
+    stored yet, for which no If-Match holds, `*` included (RFC 9110, section
+    13.1.1).
+    """
+    if if_match is None:
+        return
+    if etag is None:
+        raise PreconditionFailed(
+            f"{resource} does not exist yet, so If-Match {if_match} cannot "
+            "hold; send no If-Match to write the first version",
+            field=IF_MATCH,
+        )
+    if not if_match_holds(if_match, etag):
+        raise PreconditionFailed(
+            f"{resource} changed since your last read: If-Match {if_match} is "
+            "not the current ETag; reload it and retry",
+            field=IF_MATCH,
+            current_etag=etag,
+        )
+
+
 def summary_etag(review: DeskReview) -> str:
     return f'"{review.id}.{review.summary_revision}"'
 
@@ -248,13 +291,7 @@ async def edit_summary(
     completed = review.status == ReviewStatus.COMPLETED
     action = Action.CORRECT_SUMMARY if completed else Action.EDIT_SUMMARY
     await authorize(session, review, principal, action)
-    if if_match is not None and not if_match_holds(if_match, summary_etag(review)):
-        raise PreconditionFailed(
-            f"the summary of desk review {rid} changed since your last read: "
-            f"If-Match {if_match} is not the current ETag; reload it and retry",
-            field=IF_MATCH,
-            current_etag=summary_etag(review),
-        )
+    _check_if_match(if_match, summary_etag(review), f"the summary of desk review {rid}")
     check_step(review, Step.EDIT_SUMMARY)
     if review.summary_published and summary != review.summary:
         raise Conflict(
@@ -351,6 +388,10 @@ def _publish_decision(
     publish(session, review, decision)
 
 
+def translation_etag(row: SummaryTranslation) -> str:
+    return content_etag(row.text, row.source_revision, row.translated_by)
+
+
 async def translate(
     session: AsyncSession,
     principal: Principal,
@@ -358,7 +399,13 @@ async def translate(
     language: str,
     text: str,
     now: dt.datetime,
+    *,
+    if_match: str | None = None,
 ) -> SummaryTranslation:
+    """Store a translation of the summary's current revision.
+
+    With `if_match`, the translation changes only if it is still as read.
+    """
     review = await review_for(session, rid, principal, for_update=True)
     await authorize(session, review, principal, Action.TRANSLATE)
     check_step(review, Step.TRANSLATE)
@@ -368,9 +415,14 @@ async def translate(
             current_state=review.status,
             allowed=[Step.EDIT_SUMMARY.value],
         )
-    row = await session.get(SummaryTranslation, (rid, language))
+    stored = await session.get(SummaryTranslation, (rid, language))
+    _check_if_match(
+        if_match,
+        translation_etag(stored) if stored is not None else None,
+        f"the {language} translation of desk review {rid}'s summary",
+    )
     # A new row gets its other fields below, as a stored one does.
-    row = row or SummaryTranslation(review_id=rid, language=language)  # type: ignore[call-arg]
+    row = stored or SummaryTranslation(review_id=rid, language=language)  # type: ignore[call-arg]
     row.text, row.source_revision = text, review.summary_revision
     row.translated_by, row.translated_at = principal.subject, now
     session.add(row)

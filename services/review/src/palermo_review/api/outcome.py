@@ -89,33 +89,46 @@ def _comment_public(row: StateComment) -> CommentPublic:
 
 @router.get("/comments", response_model=CommentPublic)
 async def get_comments(
-    review_id: str, runtime: Runtime, caller: Caller
+    review_id: str, runtime: Runtime, caller: Caller, response: Response
 ) -> CommentPublic:
+    """Return the State under review's comments, with the ETag that If-Match takes."""
     async with runtime.session() as session:
         review = await review_for(session, review_id, caller)
         await authorize(session, review, caller, Action.READ)
         row = await session.get(StateComment, review_id)
     if row is None:
         raise NotFound(f"desk review {review_id} has no comments")
+    response.headers["ETag"] = outcome.comment_etag(row)
     return _comment_public(row)
 
 
 @router.put("/comments", response_model=CommentPublic)
 async def comment(
-    review_id: str, body: CommentCreate, runtime: Runtime, caller: Caller, now: Now
+    review_id: str,
+    body: CommentCreate,
+    runtime: Runtime,
+    caller: Caller,
+    response: Response,
+    now: Now,
+    if_match: IfMatch,
 ) -> CommentPublic:
-    """Write the State under review's comments on the final observations."""
+    """Write the State under review's comments on the final observations; with
+    If-Match, only over the comments it names."""
     async with runtime.transaction() as session:
-        row = await outcome.comment(session, caller, review_id, body.text, now)
+        row = await outcome.comment(
+            session, caller, review_id, body.text, now, if_match=if_match
+        )
+    response.headers["ETag"] = outcome.comment_etag(row)
     return _comment_public(row)
 
 
 @router.post("/comments/clearance", response_model=CommentPublic)
 async def clear_comments(
-    review_id: str, runtime: Runtime, caller: Caller, now: Now
+    review_id: str, runtime: Runtime, caller: Caller, response: Response, now: Now
 ) -> CommentPublic:
     async with runtime.transaction() as session:
         row = await outcome.clear_comment(session, caller, review_id, now)
+    response.headers["ETag"] = outcome.comment_etag(row)
     return _comment_public(row)
 
 
@@ -212,6 +225,28 @@ async def edit_summary(
         return await _summary(session, review)
 
 
+@router.get("/summary/translations/{language}", response_model=TranslationPublic)
+async def get_translation(
+    review_id: str,
+    language: OfficialLanguage,
+    runtime: Runtime,
+    caller: Caller,
+    response: Response,
+) -> TranslationPublic:
+    """Return the summary's translation into one language, with the ETag that
+    If-Match takes."""
+    async with runtime.session() as session:
+        review = await review_for(session, review_id, caller)
+        await authorize(session, review, caller, Action.READ)
+        row = await session.get(SummaryTranslation, (review_id, language))
+    if row is None:
+        raise NotFound(
+            f"desk review {review_id} has no {language} translation of its summary"
+        )
+    response.headers["ETag"] = outcome.translation_etag(row)
+    return _translation_public(row, review)
+
+
 @router.put("/summary/translations/{language}", response_model=TranslationPublic)
 async def translate(
     review_id: str,
@@ -219,18 +254,22 @@ async def translate(
     body: TranslationIn,
     runtime: Runtime,
     caller: Caller,
+    response: Response,
     now: Now,
+    if_match: IfMatch,
 ) -> TranslationPublic:
-    """Store the summary's translation into another official language."""
+    """Store the summary's translation into another official language; with
+    If-Match, only over the translation it names."""
     if language == "en":
         raise InvalidInput(
             "the summary is written in English already", field="language"
         )
     async with runtime.transaction() as session:
         row = await outcome.translate(
-            session, caller, review_id, language, body.text, now
+            session, caller, review_id, language, body.text, now, if_match=if_match
         )
         review = await get_review(session, review_id)
+    response.headers["ETag"] = outcome.translation_etag(row)
     return _translation_public(row, review)
 
 
