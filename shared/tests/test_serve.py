@@ -54,6 +54,36 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("servers", "reason"),
+    [
+        ("127.0.0.1", "broker address '127.0.0.1' has no port"),
+        ("127.0.0.1:abc", "broker address '127.0.0.1:abc' has no port number"),
+        ("127.0.0.1:0", "broker address '127.0.0.1:0' has no port number"),
+        (":9092", "broker address ':9092' has no host"),
+    ],
+    ids=["no-port", "port-not-a-number", "port-zero", "no-host"],
+)
+def test_invalid_broker_address_exits(
+    tmp_path: Path, servers: str, reason: str
+) -> None:
+    # Without the check the service starts and retries the broker forever.
+    environment = {
+        **os.environ,
+        "HTTP_PORT": str(_free_port()),
+        "DATA_DIR": str(tmp_path),
+        "BUS_TRANSPORT": "kafka",
+        "KAFKA_BOOTSTRAP_SERVERS": servers,
+    }
+    finished = _run_draw_service(environment, timeout=20)
+
+    heading, problem = finished.stderr.splitlines()
+    assert finished.returncode == 1
+    assert heading == "invalid settings of the draw service:"
+    assert problem.startswith(f"  KAFKA_BOOTSTRAP_SERVERS={servers!r}: {reason}")
+    assert problem.endswith("; expected host:port, several separated by commas")
+
+
+@pytest.mark.parametrize(
     ("variable", "reported"),
     [
         ("DATABASE_URL", "  DATABASE_URL: "),
@@ -169,11 +199,13 @@ def _wait_until_live(url: str) -> None:
     raise AssertionError(f"{url}/healthz/live not live within 60 s")
 
 
-def _run_draw_service(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_draw_service(
+    environment: dict[str, str], *, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "palermo_draw"],
         env=environment,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )

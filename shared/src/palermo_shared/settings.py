@@ -54,6 +54,24 @@ def _web_address(url: str) -> str:
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 
 
+def broker_address_problem(address: str) -> str | None:
+    """Return why `address` is not a broker's `host:port`, or None if it is.
+
+    An IPv6 host goes in brackets, as in `[::1]:9092`.
+    """
+    if not address:
+        return "missing broker address"
+
+    host, separator, port = address.rpartition(":")
+    if not separator:
+        return f"broker address {address!r} has no port"
+    if not host.strip("[]"):
+        return f"broker address {address!r} has no host"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        return f"broker address {address!r} has no port number from 1 to 65535"
+    return None
+
+
 class InvalidSettings(ValueError):
     """Raised when settings are invalid; the message names each variable."""
 
@@ -174,13 +192,15 @@ class ServiceSettings(BaseSettings):
     @field_validator("kafka_bootstrap_servers")
     @classmethod
     def broker_addresses(cls, servers: str) -> str:
-        # aiokafka reads an empty address as port 9092 on no host, and a
-        # service would retry it forever.
-        if any(not address.strip() for address in servers.split(",")):
-            raise ValueError(
-                "missing broker address; expected host:port, several separated "
-                "by commas"
-            )
+        # aiokafka reads a missing host or port as port 9092 on no host or on
+        # that host, and a port that is not a number fails every connection.
+        # A service would retry such an address forever.
+        for address in servers.split(","):
+            problem = broker_address_problem(address.strip())
+            if problem is not None:
+                raise ValueError(
+                    f"{problem}; expected host:port, several separated by commas"
+                )
         return servers
 
     @field_validator("data_dir")
