@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from palermo_shared.auth import LocalIssuer, Role
 from tests.support.network import free_port
 from tests.support.postgres import PostgresServer
 from tests.support.proxy import UnixSocketProxy
@@ -25,6 +26,8 @@ from tests.support.proxy import UnixSocketProxy
 SERVICES = ("draw", "gateway")
 PASSWORD = "pa55-word-never-logged"
 STARTUP_SECONDS = 60
+# A phase id that no test creates. Looking it up reads the database.
+UNKNOWN_PHASE = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,50 @@ def test_service_starts_once_server_reachable(
     assert f"127.0.0.1:{port} (attempt 1:" in output
     assert "service draw started" in output
     assert "service draw stopped" in output
+    assert "Traceback" not in output
+    assert PASSWORD not in output
+
+
+def test_lost_server_gets_503(postgres: PostgresServer, tmp_path: Path) -> None:
+    database = postgres.database_for(str(tmp_path / "draw.db"))
+    port = free_port()
+    http_port = free_port()
+    url = f"http://127.0.0.1:{http_port}"
+    log = tmp_path / "service.log"
+    proxy = UnixSocketProxy(port, postgres.socket_file)
+    service = _start_service(
+        "draw",
+        tmp_path,
+        f"postgresql+asyncpg://postgres:{PASSWORD}@127.0.0.1:{port}/{database}",
+        http_port=http_port,
+        log=log,
+    )
+    try:
+        _wait_until_ready(url, service)
+        secretariat = LocalIssuer.from_key_file(tmp_path / "signing-key.pem").headers(
+            Role.SECRETARIAT
+        )
+        proxy.stop()
+        lost = httpx.get(f"{url}/phases/{UNKNOWN_PHASE}", headers=secretariat)
+        probe = httpx.get(f"{url}/healthz/ready")
+
+        proxy = UnixSocketProxy(port, postgres.socket_file)
+        _wait_until_ready(url, service)
+        back = httpx.get(f"{url}/phases/{UNKNOWN_PHASE}", headers=secretariat)
+        service.send_signal(signal.SIGTERM)
+        service.wait(timeout=30)
+    finally:
+        service.kill()
+        service.wait()
+        proxy.stop()
+
+    output = log.read_text()
+    assert lost.status_code == 503
+    assert lost.json()["code"] == "unavailable"
+    assert lost.headers["Retry-After"] == "5"
+    assert probe.status_code == 503
+    assert back.status_code == 404
+    assert f"cannot connect to database '{database}' on 127.0.0.1:{port}" in output
     assert "Traceback" not in output
     assert PASSWORD not in output
 

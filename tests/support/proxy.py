@@ -23,6 +23,10 @@ class UnixSocketProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def stop(self) -> None:
+        # Closing alone leaves the port accepting connections while the accept
+        # thread blocks on it; shutting it down first wakes that thread.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         with self._lock:
             for connection in self._connections:

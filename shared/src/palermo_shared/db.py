@@ -24,7 +24,7 @@ from sqlalchemy import (
     types,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Dialect, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Mapped
 from sqlmodel import SQLModel
@@ -51,6 +51,20 @@ SQLITE_PAGE_SIZE = 16_384
 POSTGRESQL_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 
+# PostgreSQL's default port, which asyncpg uses when the URL names none.
+DEFAULT_POSTGRESQL_PORT = 5432
+
+
+class DatabaseUnreachable(ConnectionError):
+    """Raised when a connection to the PostgreSQL server cannot be opened.
+
+    The message names the database, host and port, without the password.
+    asyncpg raises the operating system's error, which SQLAlchemy passes on
+    unwrapped, so without this class a request would fail with a bare
+    "[Errno 111] Connection refused" and status 500.
+    """
+
+
 def create_engine(database_url: str) -> AsyncEngine:
     """Create an async engine (sqlite+aiosqlite or postgresql+asyncpg URLs)."""
     if database_url.startswith("sqlite"):
@@ -63,7 +77,32 @@ def create_engine(database_url: str) -> AsyncEngine:
     # asyncpg's executemany runs the INSERT once per row, so SQLAlchemy sends
     # many rows per statement instead, as for a consumer batch's inbox rows.
     engine.dialect.use_insertmanyvalues_wo_returning = True
+    _name_unreachable_server(engine)
     return engine
+
+
+def describe_database(url: URL) -> str:
+    """Return the database name, host and port of `url`, without credentials.
+
+    A Unix socket folder passed as the `host` query parameter counts as the host.
+    """
+    host = url.host or url.query.get("host") or "the default host"
+    port = url.port or url.query.get("port") or DEFAULT_POSTGRESQL_PORT
+    return f"database {url.database!r} on {host}:{port}"
+
+
+def _name_unreachable_server(engine: AsyncEngine) -> None:
+    """Raise `DatabaseUnreachable` where a connection fails with an OSError."""
+    target = describe_database(engine.url)
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def connect(
+        dialect: Dialect, _record: Any, cargs: Any, cparams: dict[str, Any]
+    ) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as error:
+            raise DatabaseUnreachable(f"cannot connect to {target}: {error}") from error
 
 
 def sqlite_file(database_url: str) -> Path | None:

@@ -9,10 +9,10 @@ connection, because retrying cannot fix a wrong password or database name.
 import asyncio
 import logging
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from palermo_shared.db import create_engine
+from palermo_shared.db import create_engine, describe_database
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +22,6 @@ MAX_RETRY_DELAY_SECONDS = 5.0
 # asyncpg (0.32) waits 60 s for a connection by default. A server that can
 # be reached accepts one in milliseconds, so a silent host is given up sooner.
 CONNECT_ATTEMPT_TIMEOUT_SECONDS = 5.0
-
-# PostgreSQL's default port, which asyncpg uses when the URL names none.
-DEFAULT_POSTGRESQL_PORT = 5432
 
 # SQLSTATE 57P03, cannot_connect_now: the server is starting up or shutting
 # down, so a later attempt may succeed.
@@ -55,7 +52,7 @@ async def wait_for_database(database_url: str, *, timeout: float) -> None:
     if url.get_backend_name() != "postgresql":
         return
 
-    target = _describe_target(url)
+    target = describe_database(url)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     delay = FIRST_RETRY_DELAY_SECONDS
@@ -67,7 +64,8 @@ async def wait_for_database(database_url: str, *, timeout: float) -> None:
         except OSError as error:
             # A refused or reset connection, a Unix socket or a host name that
             # does not exist yet, or a timeout: the server cannot be reached.
-            reason = _reason(error, url.password)
+            # The operating system's error alone, because the line names the target.
+            reason = _reason(error.__cause__ or error, url.password)
         except DBAPIError as error:
             if _sqlstate(error) != CANNOT_CONNECT_NOW:
                 raise _rejected(target, error, url.password) from None
@@ -92,16 +90,6 @@ async def wait_for_database(database_url: str, *, timeout: float) -> None:
         await asyncio.sleep(wait)
         delay = min(delay * 2, MAX_RETRY_DELAY_SECONDS)
         attempt += 1
-
-
-def _describe_target(url: URL) -> str:
-    """Return the database name, host and port of `url`, without credentials.
-
-    A Unix socket folder passed as the `host` query parameter counts as the host.
-    """
-    host = url.host or url.query.get("host") or "the default host"
-    port = url.port or url.query.get("port") or DEFAULT_POSTGRESQL_PORT
-    return f"database {url.database!r} on {host}:{port}"
 
 
 async def _connect_once(database_url: str) -> None:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from palermo_shared.allow import document_methods, method_not_allowed_message
+from palermo_shared.db import DatabaseUnreachable
 from palermo_shared.request_id import REQUEST_ID_HEADER
 
 logger = logging.getLogger(__name__)
@@ -415,14 +416,16 @@ def _is_transient(error: DBAPIError) -> bool:
 
 
 async def _handle_database_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DBAPIError)
-    if not _is_transient(error):
-        raise error
+    reason: object = error
+    if isinstance(error, DBAPIError):
+        if not _is_transient(error):
+            raise error
+        reason = error.orig
     logger.warning(
         "%s %s: database unavailable, responded with 503: %s",
         request.method,
         request.url.path,
-        error.orig,
+        reason,
     )
     return JSONResponse(
         status_code=503,
@@ -474,6 +477,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _handle_unexpected_error)
     app.add_exception_handler(DomainError, _handle_domain_error)
     app.add_exception_handler(DBAPIError, _handle_database_error)
+    app.add_exception_handler(DatabaseUnreachable, _handle_database_error)
     app.add_exception_handler(RequestValidationError, _handle_validation_error)
     app.add_exception_handler(StarletteHTTPException, _handle_http_error)
     _document_invalid_input(app)

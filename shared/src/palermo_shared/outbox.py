@@ -32,7 +32,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Publisher, PublishError, Record
 from palermo_shared.clock import utcnow
-from palermo_shared.db import one_of
+from palermo_shared.db import DatabaseUnreachable, one_of
 from palermo_shared.events import Envelope, encode, topic_of
 from palermo_shared.preload import insert_values
 from palermo_shared.telemetry import Headers, inject_headers
@@ -165,7 +165,7 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 published = await self.publish_pending()
-            except PublishError as error:
+            except (PublishError, DatabaseUnreachable) as error:
                 failures += 1
                 await self._back_off(failures, error)
                 continue

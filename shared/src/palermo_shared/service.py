@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Bus, PublishError
-from palermo_shared.db import create_engine, session_factory
+from palermo_shared.db import DatabaseUnreachable, create_engine, session_factory
 from palermo_shared.errors import install_error_handlers
 from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.head import HeadMiddleware
@@ -134,6 +134,10 @@ class ServiceRuntime:
         try:
             async with self.sessions() as session:
                 await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        except DatabaseUnreachable as error:
+            # Expected while the server is down, so one line without a traceback.
+            logger.warning("service %s: not ready: %s", self.name, error)
+            return False
         except Exception:
             logger.warning(
                 "service %s: database not reachable", self.name, exc_info=True
