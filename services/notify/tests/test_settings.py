@@ -1,9 +1,15 @@
 """Notify's own settings, read from the environment as a deployment sets them."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from palermo_notify.settings import NotifySettings
 from palermo_shared.settings import InvalidSettings
+from tests.support.network import free_port
 from tests.support.settings import invalid_report
 
 
@@ -33,3 +39,36 @@ def test_unusable_public_address_rejected(monkeypatch: pytest.MonkeyPatch) -> No
     report = invalid_report(NotifySettings, monkeypatch, "PUBLIC_BASE_URL", "palermo")
 
     assert "  PUBLIC_BASE_URL='palermo': invalid URL; expected http://" in report
+
+
+@pytest.mark.parametrize("sender", ["nobody", "palermo at un.example.org", "@un.org"])
+def test_invalid_sender_ends_start(sender: str, tmp_path: Path) -> None:
+    # Without the check the service starts, and SMTP servers may later reject
+    # every e-mail.
+    environment = {
+        **os.environ,
+        "HTTP_PORT": str(free_port()),
+        "DATA_DIR": str(tmp_path),
+        "BUS_TRANSPORT": "memory",
+        "SMTP_SENDER": sender,
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "palermo_notify"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+
+    heading, problem = finished.stderr.splitlines()
+    assert finished.returncode == 1
+    assert heading == "invalid settings of the notify service:"
+    assert problem.startswith(
+        f"  SMTP_SENDER={sender!r}: invalid e-mail address {sender!r}; expected"
+    )
+
+
+def test_local_sender_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_SENDER", "palermo@localhost")
+
+    assert NotifySettings().smtp_sender == "palermo@localhost"

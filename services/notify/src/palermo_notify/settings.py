@@ -1,6 +1,6 @@
 from typing import ClassVar
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from palermo_notify.domain.contacts import Language
 from palermo_shared.email_address import EmailAddress
@@ -72,3 +72,17 @@ class NotifySettings(ServiceSettings):
     secretariat_language: Language = Field(
         default=Language.ENGLISH, description="Language of e-mails to the Secretariat"
     )
+
+    @field_validator("smtp_sender")
+    @classmethod
+    def sender_address(cls, address: str) -> str:
+        # Not an EmailAddress, because the default's domain, localhost, is
+        # reserved. SMTP servers may reject every e-mail from a malformed sender.
+        local_part, at_sign, domain = address.rpartition("@")
+        printable = address.isprintable() and not any(c.isspace() for c in address)
+        if not (at_sign and local_part and domain and printable):
+            raise ValueError(
+                f"invalid e-mail address {address!r}; expected name@domain "
+                "without spaces, such as palermo@un.example.org"
+            )
+        return address
