@@ -45,20 +45,7 @@ def test_unusable_public_address_rejected(monkeypatch: pytest.MonkeyPatch) -> No
 def test_invalid_sender_ends_start(sender: str, tmp_path: Path) -> None:
     # Without the check the service starts, and SMTP servers may later reject
     # every e-mail.
-    environment = {
-        **os.environ,
-        "HTTP_PORT": str(free_port()),
-        "DATA_DIR": str(tmp_path),
-        "BUS_TRANSPORT": "memory",
-        "SMTP_SENDER": sender,
-    }
-    finished = subprocess.run(
-        [sys.executable, "-m", "palermo_notify"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    finished = _start_notify(tmp_path, "SMTP_SENDER", sender)
 
     heading, problem = finished.stderr.splitlines()
     assert finished.returncode == 1
@@ -68,7 +55,38 @@ def test_invalid_sender_ends_start(sender: str, tmp_path: Path) -> None:
     )
 
 
+def test_list_not_in_json_ends_start(tmp_path: Path) -> None:
+    finished = _start_notify(tmp_path, "SECRETARIAT_EMAILS", "ops@un.example.org")
+
+    heading, problem = finished.stderr.splitlines()
+    assert finished.returncode == 1
+    assert heading == "invalid settings of the notify service:"
+    assert problem.startswith(
+        "  SECRETARIAT_EMAILS='ops@un.example.org': invalid list; write lists as JSON"
+    )
+
+
 def test_local_sender_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMTP_SENDER", "palermo@localhost")
 
     assert NotifySettings().smtp_sender == "palermo@localhost"
+
+
+def _start_notify(
+    data_dir: Path, variable: str, value: str
+) -> subprocess.CompletedProcess[str]:
+    """Run the notify service with `variable` set to `value` until it exits."""
+    environment = {
+        **os.environ,
+        "HTTP_PORT": str(free_port()),
+        "DATA_DIR": str(data_dir),
+        "BUS_TRANSPORT": "memory",
+        variable: value,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "palermo_notify"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )

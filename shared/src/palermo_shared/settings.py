@@ -4,6 +4,8 @@ Settings are built once by each entry point, never at import time.
 """
 
 import logging
+import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -175,10 +177,7 @@ class ServiceSettings(BaseSettings):
             raise InvalidSettings(_describe_invalid(type(self), error)) from None
         except SettingsError as error:
             # Raised before validation when a list or mapping is not JSON.
-            raise InvalidSettings(
-                f"{_heading(type(self))}\n  {error}; write lists as JSON, for "
-                'example ["a@example.org", "b@example.org"]'
-            ) from None
+            raise InvalidSettings(_describe_unparsed(type(self), error)) from None
 
     @field_validator("log_level")
     @classmethod
@@ -311,6 +310,24 @@ def _describe_invalid(
         cause = problem.get("ctx", {}).get("error")
         lines.append(f"  {variable}: {cause or problem['msg']}")
     return "\n".join(lines)
+
+
+def _describe_unparsed(
+    settings_class: type[ServiceSettings], error: SettingsError
+) -> str:
+    """Return the report of a list setting that is not JSON, naming its variable.
+
+    pydantic-settings names only the field, in its message's quotes.
+    """
+    found = re.search(r'field "(\w+)"', str(error))
+    field = found.group(1) if found else ""
+    variable = field.upper() or "settings"
+    if field and field not in settings_class.secret_fields:
+        variable += f"={os.environ.get(variable, '')!r}"
+    return (
+        f"{_heading(settings_class)}\n  {variable}: invalid list; write lists "
+        'as JSON, for example ["a@example.org", "b@example.org"]'
+    )
 
 
 def _heading(settings_class: type[ServiceSettings]) -> str:
