@@ -53,6 +53,27 @@ def test_invalid_settings_exit_with_report(tmp_path: Path) -> None:
     assert "Traceback" not in finished.stderr
 
 
+def test_unknown_host_exits_with_report(tmp_path: Path) -> None:
+    # A name with a space is no valid host name. Without the check uvicorn
+    # ends the start with status 3 after the database upgrade, and its
+    # message does not name the host.
+    environment = {
+        **os.environ,
+        "HTTP_HOST": "no such host",
+        "HTTP_PORT": str(_free_port()),
+        "DATA_DIR": str(tmp_path),
+        "BUS_TRANSPORT": "memory",
+    }
+    finished = _run_draw_service(environment)
+
+    heading, problem = finished.stderr.splitlines()
+    assert finished.returncode == 1
+    assert heading == "invalid settings of the draw service:"
+    assert problem.startswith("  HTTP_HOST='no such host': no address found for it")
+    assert problem.endswith("such as 127.0.0.1, or 0.0.0.0 for every interface")
+    assert not (tmp_path / "draw.db").exists()
+
+
 @pytest.mark.parametrize(
     ("servers", "reason"),
     [

@@ -102,6 +102,7 @@ def serve(create_app: Callable[[S], FastAPI], settings_class: type[S]) -> None:
     try:
         settings = settings_class()
         settings.prepare_folders()
+        settings.check_http_host()
     except InvalidSettings as error:
         sys.exit(str(error))
 

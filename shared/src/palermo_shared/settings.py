@@ -6,6 +6,7 @@ Settings are built once by each entry point, never at import time.
 import logging
 import os
 import re
+import socket
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -247,6 +248,26 @@ class ServiceSettings(BaseSettings):
                 lines.append(f"  {variable}: {problem}")
         if lines:
             raise InvalidSettings("\n".join([_heading(type(self)), *lines]))
+
+    def check_http_host(self) -> None:
+        """Raise `InvalidSettings` if `HTTP_HOST` names no address to listen on.
+
+        uvicorn would find out only after the database upgrade, and would end
+        the start with the resolver's message alone, without the host.
+        """
+        try:
+            socket.getaddrinfo(
+                self.http_host,
+                self.http_port,
+                type=socket.SOCK_STREAM,
+                flags=socket.AI_PASSIVE,
+            )
+        except socket.gaierror as error:
+            raise InvalidSettings(
+                f"{_heading(type(self))}\n  HTTP_HOST={self.http_host!r}: no "
+                f"address found for it ({error.strerror}); expected an address "
+                "of this machine, such as 127.0.0.1, or 0.0.0.0 for every interface"
+            ) from None
 
     def _default_database_url(self) -> str:
         return f"sqlite+aiosqlite:///{self.data_dir / self.service_name}.db"
