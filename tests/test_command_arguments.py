@@ -1,6 +1,7 @@
 """`palermo` rejects unusable arguments before it starts anything."""
 
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,22 @@ def test_unusable_number_rejected(arguments: list[str], message: str) -> None:
         f"palermo {arguments[0]}: argument {arguments[1]}: {message} "
         f"(see palermo {arguments[0]} --help)\n"
     )
+
+
+def test_taken_port_rejected(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_palermo("serve", "--port", str(port), "--data-dir", str(tmp_path))
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"palermo serve: argument --port: port {port} on 127.0.0.1 cannot be used "
+        "(Address already in use); stop what listens there or choose another "
+        "port (see palermo serve --help)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

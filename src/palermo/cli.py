@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import json
 import signal
+import socket
 import sys
 from collections.abc import Coroutine
 from importlib.metadata import version
@@ -47,8 +48,25 @@ def _whole_number(text: str, noun: str, low: int, high: int | None = None) -> in
     return number
 
 
-def _port(text: str) -> int:
-    return _whole_number(text, "a port number", 1, 65535)
+def _free_port(text: str) -> int:
+    """Return `text` as a port that the gateway can listen on at 127.0.0.1.
+
+    Checked before the services start: uvicorn finds a taken port only
+    after every service has started, and then ends with status 3.
+    """
+    port = _whole_number(text, "a port number", 1, 65535)
+    with socket.socket() as probe:
+        # asyncio's servers, which uvicorn runs, set it too, so a port that
+        # a server just stopped left in TIME_WAIT is not reported as taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise argparse.ArgumentTypeError(
+                f"port {port} on 127.0.0.1 cannot be used ({error.strerror}); "
+                "stop what listens there or choose another port"
+            ) from None
+    return port
 
 
 def _hours(text: str) -> float:
@@ -197,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=_port,
+        type=_free_port,
         default=8000,
         help="loopback port of the gateway (default: 8000)",
     )
