@@ -196,6 +196,10 @@ def test_service_stops_on_sigterm(tmp_path: Path) -> None:
         service.wait()
 
     assert service.returncode == 0
+    assert (
+        f"service review started: in-memory bus, SQLite file {tmp_path / 'review.db'}"
+        in stderr
+    )
     assert "consumer review stopped" in stderr
     assert "service review stopped" in stderr
     assert "Finished server process" in stderr

@@ -21,11 +21,18 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from palermo_shared.bus import Bus, PublishError
-from palermo_shared.db import DatabaseUnreachable, create_engine, session_factory
+from palermo_shared.bus.kafka import KafkaBus
+from palermo_shared.db import (
+    DatabaseUnreachable,
+    create_engine,
+    describe_database,
+    session_factory,
+)
 from palermo_shared.errors import install_error_handlers
 from palermo_shared.events import DOMAIN_TOPICS
 from palermo_shared.head import HeadMiddleware
@@ -120,7 +127,12 @@ class ServiceRuntime:
         gc.collect()
         gc.freeze()
         self._relay_task = asyncio.create_task(self._run_bus(), name=f"{self.name}-bus")
-        logger.info("service %s started (bus %s)", self.name, type(self.bus).__name__)
+        logger.info(
+            "service %s started: %s, %s",
+            self.name,
+            _describe_bus(self.bus),
+            _describe_database(self.settings.database_url),
+        )
 
     async def stop(self) -> None:
         await self._stop_consumers()
@@ -247,6 +259,20 @@ def create_service_app(
         app.include_router(router)
     instrument_app(app)
     return app
+
+
+def _describe_bus(bus: Bus) -> str:
+    if isinstance(bus, KafkaBus):
+        return f"Kafka at {bus.bootstrap_servers}"
+    return "in-memory bus"
+
+
+def _describe_database(database_url: str) -> str:
+    """Return the SQLite file, or the database, host and port, without the password."""
+    database = sqlite_file(database_url)
+    if database is not None:
+        return f"SQLite file {database}"
+    return describe_database(make_url(database_url))
 
 
 def health_router(is_ready: Callable[[Request], Awaitable[bool]]) -> APIRouter:
