@@ -5,6 +5,7 @@ cannot be reached, and fails at once when the server rejects it. These
 tests need a real PostgreSQL server even without `--database=postgresql`.
 """
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
@@ -146,6 +148,64 @@ def test_lost_server_gets_503(postgres: PostgresServer, tmp_path: Path) -> None:
     assert f"cannot connect to database '{database}' on 127.0.0.1:{port}" in output
     assert "Traceback" not in output
     assert PASSWORD not in output
+
+
+def test_read_only_database_gets_503(postgres: PostgresServer, tmp_path: Path) -> None:
+    database = postgres.database_for(str(tmp_path / "draw.db"))
+    http_port = free_port()
+    url = f"http://127.0.0.1:{http_port}"
+    log = tmp_path / "service.log"
+    service = _start_service(
+        "draw",
+        tmp_path,
+        f"postgresql+asyncpg://postgres@/{database}"
+        f"?host={postgres.socket_dir}&port={postgres.port}",
+        http_port=http_port,
+        log=log,
+    )
+    try:
+        _wait_until_ready(url, service)
+        secretariat = LocalIssuer.from_key_file(tmp_path / "signing-key.pem").headers(
+            Role.SECRETARIAT
+        )
+        asyncio.run(_make_read_only(postgres, database))
+        refused = httpx.post(
+            f"{url}/phases", json={"years": "III-VI"}, headers=secretariat
+        )
+        service.send_signal(signal.SIGTERM)
+        returncode = service.wait(timeout=30)
+    finally:
+        service.kill()
+        service.wait()
+
+    output = log.read_text()
+    assert returncode == 0
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "unavailable"
+    assert refused.headers["Retry-After"] == "5"
+    assert "read-only transaction" in output
+    assert "Traceback" not in output
+
+
+async def _make_read_only(postgres: PostgresServer, database: str) -> None:
+    """Make new transactions in `database` read-only, as on a standby server,
+    and end the connections open to it."""
+    connection = await asyncpg.connect(
+        host=postgres.socket_dir,
+        port=postgres.port,
+        user="postgres",
+        database="postgres",
+    )
+    try:
+        await connection.execute(
+            f'ALTER DATABASE "{database}" SET default_transaction_read_only = on'
+        )
+        await connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            database,
+        )
+    finally:
+        await connection.close()
 
 
 def test_missing_database_fails_at_once(

@@ -15,7 +15,7 @@ code with a short, stable body:
     +-- UnsupportedMediaType   415  an upload's type is not allowed
 
 The last four also name the field (the header or the upload) at fault.
-A database that is busy or unreachable for a moment gets 503 with
+A database that is busy, unreachable or read-only for a while gets 503 with
 Retry-After (`unavailable`), since the same request can succeed later.
 
 A request that breaks the API's schema gets the body of `InvalidInput` too,
@@ -46,8 +46,10 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
 
 # PostgreSQL error codes of a transaction that may succeed when run again:
-# serialization_failure, deadlock_detected and lock_not_available.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+# serialization_failure, deadlock_detected and lock_not_available, and
+# read_only_sql_transaction, as on a standby server during a failover or on a
+# database set read-only for maintenance.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03", "25006"})
 
 
 class DomainError(Exception):
@@ -430,8 +432,8 @@ async def _handle_database_error(request: Request, error: Exception) -> JSONResp
     return JSONResponse(
         status_code=503,
         content={
-            "detail": "the request failed because the database was busy or "
-            "unreachable; send it again in "
+            "detail": "the request failed because the database was busy, "
+            "unreachable or read-only; send it again in "
             f"{RETRY_AFTER_SECONDS} seconds",
             "code": "unavailable",
         },

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 import sqlalchemy
 from sqlalchemy import ColumnElement, LargeBinary, Row, Select, Update, func, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Column, Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -165,13 +166,14 @@ class OutboxRelay:
         while not self._stopping.is_set():
             try:
                 published = await self.publish_pending()
-            except (PublishError, DatabaseUnreachable) as error:
+            except (PublishError, DatabaseUnreachable, DBAPIError) as error:
+                # The rows stay pending. The next attempt may succeed once the
+                # broker or the database is back, or writable again.
                 failures += 1
                 await self._back_off(failures, error)
                 continue
             except Exception as error:
-                # A database error must not end the relay for good; the rows
-                # stay pending and the next attempt may succeed.
+                # An unexpected error must not end the relay for good either.
                 failures += 1
                 logger.exception("%s outbox: relay failed", self._service)
                 await self._back_off(failures, error)
@@ -182,11 +184,13 @@ class OutboxRelay:
 
     async def _back_off(self, failures: int, error: Exception) -> None:
         delay = min(self._max_backoff, 0.2 * 2**failures)
+        # SQLAlchemy's own text adds a second line with a link.
+        reason = error.orig if isinstance(error, DBAPIError) else error
         logger.warning(
             "%s outbox: publishing failed, retrying in %.1fs: %s",
             self._service,
             delay,
-            error,
+            reason,
         )
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(delay):

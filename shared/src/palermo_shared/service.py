@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -205,12 +206,14 @@ class ServiceRuntime:
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                 await self.relay.publish_pending()
-        except (PublishError, TimeoutError) as error:
+        except (PublishError, TimeoutError, DatabaseUnreachable, DBAPIError) as error:
+            # A database error too ends the flush only: the rows stay pending.
+            reason = error.orig if isinstance(error, DBAPIError) else error
             logger.warning(
                 "service %s: outbox not flushed at shutdown, "
                 "pending events go out at next start: %r",
                 self.name,
-                error,
+                reason,
             )
 
     def _ensure_sqlite_directory(self) -> None:
