@@ -8,6 +8,7 @@ fields are checked here. Then the rules ops teams rely on: probes, limits,
 non-root, and only the gateway reachable from outside.
 """
 
+import importlib
 import json
 import re
 import shutil
@@ -252,3 +253,43 @@ def test_every_service_has_its_database(overlay: str) -> None:
 
 def test_prod_overlay_keeps_secrets_out_of_git() -> None:
     assert by_kind("prod", "Secret") == {}
+
+
+def settings_names(service: str) -> set[str]:
+    """Return the environment variables that `service`'s settings read."""
+    module = importlib.import_module(f"palermo_{service}.settings")
+    [settings_class] = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and value.__module__ == module.__name__
+    ]
+    names = set()
+    for name, field in settings_class.model_fields.items():
+        names.add(name.upper())
+        if isinstance(field.validation_alias, str):
+            names.add(field.validation_alias.upper())
+    return names
+
+
+def test_compose_sets_only_known_settings() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+    for name in PALERMO_SERVICES:
+        unknown = set(compose[name]["environment"]) - settings_names(name)
+        assert unknown == set(), name
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_manifests_set_only_known_settings(overlay: str) -> None:
+    config_maps = by_kind(overlay, "ConfigMap")
+
+    for name in PALERMO_SERVICES:
+        pod = by_kind(overlay, "Deployment")[name]["spec"]["template"]["spec"]
+        [container] = pod["containers"]
+        variables = {e["name"] for e in container.get("env", [])}
+        for source in container.get("envFrom", []):
+            variables |= set(config_maps[source["configMapRef"]["name"]]["data"])
+        unknown = variables - settings_names(name)
+        assert unknown == set(), name

@@ -90,7 +90,7 @@ async def wait_until(condition: Callable[[], bool], *, timeout: float) -> None:
 @pytest.fixture
 async def draw_service(tmp_path: Path) -> AsyncIterator[DrawService]:
     bus = MemoryBus()
-    settings = DrawSettings(environment="test", data_dir=tmp_path)
+    settings = DrawSettings(data_dir=tmp_path)
     app = create_app(settings, bus)
     tokens = LocalIssuer.from_key_file(settings.signing_key_path())
     async with app.router.lifespan_context(app):

@@ -305,7 +305,6 @@ def mailbox() -> Iterator[Mailbox]:
 @pytest.fixture
 def settings(tmp_path: Any) -> NotifySettings:
     return NotifySettings(
-        environment="test",
         data_dir=tmp_path,
         public_base_url="https://palermo.example.org",
         webhook_timeout_seconds=1.0,

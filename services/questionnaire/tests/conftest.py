@@ -161,7 +161,7 @@ class QuestionnaireService:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> QuestionnaireSettings:
-    return QuestionnaireSettings(environment="test", data_dir=tmp_path)
+    return QuestionnaireSettings(data_dir=tmp_path)
 
 
 class ActAsOwner(httpx.Auth):
@@ -219,7 +219,7 @@ async def draw_client(
     from palermo_draw.main import create_app as create_draw_app
     from palermo_draw.settings import DrawSettings
 
-    draw_settings = DrawSettings(environment="test", data_dir=tmp_path)
+    draw_settings = DrawSettings(data_dir=tmp_path)
     app = create_draw_app(draw_settings, service.bus)
     tokens = LocalIssuer.from_key_file(draw_settings.signing_key_path())
     async with app.router.lifespan_context(app):

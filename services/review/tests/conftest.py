@@ -290,7 +290,7 @@ class ReviewService:
 async def service(tmp_path: Path) -> AsyncIterator[ReviewService]:
     bus = MemoryBus()
     clock = ManualClock()
-    settings = ReviewSettings(environment="test", data_dir=tmp_path)
+    settings = ReviewSettings(data_dir=tmp_path)
     app = create_app(settings, bus, clock=clock)
     tokens = LocalIssuer.from_key_file(settings.signing_key_path())
     async with app.router.lifespan_context(app):

@@ -204,7 +204,6 @@ async def overdue_events(bus: MemoryBus) -> list:
 async def test_periodic_check_uses_clock(tmp_path, service) -> None:
     bus = MemoryBus()
     settings = ReviewSettings(
-        environment="test",
         data_dir=tmp_path / "periodic",
         deadline_check_interval_seconds=0.05,
     )

@@ -150,7 +150,6 @@ class ServiceSettings(BaseSettings):
     # Settings whose values an error report leaves out.
     secret_fields: ClassVar[frozenset[str]] = frozenset({"database_url"})
 
-    environment: Literal["local", "test", "production"] = "local"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("var")
