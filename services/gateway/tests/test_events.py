@@ -3,18 +3,23 @@
 import asyncio
 import datetime as dt
 import json
+import socket
+import struct
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from palermo_gateway.events import EventStream
-from palermo_shared.auth import Role
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.bus import Record
 from palermo_shared.bus.memory import MemoryBus
 from palermo_shared.contracts import ReviewPhaseOpened
 from palermo_shared.events import TOPIC_DRAW, encode, new_event
 from tests.support.tokens import local_token
+
+from .conftest import ServeGateway
 
 
 def _phase_event(phase_id: str) -> Record:
@@ -208,3 +213,52 @@ async def test_stream_ends_when_token_expires(
     assert response.status_code == 200
     assert "event: palermo.draw.review_phase_opened" in lines
     assert time.monotonic() - started < 8
+
+
+def _read_start_then_reset(port: int, token: str) -> None:
+    """Request the stream, read its first bytes, then reset the connection."""
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        request = (
+            f"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        )
+        connection.sendall(request.encode())
+        connection.recv(4096)
+        # A zero linger time closes with a reset, as a crashed client would.
+        connection.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+        )
+
+
+async def test_stream_stops_for_reset_client(
+    serve_gateway: ServeGateway,
+    bus: MemoryBus,
+    tokens: LocalIssuer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await bus.append([_phase_event(f"p{i}") for i in range(5000)])
+    headers = tokens.headers(Role.SECRETARIAT)
+
+    async with (
+        serve_gateway(event_history_size=5000) as url,
+        httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client,
+    ):
+        while await _phases_read(client) < 5000:
+            await asyncio.sleep(0.05)
+        port = httpx.URL(url).port
+        assert port is not None
+        await asyncio.to_thread(
+            _read_start_then_reset, port, tokens.token(Role.SECRETARIAT)
+        )
+        live = await client.get("/healthz/live")
+
+    assert live.status_code == 200
+    writes_to_closed = [
+        r for r in caplog.records if "socket.send() raised" in r.getMessage()
+    ]
+    assert writes_to_closed == []
+
+
+async def _phases_read(client: httpx.AsyncClient) -> int:
+    counts = (await client.get("/api/v1/events/counts")).json()
+    return int(counts.get("palermo.draw.review_phase_opened", 0))

@@ -18,7 +18,6 @@ Last-Event-ID across the events hidden from it.
 """
 
 import asyncio
-import itertools
 import json
 import logging
 from collections import Counter, deque
@@ -104,15 +103,20 @@ class EventStream:
             if cursor < self._oldest() - 1:
                 yield self._gap(cursor)
                 cursor = self._oldest() - 1
-            events = self._after(cursor)
-            for event in events:
-                cursor = event.sequence
-                data = event.audience.data_for(principal, event.data)
-                if data is not None:
-                    yield event if data is event.data else replace(event, data=data)
-            if not events:
+            event = self._next_after(cursor)
+            if event is None:
                 async with self._appended:
                     await self._appended.wait_for(partial(self._has_after, cursor))
+                continue
+            cursor = event.sequence
+            data = event.audience.data_for(principal, event.data)
+            if data is not None:
+                yield event if data is event.data else replace(event, data=data)
+            # A write to a connection the client has closed neither waits nor
+            # raises, so the server learns of the close only on a turn of the
+            # loop. Without one, it would write every event kept to the closed
+            # connection and serve no other request meanwhile.
+            await asyncio.sleep(0)
 
     def _gap(self, cursor: int) -> StreamedEvent:
         first, last = cursor + 1, self._oldest() - 1
@@ -141,6 +145,11 @@ class EventStream:
     def _oldest(self) -> int:
         return self._history[0].sequence if self._history else self._sequence + 1
 
-    def _after(self, cursor: int) -> list[StreamedEvent]:
-        start = max(0, cursor + 1 - self._oldest())
-        return list(itertools.islice(self._history, start, None))
+    def _next_after(self, cursor: int) -> StreamedEvent | None:
+        """Return the event after `cursor`, or None when there is none yet.
+
+        A follower takes one event at a time rather than a copy of the rest
+        of the history, so a slow client keeps no list of events of its own.
+        """
+        index = max(0, cursor + 1 - self._oldest())
+        return self._history[index] if index < len(self._history) else None
