@@ -1,12 +1,15 @@
 """The gateway forwards `/api/v1/{service}/...` over real HTTP and maps failures."""
 
+import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from palermo_gateway.main import upstream_limits
 from palermo_gateway.settings import GatewaySettings
+from palermo_shared.auth import LocalIssuer, Role
 from palermo_shared.serve import server_config
 
 
@@ -110,3 +113,39 @@ def test_idle_upstream_connections_expire_first(tmp_path: Path) -> None:
 
     assert pooled_for is not None
     assert pooled_for < service.timeout_keep_alive
+
+
+async def test_forward_cut_body_logged(
+    gateway: httpx.AsyncClient,
+    tokens: LocalIssuer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = gateway.base_url.port
+    assert port is not None
+    request = (
+        "PUT /api/v1/draw/states/KEN HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {tokens.token(Role.SECRETARIAT)}\r\n"
+        "Content-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
+        "only the first bytes"
+    )
+
+    with caplog.at_level("INFO"):
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request.encode())
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        async with asyncio.timeout(10):
+            while not _logged(caplog, "ClientDisconnect", CUT_SHORT):
+                await asyncio.sleep(0.05)
+
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == []
+    assert _logged(caplog, CUT_SHORT)
+
+
+CUT_SHORT = "closed the connection before sending the whole request body"
+
+
+def _logged(caplog: pytest.LogCaptureFixture, *texts: str) -> bool:
+    return any(t in r.getMessage() for r in caplog.records for t in texts)

@@ -17,6 +17,8 @@ code with a short, stable body:
 The last four also name the field (the header or the upload) at fault.
 A database that is busy, unreachable or read-only for a while gets 503 with
 Retry-After (`unavailable`), since the same request can succeed later.
+A client that closes the connection before sending the whole body is
+logged at INFO rather than as an unhandled error.
 
 A request that breaks the API's schema gets the body of `InvalidInput` too,
 with `problems` listing each field at fault and its reason, so a client
@@ -31,9 +33,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from palermo_shared.allow import document_methods, method_not_allowed_message
 from palermo_shared.db import DatabaseUnreachable
@@ -475,8 +478,25 @@ async def _handle_unexpected_error(request: Request, error: Exception) -> JSONRe
     )
 
 
+async def _handle_client_disconnect(request: Request, _error: Exception) -> Response:
+    """Log a request whose client left before its body ended, at INFO.
+
+    The client made the mistake and is gone, so this is no server error and
+    the response reaches no one.
+    """
+    logger.info(
+        "%s %s: the client closed the connection before sending the whole "
+        "request body, request %s",
+        request.method,
+        request.url.path,
+        request.headers.get(REQUEST_ID_HEADER),
+    )
+    return Response(status_code=400)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _handle_unexpected_error)
+    app.add_exception_handler(ClientDisconnect, _handle_client_disconnect)
     app.add_exception_handler(DomainError, _handle_domain_error)
     app.add_exception_handler(DBAPIError, _handle_database_error)
     app.add_exception_handler(DatabaseUnreachable, _handle_database_error)
