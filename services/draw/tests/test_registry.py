@@ -278,6 +278,24 @@ async def test_restored_change_stored_again(draw_service) -> None:
     assert state.json()["legal_system"] == "customary"
 
 
+async def test_csv_header_spaces_keep_cells(draw_service) -> None:
+    header = ", ".join(HEADER.split(","))
+    row = "AND,Andorra,Western European and Others,customary,2011-09-22,"
+    row += "2012-01-01,,2025-12-01,"
+
+    response = await draw_service.client.post(
+        "/states/import",
+        params={"effective_date": "2026-01-01"},
+        content="\n".join([header, row]),
+    )
+
+    assert response.status_code == 200, response.text
+    [change] = (await draw_service.client.get("/registry-changes")).json()
+    assert change["row"]["name"] == "Andorra"
+    assert change["row"]["tip"] == "2012-01-01"
+    assert change["row"]["firearms"] == "2025-12-01"
+
+
 async def test_shipped_csv_imports(draw_service) -> None:
     text = (
         resources.files("palermo_shared.reference")

@@ -68,6 +68,9 @@ def parse_csv(text: str) -> list[dict[str, str]]:
     """
     reader = csv.DictReader(io.StringIO(text), strict=True)
     try:
+        # The header check allows spaces around a column name. The cells are
+        # read by the trimmed names too, or a cell under " tip" reads as empty.
+        reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
         check_header(reader.fieldnames)
         return parse_rows(_full_rows(reader))
     except InvalidRow as error:
