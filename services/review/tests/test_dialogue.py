@@ -100,6 +100,23 @@ async def test_answer_with_attachment(service, staffed_review) -> None:
     assert stored["messages"][0]["attachments"][0]["id"] == attachment["id"]
 
 
+@pytest.mark.parametrize("filename", ["../../etc/passwd", "a\\b.pdf", "..", " "])
+async def test_attachment_name_with_path_invalid(
+    service, staffed_review, filename
+) -> None:
+    request_id = (await create_request(service)).json()["id"]
+    message = (await answer(service, request_id)).json()
+
+    response = await upload(
+        service, request_id, message["id"], b"%PDF-1.7", "application/pdf", filename
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "filename"
+    [stored] = await requests(service)
+    assert stored["messages"][0]["attachments"] == []
+
+
 @pytest.mark.parametrize(
     ("filename", "encoded"),
     [

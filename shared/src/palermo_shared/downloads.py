@@ -1,6 +1,25 @@
-"""The Content-Disposition header of a file that a service sends back."""
+"""Names of the files that services store, and the Content-Disposition
+header they send them back with."""
 
 import urllib.parse
+
+from palermo_shared.errors import InvalidInput
+
+FILENAME_MAX_LENGTH = 255
+
+
+def check_filename(filename: str) -> None:
+    """Raise `InvalidInput` unless `filename` is a file's name without a path."""
+    if not filename.strip() or len(filename) > FILENAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"filename must have 1 to {FILENAME_MAX_LENGTH} characters",
+            field="filename",
+        )
+    if any(c in filename for c in "/\\\0") or filename in {".", ".."}:
+        raise InvalidInput(
+            "filename must not contain a path; give the file's name only",
+            field="filename",
+        )
 
 
 def attachment_disposition(filename: str) -> str:

@@ -31,8 +31,6 @@ from palermo_shared.ids import new_id
 
 logger = logging.getLogger(__name__)
 
-FILENAME_MAX_LENGTH = 255
-
 
 @dataclass(frozen=True)
 class Upload:
@@ -110,19 +108,6 @@ def too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(
         f"attachment larger than the limit of {max_bytes} bytes", field="body"
     )
-
-
-def check_filename(filename: str) -> None:
-    if not filename.strip() or len(filename) > FILENAME_MAX_LENGTH:
-        raise InvalidInput(
-            f"filename must have 1 to {FILENAME_MAX_LENGTH} characters",
-            field="filename",
-        )
-    if any(c in filename for c in "/\\\0") or filename in {".", ".."}:
-        raise InvalidInput(
-            "filename must not contain a path; give the file's name only",
-            field="filename",
-        )
 
 
 async def add_attachment(

@@ -27,7 +27,7 @@ from palermo_questionnaire.responses import ResponseKey
 from palermo_questionnaire.settings import QuestionnaireSettings
 from palermo_shared.auth import AUTHENTICATED, Caller, Principal
 from palermo_shared.db import MAX_STORED_INT
-from palermo_shared.downloads import attachment_disposition
+from palermo_shared.downloads import attachment_disposition, check_filename
 from palermo_shared.service import ServiceRuntime
 from palermo_shared.text import SINGLE_LINE
 
@@ -102,7 +102,7 @@ async def add_attachment(
         allowed_types=settings.attachment_content_types,
         max_bytes=settings.attachment_max_bytes,
     )
-    consultation.check_filename(filename)
+    check_filename(filename)
     content = await _read_body(request, settings.attachment_max_bytes)
     upload = Upload(filename=filename, content_type=media_type, content=content)
     async with runtime.transaction() as session:

@@ -17,7 +17,7 @@ from palermo_review.api.schemas import (
     MessagePublic,
 )
 from palermo_shared.auth import Caller
-from palermo_shared.downloads import attachment_disposition
+from palermo_shared.downloads import attachment_disposition, check_filename
 from palermo_shared.errors import PayloadTooLarge
 from palermo_shared.text import SINGLE_LINE
 
@@ -121,6 +121,7 @@ async def attach(
     content_type: Annotated[str, Header()] = "application/octet-stream",
 ) -> AttachmentPublic:
     """Attach a file (the request body, typed by Content-Type) to an answer."""
+    check_filename(filename)
     content = await _read_limited(request, settings.attachment_max_bytes)
     async with runtime.transaction() as session:
         attachment = await dialogue.attach(
