@@ -296,6 +296,17 @@ async def test_csv_header_spaces_keep_cells(draw_service) -> None:
     assert change["row"]["firearms"] == "2025-12-01"
 
 
+async def test_csv_carriage_return_lines_imported(draw_service) -> None:
+    text = "\r".join([HEADER, ANDORRA_ROW, ATLANTIS_ROW]) + "\r"
+
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=text
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json()["changed"] == ["AND", "ATL"]
+
+
 async def test_shipped_csv_imports(draw_service) -> None:
     text = (
         resources.files("palermo_shared.reference")

@@ -66,7 +66,10 @@ def parse_csv(text: str) -> list[dict[str, str]]:
     Strict parsing rejects a quote left open, which would otherwise take
     the rest of the file into one cell.
     """
-    reader = csv.DictReader(io.StringIO(text), strict=True)
+    # Reading with universal newlines accepts lines ended by a lone carriage
+    # return (spreadsheets for the classic Mac OS). It would change a line
+    # break inside a quoted cell, but no cell of the registry may contain one.
+    reader = csv.DictReader(io.StringIO(text, newline=None), strict=True)
     try:
         # The header check allows spaces around a column name. The cells are
         # read by the trimmed names too, or a cell under " tip" reads as empty.
