@@ -307,6 +307,26 @@ async def test_csv_carriage_return_lines_imported(draw_service) -> None:
     assert response.json()["changed"] == ["AND", "ATL"]
 
 
+@pytest.mark.parametrize(
+    ("content", "advice"),
+    [
+        (b"", "the CSV is empty"),
+        (b"\r\n", "the CSV is empty"),
+        (HEADER.replace(",", ";").encode(), "separate them with commas"),
+        (f"{HEADER}\nAND,Andorra \xe9,,,,,,,".encode("latin-1"), "save the file"),
+    ],
+    ids=["empty", "blank", "semicolons", "latin-1"],
+)
+async def test_csv_unreadable_file_explained(draw_service, content, advice) -> None:
+    response = await draw_service.client.post(
+        "/states/import", params={"effective_date": "2026-01-01"}, content=content
+    )
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "body"
+    assert advice in response.json()["detail"]
+
+
 async def test_shipped_csv_imports(draw_service) -> None:
     text = (
         resources.files("palermo_shared.reference")

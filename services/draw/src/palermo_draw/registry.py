@@ -74,6 +74,7 @@ def parse_csv(text: str) -> list[dict[str, str]]:
         # The header check allows spaces around a column name. The cells are
         # read by the trimmed names too, or a cell under " tip" reads as empty.
         reader.fieldnames = [name.strip() for name in reader.fieldnames or ()]
+        _check_header_shape(reader.fieldnames)
         check_header(reader.fieldnames)
         return parse_rows(_full_rows(reader))
     except InvalidRow as error:
@@ -87,6 +88,27 @@ def parse_csv(text: str) -> list[dict[str, str]]:
         raise InvalidInput(
             f"unreadable CSV at row {row}: {error}", field="body", row=row
         ) from None
+
+
+def _check_header_shape(header: list[str]) -> None:
+    """Raise `InvalidInput` for a file without a header or split by semicolons.
+
+    Both would otherwise be reported as a missing `iso3` column.
+    """
+    if not any(header):
+        raise InvalidInput(
+            "the CSV is empty; send a header row with the columns of "
+            "states.csv, then one row per entity",
+            field="body",
+            row=1,
+        )
+    if len(header) == 1 and ";" in header[0]:
+        raise InvalidInput(
+            "the columns of the header are separated by semicolons; "
+            "separate them with commas, as in states.csv",
+            field="body",
+            row=1,
+        )
 
 
 def _full_rows(

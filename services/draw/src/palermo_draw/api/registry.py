@@ -121,7 +121,9 @@ async def import_states(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidInput(
-            f"CSV body is not UTF-8 (byte {error.start})", field="body"
+            f"CSV body is not UTF-8 (byte {error.start}); save the file as "
+            'UTF-8 (in a spreadsheet, as "CSV UTF-8") and send it again',
+            field="body",
         ) from None
     rows = registry.parse_csv(text)
     async with runtime.transaction() as session:
