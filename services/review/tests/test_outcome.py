@@ -190,13 +190,18 @@ async def write_comments(service, text: str, headers: dict[str, str]):
     )
 
 
-async def test_stale_comments_rejected(service, staffed_review) -> None:
+async def expert_comments(service):
+    """Have Italy's expert comment on the agreed observations, not yet cleared."""
     await service.observe()
     await service.agree_both()
     assert (await service.appoint_expert("ITA")).status_code == 201
-    written = await write_comments(
+    return await write_comments(
         service, "Italy notes the observations.", service.expert("ITA")
     )
+
+
+async def test_stale_comments_rejected(service, staffed_review) -> None:
+    written = await expert_comments(service)
     read = await service.client.get(
         service.url("/comments"), headers=service.focal_point("ITA")
     )
@@ -227,12 +232,7 @@ async def test_stale_comments_rejected(service, staffed_review) -> None:
 
 
 async def test_comment_clearance_changes_etag(service, staffed_review) -> None:
-    await service.observe()
-    await service.agree_both()
-    assert (await service.appoint_expert("ITA")).status_code == 201
-    written = await write_comments(
-        service, "Italy notes the observations.", service.expert("ITA")
-    )
+    written = await expert_comments(service)
 
     cleared = await service.client.post(
         service.url("/comments/clearance"), headers=service.focal_point("ITA")
