@@ -51,8 +51,9 @@ def _whole_number(text: str, noun: str, low: int, high: int | None = None) -> in
 def _free_port(text: str) -> int:
     """Return `text` as a port that the gateway can listen on at 127.0.0.1.
 
-    Checked before the services start: uvicorn finds a taken port only
-    after every service has started, and then ends with status 3.
+    The port is checked before the services start, because uvicorn finds a
+    taken port only after every service has started, and then ends with
+    status 3.
     """
     port = _whole_number(text, "a port number", 1, 65535)
     with socket.socket() as probe:

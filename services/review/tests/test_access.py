@@ -176,7 +176,7 @@ async def test_outsider_learns_nothing_of_missing_review(
     service, seated_review, method, path, body
 ) -> None:
     # Review ids derive from their natural key, so an outsider can compute
-    # the id of a review that does not exist yet: the answer must not differ.
+    # the id of a review that does not exist yet, and the response must not differ.
     missing = review_id("phase-1", "KEN", "convention", "criminalization")
 
     response = await service.client.request(

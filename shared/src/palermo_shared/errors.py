@@ -218,9 +218,9 @@ def _problem(error: dict[str, Any], body: Any) -> dict[str, str]:
     return {"field": field, "message": _reason(error)}
 
 
-# What a field of a strict type expects, by pydantic's error type. Pydantic
-# says only "Input should be a valid integer", even for "3", which a client
-# takes for a whole number.
+# The JSON value a field of a strict type expects, by pydantic's error type.
+# Pydantic's message is only "Input should be a valid integer", even for "3",
+# which a client takes for a whole number.
 _EXPECTED_JSON = {
     "int_type": "a whole number such as 3",
     "bool_type": "true or false",

@@ -207,7 +207,7 @@ class ServiceRuntime:
             async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
                 await self.relay.publish_pending()
         except (PublishError, TimeoutError, DatabaseUnreachable, DBAPIError) as error:
-            # A database error too ends the flush only: the rows stay pending.
+            # A database error also ends only the flush, and the rows stay pending.
             reason = error.orig if isinstance(error, DBAPIError) else error
             logger.warning(
                 "service %s: outbox not flushed at shutdown, "

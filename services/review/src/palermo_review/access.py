@@ -198,9 +198,9 @@ async def review_for(
     Review ids derive from the phase, State, instrument and cluster, so
     anyone can compute them. A caller other than the Secretariat therefore
     gets the same 403 for a review that does not exist as for a review it
-    has no seat on: a 404 would tell a State outside the review whether it
-    exists, and so whether a State submitted its questionnaire before the
-    draw.
+    has no seat on. A 404 would reveal to a State outside the review whether
+    the review exists, and so whether a State submitted its questionnaire
+    before the draw.
     """
     try:
         return await get_review(session, rid, for_update=for_update)

@@ -452,8 +452,9 @@ async def published_outcome(session: AsyncSession, rid: str) -> PublishedOutcome
     that stays confidential, so it is returned empty.
 
     Anyone may call this and compute a review's id, so an id that names no
-    review gets the same answer as a review not completed: which reviews
-    exist before the draw tells which States submitted their questionnaires.
+    review gets the same response as a review not completed. Otherwise the
+    reviews that exist before the draw would reveal which States submitted
+    their questionnaires.
     """
     review = await session.get(DeskReview, rid)
     if review is None or review.status != ReviewStatus.COMPLETED:

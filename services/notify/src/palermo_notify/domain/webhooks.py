@@ -12,8 +12,8 @@ JITTER_SHARE = 0.25
 def webhook_url_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
     """Return why `url` may not receive webhooks, or None when it may.
 
-    The answer names the allowed hosts, for the Secretariat that subscribes;
-    `send_problem` is the one for a notification's delivery log.
+    The message names the allowed hosts, for the Secretariat that subscribes.
+    `send_problem` returns the message for a notification's delivery log.
     """
     # httpx rejects such a URL at each send, so a notification to it would
     # stay pending for good. Line breaks could also forge request headers.
@@ -52,7 +52,7 @@ def send_problem(url: str, allowed_hosts: Collection[str]) -> str | None:
     """Return why a stored subscription's `url` may no longer receive webhooks.
 
     The recipient State's focal points and experts read the delivery log,
-    and the allowed hosts may be other States' receivers, so the answer
+    and the allowed hosts may be other States' receivers, so the message
     names the URL's host but not the hosts allowed.
     """
     problem = webhook_url_problem(url, allowed_hosts)
